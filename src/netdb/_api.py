@@ -1,0 +1,444 @@
+"""The socket-compatible API: argument handling, result types and exceptions as CPython gives them.
+
+Owns the edge between Python callers and the core: CPython's argument conversion for each
+function (``socketmodule.c``: IDNA encoding of ``str`` hosts, ``"et"``/``"s"``/``"i"`` parsing and
+their exact ``TypeError``/``ValueError``/``OverflowError`` messages, C-string truncation at NUL),
+turning the core's :class:`~netdb.errors.GaiError`/:class:`~netdb.errors.HostError` into
+``socket.gaierror``/``socket.herror``, and families/socket types into ``socket``'s enums.
+
+:class:`Resolver` holds one configuration (which files, whether the bundled registries answer for
+missing ones) and implements the core's :class:`~netdb.gai.GaiContext` on top of the config
+loader and the kernel queries in ``_io``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket as _socket
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from . import gai
+from ._io import ifaddrs as _ifaddrs
+from ._io import route as _route
+from .address import format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
+from .config.loader import FileSet, SystemFiles
+from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_PASSIVE, SOCK_DGRAM
+from .errors import EAI_ADDRFAMILY, GaiError, gai_strerror, hstrerror
+from .hosts import Address, HostsDatabase, Status
+from .sort import Policy
+
+_AddressFamily = _socket.AddressFamily
+_SocketKind = _socket.SocketKind
+_FAMILIES: dict[int, Any] = {int(m): m for m in _AddressFamily}
+_KINDS: dict[int, Any] = {int(m): m for m in _SocketKind}
+
+INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
+LONG_MAX = 2**63 - 1
+LONG_MIN = -(2**63)
+
+
+# --- CPython argument conversion ----------------------------------------------------------------
+
+
+def _c_int(value: object) -> int:
+    """PyArg ``"i"``: an object with ``__index__`` that fits a C int."""
+    if isinstance(value, int):
+        n = int(value)
+    else:
+        try:
+            n = value.__index__()  # type: ignore[attr-defined]
+        except AttributeError:
+            raise TypeError(
+                f"'{type(value).__name__}' object cannot be interpreted as an integer"
+            ) from None
+    if n > INT_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if n < INT_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    return n
+
+
+def _c_uint_bits(value: object) -> int:
+    """PyArg ``"I"``: any int, wrapped to 32 bits without an overflow check."""
+    if isinstance(value, int):
+        return int(value) & 0xFFFFFFFF
+    try:
+        return int(value.__index__()) & 0xFFFFFFFF  # type: ignore[attr-defined]
+    except AttributeError:
+        raise TypeError(
+            f"'{type(value).__name__}' object cannot be interpreted as an integer"
+        ) from None
+
+
+def _c_str(data: bytes) -> str:
+    """A C string seen as text: cut at the first NUL, bytes kept one-to-one (latin-1)."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        data = data[:nul]
+    return data.decode("latin-1")
+
+
+def _idna(text: str) -> bytes:
+    """``text.encode("idna")``, with the codec's own ASCII rule checked inline for speed."""
+    if text.isascii():
+        labels = text.split(".")
+        if all(0 < len(label) < 64 for label in labels[:-1]) and len(labels[-1]) < 64:
+            return text.encode("ascii")
+    return text.encode("idna")
+
+
+def _et_idna(func: str, value: object) -> str:
+    """PyArg ``"et"`` with the ``idna`` encoding (gethostbyname, gethostbyname_ex, gethostbyaddr)."""
+    if isinstance(value, str):
+        data = _idna(value)
+        kind = "str"
+    elif isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+        kind = type(value).__name__
+    else:
+        raise TypeError(
+            f"{func}() argument 1 must be str, bytes or bytearray, not {type(value).__name__}"
+        )
+    if b"\x00" in data:
+        raise TypeError(
+            f"{func}() argument 1 must be encoded string without null bytes, not {kind}"
+        )
+    return data.decode("latin-1")
+
+
+def _s_arg(func: str, pos: int, value: object) -> str:
+    """PyArg ``"s"``: a ``str`` without NUL, passed on as UTF-8."""
+    if not isinstance(value, str):
+        raise TypeError(f"{func}() argument {pos} must be str, not {type(value).__name__}")
+    if "\x00" in value:
+        raise ValueError("embedded null character")
+    return _utf8(value)
+
+
+def _utf8(text: str) -> str:
+    """``text`` as its UTF-8 bytes seen one-to-one (latin-1), the way the core sees C strings."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8").decode("latin-1")
+
+
+def _out(text: str) -> str:
+    """A C string from the core back to Python (``PyUnicode_FromString``: strict UTF-8)."""
+    if text.isascii():
+        return text
+    return text.encode("latin-1").decode("utf-8")
+
+
+def _gaierror(exc: GaiError) -> NoReturn:
+    raise _socket.gaierror(exc.code, gai_strerror(exc.code)) from None
+
+
+def _herror(code: int) -> NoReturn:
+    raise _socket.herror(code, hstrerror(code)) from None
+
+
+def _family(n: int) -> Any:
+    return _FAMILIES.get(n, n)
+
+
+def _kind(n: int) -> Any:
+    return _KINDS.get(n, n)
+
+
+# --- the resolver ---------------------------------------------------------------------------------
+
+
+class Resolver:
+    """One lookup configuration and the socket-compatible functions over it.
+
+    ``files`` says which system files are read (defaults: the real ``/etc`` ones) and whether the
+    bundled service/protocol registries answer when ``/etc/services`` or ``/etc/protocols`` is
+    missing.  ``check_interval`` is how often (seconds) a file's mtime/size is checked for changes:
+    0 checks on every call, like glibc re-reading; the default 1.0 is netdb's documented
+    difference (a changed file is seen within a second).
+    """
+
+    def __init__(
+        self,
+        *,
+        files: SystemFiles | None = None,
+        check_interval: float = 1.0,
+        rfc6724: bool = False,
+    ) -> None:
+        self._files = FileSet(files or SystemFiles(), check_interval=check_interval)
+        self._rfc6724 = rfc6724
+        self._db_key: tuple[object, ...] | None = None
+        self._db: HostsDatabase | None = None
+        self._policy_key: object = None
+        self._policy: Policy | None = None
+
+    # GaiContext ---------------------------------------------------------------------------------
+
+    def hosts_db(self) -> HostsDatabase:
+        hosts = self._files.hosts()
+        nss = self._files.nsswitch()
+        hc = self._files.host_conf()
+        key = (hosts, nss, hc)
+        if self._db is None or self._db_key != key:
+            self._db = HostsDatabase(tuple(nss.hosts_sources()), hosts, bool(hc.multi))
+            self._db_key = key
+        return self._db
+
+    def service_port(self, name: str, proto: str) -> int | None:
+        entry = self._files.services().by_name(name, proto)
+        return None if entry is None else int(entry.port)
+
+    def service_name(self, port: int, proto: str) -> str | None:
+        entry = self._files.services().by_port(port, proto)
+        return None if entry is None else str(entry.name)
+
+    def addrconfig(self) -> tuple[bool, bool]:
+        return _ifaddrs.addrconfig_families()
+
+    def ifindex(self, name: str) -> int:
+        try:
+            return _socket.if_nametoindex(name)
+        except (OSError, ValueError):
+            return 0
+
+    def ifname(self, index: int) -> str | None:
+        try:
+            return _socket.if_indextoname(index)
+        except (OSError, OverflowError, ValueError):
+            return None
+
+    def order(self, addresses: Sequence[Address]) -> list[int]:
+        gai_conf = self._files.gai()
+        if self._policy is None or self._policy_key is not gai_conf:
+            self._policy = Policy.rfc6724() if self._rfc6724 else Policy.glibc(gai_conf)
+            self._policy_key = gai_conf
+        dests = [(a.family, a.packed, a.scope_id) for a in addresses]
+        return _route.order_destinations(dests, self._policy)
+
+    def local_domain(self) -> str:
+        name = os.uname().nodename
+        if "." in name:
+            return name.split(".", 1)[1]
+        try:
+            canon = self.hosts_db().gethostbyname2(name, AF_INET).name
+        except Exception:
+            return ""
+        return canon.split(".", 1)[1] if "." in canon else ""
+
+    # socket-compatible functions ----------------------------------------------------------------
+
+    def getaddrinfo(
+        self,
+        host: object,
+        port: object,
+        family: object = 0,
+        type: object = 0,
+        proto: object = 0,
+        flags: object = 0,
+    ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
+        """``socket.getaddrinfo``."""
+        if host is None:
+            h = None
+        elif isinstance(host, str):
+            h = _c_str(_idna(host))
+        elif isinstance(host, bytes):
+            h = _c_str(host)
+        else:
+            raise TypeError("getaddrinfo() argument 1 must be string or None")
+        if type(port) is int:  # noqa: E721 - CPython checks for exactly int
+            if not LONG_MIN <= port <= LONG_MAX:
+                raise OverflowError("Python int too large to convert to C long")
+            p: str | None = str(port)
+        elif isinstance(port, str):
+            p = _c_str(port.encode("utf-8"))
+        elif isinstance(port, bytes):
+            p = _c_str(port)
+        elif port is None:
+            p = None
+        else:
+            raise OSError("Int or String expected")
+        fam, st, pr, fl = _c_int(family), _c_int(type), _c_int(proto), _c_int(flags)
+        try:
+            results = gai.getaddrinfo(self, h, p, fam, st, pr, fl)
+        except GaiError as exc:
+            _gaierror(exc)
+        return [
+            (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
+            for f, s, pro, canon, sa in results
+        ]
+
+    def getnameinfo(self, sockaddr: object, flags: object) -> tuple[str, str]:
+        """``socket.getnameinfo``."""
+        fl = _c_int(flags)
+        if not isinstance(sockaddr, tuple):
+            raise TypeError("getnameinfo() argument 1 must be a tuple")
+        if not 2 <= len(sockaddr) <= 4 or not isinstance(sockaddr[0], str):
+            raise TypeError("getnameinfo(): illegal sockaddr argument")
+        host = sockaddr[0]
+        if "\x00" in host:
+            raise ValueError("embedded null character")
+        port = _c_int(sockaddr[1])
+        flowinfo = _c_uint_bits(sockaddr[2]) if len(sockaddr) > 2 else 0
+        scope_id = _c_uint_bits(sockaddr[3]) if len(sockaddr) > 3 else 0
+        if flowinfo > 0xFFFFF:
+            raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
+        try:
+            res = gai.getaddrinfo(self, _utf8(host), str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
+        except GaiError as exc:
+            _gaierror(exc)
+        if len(res) > 1:
+            raise OSError("sockaddr resolved to multiple addresses")
+        fam, _, _, _, sa = res[0]
+        if fam == AF_INET:
+            if len(sockaddr) != 2:
+                raise OSError("IPv4 sockaddr must be 2 tuple")
+            packed = parse_ipv4_strict(sa[0])
+            sid = 0
+        else:
+            packed = parse_ipv6(sa[0])
+            sid = scope_id
+        assert packed is not None
+        try:
+            h, s = gai.getnameinfo(self, fam, packed, int(sa[1]), sid, fl)
+        except GaiError as exc:
+            _gaierror(exc)
+        return _out(h), _out(s)
+
+    def _setipaddr(self, name: str, af: int) -> tuple[int, bytes]:
+        """CPython's ``setipaddr``: the one address a gethostby* call starts from."""
+        if name == "":
+            try:
+                res = gai.getaddrinfo(self, None, "0", af, SOCK_DGRAM, 0, AI_PASSIVE)
+            except GaiError as exc:
+                _gaierror(exc)
+            if len(res) > 1:
+                raise OSError("wildcard resolved to multiple address")
+            fam, _, _, _, sa = res[0]
+            return fam, _packed(fam, sa[0])
+        if name in ("255.255.255.255", "<broadcast>"):
+            if af not in (AF_INET, AF_UNSPEC):
+                raise OSError("address family mismatched")
+            return AF_INET, b"\xff\xff\xff\xff"
+        if af in (AF_UNSPEC, AF_INET):
+            v4 = parse_ipv4_strict(name)
+            if v4 is not None:
+                return AF_INET, v4
+        if af in (AF_UNSPEC, AF_INET6) and "%" not in name:
+            v6 = parse_ipv6(name)
+            if v6 is not None:
+                return AF_INET6, v6
+        try:
+            res = gai.getaddrinfo(self, name, None, af, 0, 0, 0)
+        except GaiError as exc:
+            _gaierror(exc)
+        fam, _, _, _, sa = res[0]
+        return fam, _packed(fam, sa[0])
+
+    def gethostbyname(self, hostname: object) -> str:
+        """``socket.gethostbyname``."""
+        name = _et_idna("gethostbyname", hostname)
+        fam, packed = self._setipaddr(name, AF_INET)
+        return format_ipv4(packed) if fam == AF_INET else format_ipv6(packed)
+
+    def _hostent(self, ans_name: str, aliases: Sequence[str], addrs: Sequence[Address], af: int
+                 ) -> tuple[str, list[str], list[str]]:
+        fmt: Callable[[bytes], str] = format_ipv4 if af == AF_INET else format_ipv6
+        return (
+            _out(ans_name),
+            [_out(a) for a in aliases],
+            [fmt(a.packed) for a in addrs],
+        )
+
+    def gethostbyname_ex(self, hostname: object) -> tuple[str, list[str], list[str]]:
+        """``socket.gethostbyname_ex``."""
+        name = _et_idna("gethostbyname_ex", hostname)
+        fam, _ = self._setipaddr(name, AF_INET)
+        ans = self.hosts_db().gethostbyname2(name, AF_INET)
+        if ans.status is not Status.SUCCESS:
+            _herror(ans.h_errno)
+        kind = ans.addresses[0].family if ans.addresses else AF_INET
+        if kind != fam:
+            raise OSError(97, os.strerror(97))
+        return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
+
+    def gethostbyaddr(self, ip_address: object) -> tuple[str, list[str], list[str]]:
+        """``socket.gethostbyaddr``."""
+        name = _et_idna("gethostbyaddr", ip_address)
+        fam, packed = self._setipaddr(name, AF_UNSPEC)
+        ans = self.hosts_db().gethostbyaddr(fam, packed)
+        if ans.status is not Status.SUCCESS:
+            _herror(ans.h_errno)
+        return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
+
+    def getfqdn(self, name: str = "") -> str:
+        """``socket.getfqdn`` (the pure-Python algorithm of ``socket.py`` over this resolver)."""
+        name = name.strip()
+        if not name or name in ("0.0.0.0", "::"):
+            name = self.gethostname()
+        try:
+            hostname, aliases, _ = self.gethostbyaddr(name)
+        except OSError:
+            return name
+        for candidate in [hostname, *aliases]:
+            if "." in candidate:
+                return candidate
+        return hostname
+
+    @staticmethod
+    def gethostname() -> str:
+        """``socket.gethostname``: the kernel's node name (``uname(2)``)."""
+        return os.uname().nodename
+
+    def getservbyname(self, servicename: object, protocolname: object = None) -> int:
+        """``socket.getservbyname``."""
+        name = _s_arg("getservbyname", 1, servicename)
+        proto = None if protocolname is None else _s_arg("getservbyname", 2, protocolname)
+        entry = self._files.services().by_name(name, proto)
+        if entry is None:
+            raise OSError("service/proto not found")
+        return int(entry.port)
+
+    def getservbyport(self, port: object, protocolname: object = None) -> str:
+        """``socket.getservbyport``."""
+        n = _c_int(port)
+        if not 0 <= n <= 0xFFFF:
+            raise OverflowError("getservbyport: port must be 0-65535.")
+        proto = None if protocolname is None else _s_arg("getservbyport", 2, protocolname)
+        entry = self._files.services().by_port(n, proto)
+        if entry is None:
+            raise OSError("port/proto not found")
+        return _out(entry.name)
+
+    def getprotobyname(self, protocolname: object) -> int:
+        """``socket.getprotobyname``."""
+        name = _s_arg("getprotobyname", 1, protocolname)
+        entry = self._files.protocols().by_name(name)
+        if entry is None:
+            raise OSError("protocol not found")
+        return int(entry.number)
+
+    def getprotobynumber(self, number: object) -> tuple[str, list[str], int]:
+        """``getprotobynumber(3)`` (which ``socket`` lacks): ``(name, aliases, number)``."""
+        if not isinstance(number, int):
+            raise TypeError(f"an integer is required (got type {type(number).__name__})")
+        n = int(number)
+        entry = None if not INT_MIN <= n <= INT_MAX else self._files.protocols().by_number(n)
+        if entry is None:
+            raise OSError("protocol not found")
+        return _out(entry.name), [_out(a) for a in entry.aliases], int(entry.number)
+
+    def invalidate(self) -> None:
+        """Forget every parsed file: the next call re-reads what it needs."""
+        self._files.invalidate()
+        self._db = None
+        self._policy = None
+
+
+def _packed(fam: int, text: str) -> bytes:
+    packed = parse_ipv4_strict(text) if fam == AF_INET else parse_ipv6(text)
+    if packed is None:  # pragma: no cover - the core formats what it parsed
+        raise GaiError(EAI_ADDRFAMILY)
+    return packed
+

@@ -1,0 +1,492 @@
+"""getaddrinfo and getnameinfo semantics, as glibc 2.36 gives them (getaddrinfo(3), getnameinfo(3)).
+
+Owns everything between the caller's arguments (already turned into C-level values by the front:
+``host``/``service`` as ``str`` or ``None``, the four hint ints) and the list of results:
+
+* flag validation, ``"*"`` meaning "no host"/"no service", ``AI_ADDRCONFIG`` narrowing;
+* the service: ``strtoul``-style numbers (leading blanks and signs allowed, wrapped to 16 bits),
+  names looked up per protocol in the services database, ``AI_NUMERICSERV``;
+* socket types and protocols: the table of known (type, protocol) pairs and which of them a lookup
+  without hints returns (stream/TCP, datagram/UDP, raw);
+* numeric hosts (BSD ``inet_aton`` forms, IPv6 with ``%scope``), ``AI_NUMERICHOST``, the wildcard and
+  loopback addresses for a missing host, ``AI_V4MAPPED``/``AI_ALL``, ``AI_CANONNAME``;
+* the error codes glibc returns at each of those steps, in glibc's order.
+
+What needs the outside world comes in through a :class:`GaiContext`: the services and hosts
+databases, which families have configured addresses, the interface index of a scope name, and the
+RFC 3484/6724 order of the destinations (see ``sort.py``).  This module does no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from .address import format_ipv4, format_ipv6, parse_ipv6, parse_numeric_host
+from .constants import (
+    AF_INET,
+    AF_INET6,
+    AF_UNSPEC,
+    AI_ADDRCONFIG,
+    AI_ALL,
+    AI_CANONIDN,
+    AI_CANONNAME,
+    AI_IDN,
+    AI_NUMERICHOST,
+    AI_NUMERICSERV,
+    AI_PASSIVE,
+    AI_V4MAPPED,
+    IPPROTO_DCCP,
+    IPPROTO_SCTP,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    IPPROTO_UDPLITE,
+    NI_DGRAM,
+    NI_IDN,
+    NI_NAMEREQD,
+    NI_NOFQDN,
+    NI_NUMERICHOST,
+    NI_NUMERICSERV,
+    SOCK_DCCP,
+    SOCK_DGRAM,
+    SOCK_RAW,
+    SOCK_SEQPACKET,
+    SOCK_STREAM,
+)
+from .errors import (
+    EAI_ADDRFAMILY,
+    EAI_AGAIN,
+    EAI_BADFLAGS,
+    EAI_FAMILY,
+    EAI_NODATA,
+    EAI_NONAME,
+    EAI_SERVICE,
+    EAI_SOCKTYPE,
+    EAI_SYSTEM,
+    GaiError,
+)
+from .errors import NO_DATA, TRY_AGAIN
+from .hosts import NETDB_INTERNAL, Address, HostAnswer, HostsDatabase, Status
+
+# Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
+_GOOD_FLAGS = (
+    AI_PASSIVE
+    | AI_CANONNAME
+    | AI_NUMERICHOST
+    | AI_ADDRCONFIG
+    | AI_V4MAPPED
+    | AI_IDN
+    | AI_CANONIDN
+    | 0x0100
+    | 0x0200
+    | AI_NUMERICSERV
+    | AI_ALL
+)
+_GOOD_NI_FLAGS = (
+    NI_NUMERICHOST | NI_NUMERICSERV | NI_NOFQDN | NI_NAMEREQD | NI_DGRAM | NI_IDN | 0x40 | 0x80
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _TypeProto:
+    socktype: int
+    protocol: int
+    proto_any: bool  # raw: any protocol number goes, and it is echoed back
+    no_service: bool  # raw: a service makes no sense
+    default: bool  # returned when neither type nor protocol is hinted
+    name: str  # the protocol name services are looked up under
+
+
+# The (socket type, protocol) pairs getaddrinfo knows, in glibc's order.
+_TYPEPROTO: tuple[_TypeProto, ...] = (
+    _TypeProto(SOCK_STREAM, IPPROTO_TCP, False, False, True, "tcp"),
+    _TypeProto(SOCK_DGRAM, IPPROTO_UDP, False, False, True, "udp"),
+    _TypeProto(SOCK_DCCP, IPPROTO_DCCP, False, False, False, "dccp"),
+    _TypeProto(SOCK_DGRAM, IPPROTO_UDPLITE, False, False, False, "udplite"),
+    _TypeProto(SOCK_STREAM, IPPROTO_SCTP, False, False, False, "sctp"),
+    _TypeProto(SOCK_SEQPACKET, IPPROTO_SCTP, False, False, False, "sctp"),
+    _TypeProto(SOCK_RAW, 0, True, True, True, "raw"),
+)
+_DEFAULTS = tuple(tp for tp in _TYPEPROTO if tp.default)
+
+_SPACE = " \t\n\v\f\r"
+
+
+class GaiContext(Protocol):
+    """What getaddrinfo/getnameinfo need from outside: databases and kernel facts."""
+
+    def hosts_db(self) -> HostsDatabase: ...
+
+    def service_port(self, name: str, proto: str) -> int | None:
+        """Port of service ``name`` for protocol ``proto``, or None."""
+
+    def service_name(self, port: int, proto: str) -> str | None:
+        """Name of the service on ``port`` for protocol ``proto``, or None."""
+
+    def addrconfig(self) -> tuple[bool, bool]:
+        """(an IPv4 address is configured, an IPv6 address is configured), as glibc counts."""
+
+    def ifindex(self, name: str) -> int:
+        """Interface index of ``name``, 0 when there is none."""
+
+    def ifname(self, index: int) -> str | None:
+        """Interface name of ``index``, None when there is none."""
+
+    def order(self, addresses: Sequence[Address]) -> list[int]:
+        """The RFC 3484 order of ``addresses`` (a permutation of their indexes)."""
+
+    def local_domain(self) -> str:
+        """The domain ``NI_NOFQDN`` strips (glibc's ``nrl_domainname``)."""
+
+
+SockAddr = tuple[str, int] | tuple[str, int, int, int]
+AddrInfo = tuple[int, int, int, str, SockAddr]
+
+
+def strtoul_port(text: str) -> int | None:
+    """glibc's numeric-service test: ``strtoul(text, &end, 10)`` with ``*end == 0``.
+
+    Returns the value as getaddrinfo stores it (converted to C ``int``; may be negative) or None
+    when ``text`` is not entirely a number.
+    """
+    i, n = 0, len(text)
+    while i < n and text[i] in _SPACE:
+        i += 1
+    negative = False
+    if i < n and text[i] in "+-":
+        negative = text[i] == "-"
+        i += 1
+    start = i
+    while i < n and "0" <= text[i] <= "9":
+        i += 1
+    if i == start or i != n:
+        return None
+    value = int(text[start:i])
+    if value > 0xFFFFFFFFFFFFFFFF:
+        value = 0xFFFFFFFFFFFFFFFF
+    elif negative:
+        value = -value & 0xFFFFFFFFFFFFFFFF
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+@dataclass(frozen=True, slots=True)
+class _ServTuple:
+    socktype: int
+    protocol: int
+    port: int
+
+
+def _servtuples(
+    ctx: GaiContext, service: str | None, num: int | None, socktype: int, protocol: int
+) -> list[_ServTuple]:
+    """glibc's ``get_servtuples``: the (type, protocol, port) triples results are made of."""
+    tp: _TypeProto | None = None
+    if socktype or protocol:
+        for cand in _TYPEPROTO:
+            if socktype and socktype != cand.socktype:
+                continue
+            if protocol and not cand.proto_any and protocol != cand.protocol:
+                continue
+            tp = cand
+            break
+        if tp is None:
+            raise GaiError(EAI_SOCKTYPE if socktype else EAI_SERVICE)
+    if service is not None and tp is not None and tp.no_service:
+        raise GaiError(EAI_SERVICE)
+    if service is None or (num is not None and num >= 0):
+        port = (num or 0) & 0xFFFF if service is not None else 0
+        if tp is not None:
+            return [_ServTuple(tp.socktype, protocol if tp.proto_any else tp.protocol, port)]
+        return [_ServTuple(d.socktype, d.protocol, port) for d in _DEFAULTS]
+    if tp is not None:
+        found = ctx.service_port(service, tp.name)
+        if found is None:
+            raise GaiError(EAI_SERVICE)
+        return [_ServTuple(tp.socktype, protocol if tp.proto_any else tp.protocol, found)]
+    out: list[_ServTuple] = []
+    for cand in _TYPEPROTO:
+        if cand.no_service:
+            continue
+        if socktype and socktype != cand.socktype:
+            continue
+        if protocol and not cand.proto_any and protocol != cand.protocol:
+            continue
+        found = ctx.service_port(service, cand.name)
+        if found is not None:
+            out.append(_ServTuple(cand.socktype, cand.protocol, found))
+    if not out:
+        raise GaiError(EAI_SERVICE)
+    return out
+
+
+_V4MAPPED_PREFIX = b"\x00" * 10 + b"\xff\xff"
+
+
+def _map4(packed: bytes) -> bytes:
+    return _V4MAPPED_PREFIX + packed
+
+
+@dataclass(slots=True)
+class _Found:
+    addresses: list[Address]
+    canon: str | None = None
+    got_ipv6: bool = False
+
+
+def _numeric(ctx: GaiContext, name: str, family: int, flags: int) -> _Found | None:
+    """glibc's ``text_to_binary_address``; None when ``name`` is not numeric."""
+    num = parse_numeric_host(name, ctx.ifindex)
+    if num is None:
+        # An IPv6 address whose scope glibc cannot use is an error, not a name to look up; the
+        # family check comes first (text_to_binary_address).
+        head, percent, _ = name.partition("%")
+        packed6 = parse_ipv6(head) if percent else None
+        if packed6 is not None:
+            if family == AF_INET and not packed6.startswith(_V4MAPPED_PREFIX):
+                raise GaiError(EAI_ADDRFAMILY)
+            if family not in (AF_UNSPEC, AF_INET6, AF_INET):
+                raise GaiError(EAI_ADDRFAMILY)
+            raise GaiError(EAI_NONAME)
+        if flags & AI_NUMERICHOST:
+            raise GaiError(EAI_NONAME)
+        return None
+    canon = name if flags & AI_CANONNAME else None
+    if num.family == AF_INET:
+        if family in (AF_UNSPEC, AF_INET):
+            return _Found([Address(AF_INET, num.packed)], canon)
+        if family == AF_INET6 and flags & AI_V4MAPPED:
+            return _Found([Address(AF_INET6, _map4(num.packed))], canon)
+        raise GaiError(EAI_ADDRFAMILY)
+    if family in (AF_UNSPEC, AF_INET6):
+        return _Found([Address(AF_INET6, num.packed, num.scope_id)], canon)
+    if family == AF_INET and num.packed.startswith(_V4MAPPED_PREFIX):
+        return _Found([Address(AF_INET, num.packed[12:])], canon)
+    raise GaiError(EAI_ADDRFAMILY)
+
+
+def _simple(db: HostsDatabase, name: str) -> _Found:
+    """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
+    ans = db.gethostbyname2(name, AF_INET)
+    if ans.status is Status.SUCCESS:
+        if not ans.addresses:
+            raise GaiError(EAI_NONAME)
+        return _Found([Address(AF_INET, a.packed[:4]) for a in ans.addresses])
+    if ans.status is Status.NOTFOUND:
+        if ans.h_errno == NO_DATA:
+            raise GaiError(EAI_NODATA)
+        raise GaiError(EAI_NONAME)
+    if ans.h_errno == NETDB_INTERNAL:
+        raise GaiError(EAI_SYSTEM)
+    if ans.h_errno == TRY_AGAIN:
+        raise GaiError(EAI_AGAIN)
+    raise GaiError(EAI_NODATA)
+
+
+def _no_data(ans: HostAnswer) -> int:
+    """glibc's ``no_data`` for a failed module call."""
+    if ans.h_errno == TRY_AGAIN:
+        return EAI_AGAIN
+    return 1 if ans.h_errno == NO_DATA else 0
+
+
+def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
+    """glibc's ``get_nss_addresses``: the hosts sources, per family as the hints ask."""
+    if family == AF_UNSPEC:
+        ans = db.by_name4(name)
+        if ans.status is Status.SUCCESS:
+            canon = ans.name if flags & AI_CANONNAME else None
+            if not ans.addresses:
+                raise GaiError(EAI_NODATA)
+            return _Found(list(ans.addresses), canon)
+        if ans.status in (Status.TRYAGAIN, Status.UNAVAIL) and ans.h_errno == NETDB_INTERNAL:
+            raise GaiError(EAI_SYSTEM)
+        nd = _no_data(ans)
+        if nd:
+            raise GaiError(EAI_AGAIN if nd == EAI_AGAIN else EAI_NODATA)
+        raise GaiError(EAI_NONAME)
+
+    found = _Found([])
+    no_data6 = no_data4 = 0
+    status6: HostAnswer | None = None
+    status4: HostAnswer | None = None
+    if family == AF_INET6:
+        status6 = db.by_name3(name, AF_INET6)
+        if status6.status is Status.SUCCESS:
+            found.addresses.extend(status6.addresses)
+            found.canon = status6.name
+            found.got_ipv6 = bool(status6.addresses)
+        else:
+            no_data6 = _no_data(status6)
+    if family == AF_INET or (
+        family == AF_INET6 and flags & AI_V4MAPPED and (flags & AI_ALL or not found.got_ipv6)
+    ):
+        status4 = db.by_name3(name, AF_INET)
+        if status4.status is Status.SUCCESS:
+            if family == AF_INET6:
+                found.addresses.extend(Address(AF_INET6, _map4(a.packed)) for a in status4.addresses)
+            else:
+                found.addresses.extend(status4.addresses)
+            if found.canon is None:
+                found.canon = status4.name
+            if status4.addresses:
+                found.got_ipv6 = False
+        else:
+            no_data4 = _no_data(status4)
+    if family == AF_INET:
+        no_data6 = no_data4
+    ok = any(s is not None and s.status is Status.SUCCESS for s in (status6, status4))
+    if not ok:
+        last = status4 if status4 is not None else status6
+        assert last is not None
+        if last.status in (Status.TRYAGAIN, Status.UNAVAIL) and last.h_errno == NETDB_INTERNAL:
+            raise GaiError(EAI_SYSTEM)
+        if no_data4 and no_data6:
+            raise GaiError(
+                EAI_AGAIN if no_data4 == EAI_AGAIN and no_data6 == EAI_AGAIN else EAI_NODATA
+            )
+        raise GaiError(EAI_NONAME)
+    if not flags & AI_CANONNAME:
+        found.canon = None
+    if not found.addresses:
+        raise GaiError(EAI_NONAME)
+    return found
+
+
+def getaddrinfo(
+    ctx: GaiContext,
+    host: str | None,
+    service: str | None,
+    family: int = AF_UNSPEC,
+    socktype: int = 0,
+    protocol: int = 0,
+    flags: int = 0,
+) -> list[AddrInfo]:
+    """glibc's ``getaddrinfo``; raises :class:`GaiError` with glibc's code."""
+    if host == "*":
+        host = None
+    if service == "*":
+        service = None
+    if host is None and service is None:
+        raise GaiError(EAI_NONAME)
+    if flags & ~_GOOD_FLAGS:
+        raise GaiError(EAI_BADFLAGS)
+    if flags & AI_CANONNAME and host is None:
+        raise GaiError(EAI_BADFLAGS)
+    if flags & AI_ADDRCONFIG:
+        seen4, seen6 = ctx.addrconfig()
+        if family == AF_UNSPEC and (seen4 or seen6):
+            if seen4 != seen6:
+                family = AF_INET if seen4 else AF_INET6
+        elif (family == AF_INET and not seen4) or (family == AF_INET6 and not seen6):
+            raise GaiError(EAI_NONAME)
+    num: int | None = None
+    if service:
+        num = strtoul_port(service)
+        if num is None and flags & AI_NUMERICSERV:
+            raise GaiError(EAI_NONAME)
+        if num is None:
+            num = -1
+    else:
+        service = None
+    if family not in (AF_UNSPEC, AF_INET, AF_INET6):
+        raise GaiError(EAI_FAMILY)
+
+    st = _servtuples(ctx, service, num, socktype, protocol)
+
+    if host is None:
+        addrs: list[Address] = []
+        passive = bool(flags & AI_PASSIVE)
+        if family in (AF_UNSPEC, AF_INET6):
+            addrs.append(Address(AF_INET6, bytes(16) if passive else bytes(15) + b"\x01"))
+        if family in (AF_UNSPEC, AF_INET):
+            addrs.append(Address(AF_INET, bytes(4) if passive else b"\x7f\x00\x00\x01"))
+        found = _Found(addrs)
+    else:
+        numeric = _numeric(ctx, host, family, flags)
+        if numeric is not None:
+            found = numeric
+        else:
+            db = ctx.hosts_db()
+            if family == AF_INET and not flags & AI_CANONNAME:
+                found = _simple(db, host)
+            else:
+                found = _nss(db, host, family, flags)
+            if flags & AI_CANONNAME and found.canon is None:
+                found.canon = host
+
+    addresses = found.addresses
+    if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
+        addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
+    if len(addresses) > 1:
+        addresses = [addresses[i] for i in ctx.order(addresses)]
+
+    canon = found.canon or ""
+    out: list[AddrInfo] = []
+    for a in addresses:
+        sockaddr_host = format_ipv6(a.packed) if a.family == AF_INET6 else format_ipv4(a.packed)
+        for s in st:
+            sa: SockAddr
+            if a.family == AF_INET6:
+                sa = (sockaddr_host, s.port, 0, a.scope_id)
+            else:
+                sa = (sockaddr_host, s.port)
+            out.append((a.family, s.socktype, s.protocol, canon, sa))
+            canon = ""
+    return out
+
+
+# --- getnameinfo ---------------------------------------------------------------------------------
+
+
+def _strip_local_domain(name: str, domain: str) -> str:
+    """``NI_NOFQDN``: drop ``.domain`` from the end of ``name`` when it is the local domain."""
+    if domain and name.endswith("." + domain) and len(name) > len(domain) + 1:
+        return name[: -len(domain) - 1]
+    return name
+
+
+def getnameinfo(
+    ctx: GaiContext, family: int, packed: bytes, port: int, scope_id: int, flags: int
+) -> tuple[str, str]:
+    """glibc's ``getnameinfo`` for an IPv4 or IPv6 socket address."""
+    if flags & ~_GOOD_NI_FLAGS:
+        raise GaiError(EAI_BADFLAGS)
+    if family not in (AF_INET, AF_INET6):
+        raise GaiError(EAI_FAMILY)
+
+    host: str | None = None
+    if not flags & NI_NUMERICHOST:
+        db = ctx.hosts_db()
+        if family == AF_INET6 and packed.startswith(_V4MAPPED_PREFIX):
+            ans = db.gethostbyaddr(AF_INET6, packed)
+        else:
+            ans = db.gethostbyaddr(family, packed)
+        if ans.status is Status.SUCCESS:
+            host = ans.name
+            if flags & NI_NOFQDN:
+                host = _strip_local_domain(host, ctx.local_domain())
+        elif flags & NI_NAMEREQD:
+            raise GaiError(EAI_NONAME)
+    if host is None:
+        if flags & NI_NAMEREQD and flags & NI_NUMERICHOST:
+            raise GaiError(EAI_NONAME)
+        if family == AF_INET6:
+            host = format_ipv6(packed)
+            if scope_id:
+                first, second = packed[0], packed[1]
+                link_local = (first == 0xFE and second & 0xC0 == 0x80) or (
+                    first == 0xFF and second & 0x0F == 0x02
+                )
+                ifname = ctx.ifname(scope_id) if link_local else None
+                host += "%" + (ifname if ifname is not None else str(scope_id))
+        else:
+            host = format_ipv4(packed)
+
+    serv: str | None = None
+    if not flags & NI_NUMERICSERV:
+        serv = ctx.service_name(port, "udp" if flags & NI_DGRAM else "tcp")
+    if serv is None:
+        serv = str(port)
+    return host, serv

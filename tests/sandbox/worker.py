@@ -1,0 +1,153 @@
+"""Sandbox worker: runs inside ``unshare --net --mount --uts`` (see harness.py).
+
+It replaces ``/etc`` with a tmpfs holding exactly the scenario's files, brings up the network profile
+(loopback only, or a veth pair with documentation-range addresses and default routes), sets the host
+name, then answers requests on stdin, one JSON object per line:
+
+``{"op": "compare", "func": NAME, "call": REPR}`` runs ``socket.NAME(*args, **kwargs)`` (the oracle,
+glibc underneath) and ``netdb.NAME(...)`` with the same arguments, where ``REPR`` is the ``repr`` of
+``(args, kwargs)``; the reply holds both outcomes as text: the ``repr`` of the result, or the
+exception's class and args.  ``{"op": "write", "path": P, "text": T}`` rewrites a file under /etc;
+``{"op": "reset"}`` drops netdb's file caches so the next call re-reads;
+``{"op": "run", "argv": [...]}`` runs a command in the sandbox (``getent``, the ``netdb`` CLI) and
+returns its exit code, stdout and stderr.
+
+This file never runs outside a private namespace: it refuses to start when its mount namespace is the
+one of PID 1.
+"""
+
+from __future__ import annotations
+
+import ast
+import ctypes
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+NETWORK_PROFILES: dict[str, list[list[str]]] = {
+    "loopback": [["ip", "link", "set", "lo", "up"]],
+    # Both veth ends stay in this namespace: the addresses make RFC 6724 rules beyond rule 1 and
+    # AI_ADDRCONFIG observable, and no packet can leave.
+    "veth": [
+        ["ip", "link", "set", "lo", "up"],
+        ["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+        ["ip", "addr", "add", "192.0.2.1/24", "dev", "v0"],
+        ["ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "v0", "nodad"],
+        ["ip", "link", "set", "v0", "up"],
+        ["ip", "link", "set", "v1", "up"],
+        ["ip", "route", "add", "default", "via", "192.0.2.2"],
+        ["ip", "-6", "route", "add", "default", "via", "2001:db8::2"],
+    ],
+    "veth4": [
+        ["ip", "link", "set", "lo", "up"],
+        ["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+        ["ip", "addr", "add", "192.0.2.1/24", "dev", "v0"],
+        ["ip", "link", "set", "v0", "up"],
+        ["ip", "link", "set", "v1", "up"],
+        ["ip", "route", "add", "default", "via", "192.0.2.2"],
+    ],
+}
+
+
+def _check_private() -> None:
+    if os.readlink("/proc/self/ns/mnt") == os.readlink("/proc/1/ns/mnt"):
+        sys.exit("sandbox worker: refusing to run in the host's mount namespace")
+    if os.readlink("/proc/self/ns/net") == os.readlink("/proc/1/ns/net"):
+        sys.exit("sandbox worker: refusing to run in the host's network namespace")
+
+
+def _setup(spec: dict[str, Any]) -> None:
+    files: dict[str, str] = spec["files"]
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "netdb-etc", "/etc"], check=True)
+    for name, text in files.items():
+        path = os.path.join("/etc", name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="latin-1", newline="") as f:
+            f.write(text)
+    for cmd in NETWORK_PROFILES[spec.get("network", "loopback")]:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    socket.sethostname(spec.get("hostname", "sandbox"))
+    for key, value in spec.get("env", {}).items():
+        os.environ[key] = value
+
+
+def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    try:
+        return "ok " + repr(fn(*args, **kwargs))
+    except Exception as exc:  # the outcome *is* the exception: class and args
+        return f"raise {type(exc).__module__}.{type(exc).__qualname__} {exc.args!r}"
+
+
+def _libc_getprotobynumber() -> Callable[[int], tuple[str, list[str], int]]:
+    """The oracle for getprotobynumber, which socket lacks: glibc's own function via ctypes."""
+
+    class ProtoEnt(ctypes.Structure):
+        _fields_ = [
+            ("p_name", ctypes.c_char_p),
+            ("p_aliases", ctypes.POINTER(ctypes.c_char_p)),
+            ("p_proto", ctypes.c_int),
+        ]
+
+    libc = ctypes.CDLL(None)
+    libc.getprotobynumber.restype = ctypes.POINTER(ProtoEnt)
+    libc.getprotobynumber.argtypes = [ctypes.c_int]
+
+    def getprotobynumber(number: int) -> tuple[str, list[str], int]:
+        if not isinstance(number, int):
+            raise TypeError(f"an integer is required (got type {type(number).__name__})")
+        p = libc.getprotobynumber(number)
+        if not p:
+            raise OSError("protocol not found")
+        ent = p.contents
+        aliases = []
+        i = 0
+        while ent.p_aliases[i]:
+            aliases.append(ent.p_aliases[i].decode())
+            i += 1
+        return (ent.p_name.decode(), aliases, ent.p_proto)
+
+    return getprotobynumber
+
+
+def main() -> None:
+    _check_private()
+    spec = json.loads(sys.stdin.readline())
+    _setup(spec)
+    sys.path.insert(0, spec["src"])
+    import netdb
+
+    oracles: dict[str, Callable[..., Any]] = {"getprotobynumber": _libc_getprotobynumber()}
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        op = req["op"]
+        if op == "compare":
+            args, kwargs = ast.literal_eval(req["call"])
+            func = req["func"]
+            oracle = oracles.get(func) or getattr(socket, func)
+            reply = {
+                "glibc": _outcome(oracle, args, kwargs),
+                "netdb": _outcome(getattr(netdb, func), args, kwargs),
+            }
+        elif op == "write":
+            with open(os.path.join("/etc", req["path"]), "w", encoding="latin-1") as f:
+                f.write(req["text"])
+            reply = {"ok": True}
+        elif op == "run":
+            env = dict(os.environ, PYTHONPATH=spec["src"])
+            proc = subprocess.run(req["argv"], capture_output=True, text=True, env=env, check=False)
+            reply = {"rc": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
+        elif op == "reset":
+            netdb._reset_default_resolver()
+            reply = {"ok": True}
+        else:
+            reply = {"error": f"unknown op {op!r}"}
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    main()

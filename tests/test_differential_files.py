@@ -1,0 +1,486 @@
+"""netdb against glibc, function by function, on files and numeric hosts (no DNS).
+
+Every case runs ``socket.F(args)`` and ``netdb.F(args)`` inside the same private namespace, over the
+same fixture /etc (tests/fixtures/sandbox/basic/), and compares whole outcomes: the repr of the
+result (values, order, enum types) or the exception's class and args.  Each table is one test that
+reports every disagreement at once.  Scenarios: loopback only, and a veth pair with
+documentation-range IPv4/IPv6 addresses and default routes (so RFC 3484 rules past rule 1 and
+AI_ADDRCONFIG matter), and variants of the fixture files.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.sandbox.harness import FIXTURES, Sandbox, Scenario
+
+BASIC = Scenario.from_dir("basic")
+VETH = Scenario.from_dir("basic", network="veth")
+VETH4 = Scenario.from_dir("basic", network="veth4")
+NAMED_HOST = Scenario.from_dir("basic", hostname="sandbox.example.test")
+NO_REGISTRY = BASIC.with_files("no-services-protocols", services=None, protocols=None)
+MULTI_OFF = BASIC.with_files("multi-off", host_conf="multi off\n")
+NO_HOSTCONF = BASIC.with_files("no-host-conf", host_conf=None)
+GAICONF = BASIC.with_files(
+    "gai-conf",
+    gai_conf="label ::ffff:0:0/96 10\nprecedence ::ffff:0:0/96 100\nprecedence ::/0 5\n",
+)
+VETH_GAICONF = Scenario(
+    "veth-gai-conf", dict(GAICONF.files), network="veth", hostname=GAICONF.hostname
+)
+
+NETWORKS = [BASIC, VETH, VETH4]
+
+
+def fixture_names() -> list[str]:
+    """Every name and alias in the fixture hosts file (read independently of netdb's parser)."""
+    names: list[str] = []
+    for line in (FIXTURES / "basic" / "hosts").read_text("latin-1").splitlines():
+        fields = line.split("#", 1)[0].split()
+        names.extend(f for f in fields[1:] if f not in names)
+    return names
+
+
+def fixture_addresses() -> list[str]:
+    addrs: list[str] = []
+    for line in (FIXTURES / "basic" / "hosts").read_text("latin-1").splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields and fields[0] not in addrs:
+            addrs.append(fields[0])
+    return addrs
+
+
+NAMES = fixture_names()
+HOSTS: list[Any] = [
+    *NAMES,
+    *(n.upper() for n in NAMES[:12]),
+    *(n + "." for n in NAMES[:12] if not n.endswith(".")),
+    "web.example.test.",
+    "trailing.example.test",
+    "nosuch.example.test",
+    "nosuch",
+    "",
+    " ",
+    "*",
+    "localhost",
+    "LOCALHOST",
+    "localhost.",
+    "127.0.0.1",
+    "127.1",
+    "0x7f.1",
+    "017.0.0.1",
+    "1.2.3.4.",
+    "1.2.3",
+    "999.1.1.1",
+    "4294967295",
+    "4294967296",
+    "::1",
+    "::ffff:127.0.0.1",
+    "::ffff:1.2.3.4",
+    "fe80::1%lo",
+    "fe80::1%1",
+    "fe80::1%nosuchif",
+    "fe80::1%",
+    "2001:db8::1%5",
+    "2001:db8::1%lo",
+    "ff02::1%lo",
+    "1.2.3.4%lo",
+    "::1%lo",
+    "127.0.0.1 ",
+    " 127.0.0.1",
+    "1.2.3.4 junk",
+    "bücher.example.test",
+    b"web.example.test",
+    b"127.0.0.1",
+    b"caf\xc3\xa9.example",
+    b"\xff\xfe.example",
+    None,
+]
+PORTS: list[Any] = [
+    None,
+    0,
+    80,
+    "80",
+    "http",
+    "www",
+    "domain",
+    "https",
+    "ntp",
+    "syslog",
+    "sctponly",
+    "dccponly",
+    "udponly",
+    "tcponly",
+    "both",
+    "both-alias",
+    "Mixed",
+    "mixed",
+    "dupname",
+    "nosuch",
+    "",
+    "-1",
+    " 80",
+    "80 ",
+    "+80",
+    "0x50",
+    "65535",
+    "65536",
+    "4294967296",
+    "99999999999999999999999",
+    -1,
+    65536,
+    2**31,
+    b"80",
+    b"http",
+    "*",
+]
+FAMILIES = [0, socket.AF_INET, socket.AF_INET6, socket.AF_UNIX, 99]
+TYPE_PROTO = [
+    (0, 0),
+    (socket.SOCK_STREAM, 0),
+    (socket.SOCK_DGRAM, 0),
+    (socket.SOCK_RAW, 0),
+    (socket.SOCK_SEQPACKET, 0),
+    (socket.SOCK_RDM, 0),
+    (6, 0),  # SOCK_DCCP
+    (0, socket.IPPROTO_TCP),
+    (0, socket.IPPROTO_UDP),
+    (0, 132),  # SCTP
+    (0, 136),  # UDPLITE
+    (0, 33),  # DCCP
+    (0, 99),
+    (socket.SOCK_STREAM, socket.IPPROTO_UDP),
+    (socket.SOCK_STREAM, 132),
+    (socket.SOCK_SEQPACKET, 132),
+    (socket.SOCK_DGRAM, 136),
+    (socket.SOCK_RAW, 99),
+    (socket.SOCK_RAW, socket.IPPROTO_TCP),
+    (99, 0),
+]
+AI = socket
+FLAGS = [
+    0,
+    AI.AI_PASSIVE,
+    AI.AI_CANONNAME,
+    AI.AI_NUMERICHOST,
+    AI.AI_V4MAPPED,
+    AI.AI_V4MAPPED | AI.AI_ALL,
+    AI.AI_ALL,
+    AI.AI_ADDRCONFIG,
+    AI.AI_ADDRCONFIG | AI.AI_V4MAPPED,
+    AI.AI_NUMERICSERV,
+    AI.AI_CANONNAME | AI.AI_V4MAPPED | AI.AI_ALL,
+    AI.AI_CANONNAME | AI.AI_PASSIVE,
+    0x40,  # AI_IDN
+    0x80 | AI.AI_CANONNAME,  # AI_CANONIDN
+    0x100,
+    0x800,
+    -1,
+]
+
+
+def run_table(box: Sandbox, func: str, calls: Iterable[tuple[Any, ...]]) -> None:
+    """Compare every call; fail once, listing every disagreement (first 25 shown)."""
+    bad: list[str] = []
+    n = 0
+    for args in calls:
+        n += 1
+        glibc, ours = box.outcomes(func, *args)
+        if glibc != ours:
+            bad.append(f"{func}{args!r}\n    glibc: {glibc}\n    netdb: {ours}")
+    assert not bad, f"[{box.scenario.name}] {len(bad)}/{n} disagree:\n" + "\n".join(bad[:25])
+
+
+@pytest.fixture(params=NETWORKS, ids=lambda s: s.name + "-" + s.network)
+def box(request: pytest.FixtureRequest, sandboxes: Callable[[Scenario], Sandbox]) -> Sandbox:
+    return sandboxes(request.param)
+
+
+# --- getaddrinfo ---------------------------------------------------------------------------------
+
+
+def test_getaddrinfo_hosts_families_flags(box: Sandbox) -> None:
+    run_table(
+        box,
+        "getaddrinfo",
+        ((h, None, f, 0, 0, fl) for h, f, fl in itertools.product(HOSTS, FAMILIES[:3], FLAGS)),
+    )
+
+
+def test_getaddrinfo_services_types_protocols(box: Sandbox) -> None:
+    hosts = ["127.0.0.1", "::1", "web", None, "nosuch", "v6only.example.test"]
+    run_table(
+        box,
+        "getaddrinfo",
+        (
+            (h, p, f, t, pr, fl)
+            for h, p, f, (t, pr), fl in itertools.product(
+                hosts, PORTS, [0, socket.AF_INET6], TYPE_PROTO, [0, AI.AI_NUMERICSERV]
+            )
+        ),
+    )
+
+
+def test_getaddrinfo_families_and_flag_bits(box: Sandbox) -> None:
+    hosts = ["web", "127.0.0.1", "::1", None, "many", "nosuch", "mixed.example.test"]
+    flag_bits = [1 << i for i in range(12)] + [0x7FF, 0x3F, 0x1F]
+    run_table(
+        box,
+        "getaddrinfo",
+        (
+            (h, 53, f, 0, 0, fl)
+            for h, f, fl in itertools.product(hosts, [*FAMILIES, -1, 2**31 - 1], flag_bits)
+        ),
+    )
+
+
+def test_getaddrinfo_argument_errors(box: Sandbox) -> None:
+    calls: list[tuple[Any, ...]] = [
+        (5, 80),
+        (bytearray(b"x"), 80),
+        ("127.0.0.1", True),
+        ("127.0.0.1", 2**70),
+        ("127.0.0.1", 2.5),
+        ("127.0.0.1", [80]),
+        ("127.0.0.1", "\udcff"),
+        ("127.0.0.1\x00junk", 80),
+        (b"127.0.0.1\x00junk", 80),
+        ("127.0.0.1", "80\x00x"),
+        ("127.0.0.1", 80, 2**40),
+        ("127.0.0.1", 80, -(2**40)),
+        ("127.0.0.1", 80, "x"),
+        ("127.0.0.1", 80, 2.0),
+        ("127.0.0.1", 80, 0, 2**31),
+        ("127.0.0.1", 80, 0, 0, 0, 2**31),
+        ("a..b", 80),
+        ("x" * 64 + ".test", 80),
+        ("x" * 63 + ".test", 80),
+        ("x" * 64, 80),
+        ("\udcff", 80),
+        ("é" * 70, 80),
+        (None, None),
+        ("*", "*"),
+        (None, "*"),
+        ("*", None),
+    ]
+    run_table(box, "getaddrinfo", calls)
+
+
+# --- getnameinfo ---------------------------------------------------------------------------------
+
+SOCKADDRS: list[Any] = [
+    *((a, 80) for a in fixture_addresses() if ":" not in a),
+    *((a, 443, 0, 0) for a in fixture_addresses() if ":" in a),
+    ("127.0.0.1", 0),
+    ("127.0.0.2", 22),
+    ("192.0.2.10", 53),
+    ("192.0.2.99", 9997),
+    ("10.9.9.9", 123),
+    ("::1", 80),
+    ("::1", 80, 0, 0),
+    ("::1", 80, 1048575, 7),
+    ("::1", 80, 1048576, 0),
+    ("::1", 80, -1, 0),
+    ("fe80::1", 80, 0, 1),
+    ("fe80::1", 80, 0, 99),
+    ("fe80::1%lo", 80),
+    ("ff02::1", 80, 0, 1),
+    ("2001:db8::1", 80, 0, 5),
+    ("::ffff:192.0.2.10", 80),
+    ("::ffff:192.0.2.50", 80),
+    ("::192.0.2.51", 80),
+    ("::", 80),
+    ("0.0.0.0", 80),
+    ("255.255.255.255", 80),
+    ("localhost", 80),
+    ("web", 80),
+    ("127.1", 80),
+    ("127.0.0.1", 80, 1),
+    ("127.0.0.1",),
+    ("127.0.0.1", "x"),
+    ("127.0.0.1", 2**31),
+    ("127.0.0.1", -1),
+    ("127.0.0.1", 65536),
+    ("127.0.0.1", 70000),
+    (b"::1", 80),
+    ("::1", 80, 0, 0, 0),
+    ("", 80),
+    ("*", 80),
+    ("nosuch", 80),
+]
+NI_FLAGS = [0, 1, 2, 4, 8, 16, 32, 1 | 2, 8 | 1, 4 | 16, 64, 128, 256, 2**31 - 1, -1]
+
+
+def test_getnameinfo(box: Sandbox) -> None:
+    calls = [(sa, fl) for sa, fl in itertools.product(SOCKADDRS, NI_FLAGS)]
+    calls += [(["127.0.0.1", 80], 0), ("127.0.0.1", 0), (("127.0.0.1", 80), "x")]
+    run_table(box, "getnameinfo", calls)
+
+
+# --- gethostby* ---------------------------------------------------------------------------------
+
+GETHOST_INPUTS: list[Any] = [
+    *HOSTS,
+    *fixture_addresses(),
+    "<broadcast>",
+    "255.255.255.255",
+    "0.0.0.0",
+    "::",
+    "a\x00b",
+    b"a\x00b",
+    5,
+    bytearray(b"127.0.0.1"),
+    memoryview(b"127.0.0.1"),
+]
+
+
+@pytest.mark.parametrize("func", ["gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"])
+def test_gethostby(box: Sandbox, func: str) -> None:
+    inputs = [x for x in GETHOST_INPUTS if x is not None and not isinstance(x, memoryview)]
+    if func == "getfqdn":
+        inputs = [x for x in inputs if isinstance(x, str)]
+    run_table(box, func, ((x,) for x in inputs))
+
+
+def test_gethostname_and_fqdn_default(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    for scenario in (BASIC, NAMED_HOST):
+        box = sandboxes(scenario)
+        run_table(box, "gethostname", [()])
+        run_table(box, "getfqdn", [(), ("",), ("0.0.0.0",), ("::",)])
+
+
+# --- services and protocols ----------------------------------------------------------------------
+
+
+def fixture_words(name: str) -> list[str]:
+    words: list[str] = []
+    for line in (FIXTURES / "basic" / name).read_text("latin-1").splitlines():
+        for w in line.split("#", 1)[0].split():
+            for part in w.split("/"):
+                if part and part not in words:
+                    words.append(part)
+    return words
+
+
+SERVICE_NAMES = [*fixture_words("services"), "nosuch", "", "HTTP", "http ", "ht\x00tp", b"http", 5]
+PROTO_NAMES: list[Any] = [None, "tcp", "udp", "sctp", "dccp", "xyz", "", "TCP", b"tcp", "tc\x00p"]
+
+
+@pytest.mark.parametrize("scenario", [BASIC, NO_REGISTRY], ids=lambda s: s.name)
+def test_services(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    run_table(
+        box,
+        "getservbyname",
+        [(*(n,), *(() if p is None else (p,))) for n, p in itertools.product(SERVICE_NAMES, PROTO_NAMES)],
+    )
+    ports: list[Any] = [0, 7, 21, 22, 53, 80, 88, 123, 443, 514, 3868, 5004, 8080, 9987, 9993, 9994,
+                        9995, 9996, 9997, 9998, 9999, 70000 & 0xFFFF, 65535, 65536, -1, 2**31, "80", 1.5]
+    run_table(
+        box,
+        "getservbyport",
+        [(*(n,), *(() if p is None else (p,))) for n, p in itertools.product(ports, PROTO_NAMES)],
+    )
+
+
+@pytest.mark.parametrize("scenario", [BASIC, NO_REGISTRY], ids=lambda s: s.name)
+def test_protocols(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    names: list[Any] = [*fixture_words("protocols"), "nosuch", "", "Tcp", "tcp ", b"tcp", 6, "t\x00cp"]
+    run_table(box, "getprotobyname", ((n,) for n in names))
+    numbers: list[Any] = [*range(0, 300), -1, 2**31 - 1, 2**31, -(2**31) - 1]
+    run_table(box, "getprotobynumber", ((n,) for n in numbers))
+
+
+# --- file variants ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scenario", [MULTI_OFF, NO_HOSTCONF, GAICONF, VETH_GAICONF], ids=lambda s: s.name
+)
+def test_file_variants(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    hosts = ["web", "web.example.test", "many", "many.example.test", "mixed.example.test", "localhost",
+             "dup.example.test", "::1", "nosuch"]
+    run_table(box, "getaddrinfo", ((h, 80, f, 1, 0, fl) for h, f, fl in
+                                   itertools.product(hosts, FAMILIES[:3], FLAGS[:11])))
+    run_table(box, "gethostbyname_ex", ((h,) for h in hosts))
+    run_table(box, "gethostbyaddr", ((a,) for a in fixture_addresses()))
+
+
+# --- generated cases ----------------------------------------------------------------------------
+
+_host_chars = st.sampled_from(list("abcdefxyz0123456789.:-_%*LOCALHOST ") + ["web", "::", "127.", "example", "test", "\x00", "é"])
+gen_hosts = st.one_of(
+    st.sampled_from(NAMES),
+    st.lists(_host_chars, max_size=12).map("".join),
+    st.binary(max_size=12),
+    st.none(),
+)
+gen_ports = st.one_of(
+    st.none(),
+    st.integers(-(2**33), 2**33),
+    st.sampled_from(PORTS),
+    st.text(alphabet="0123456789+- htpdomain\t", max_size=8),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    host=gen_hosts,
+    port=gen_ports,
+    family=st.sampled_from([0, 2, 10, 1, 17, -1]),
+    tp=st.sampled_from(TYPE_PROTO),
+    flags=st.one_of(st.sampled_from(FLAGS), st.integers(0, 0xFFF)),
+)
+def test_getaddrinfo_generated(
+    sandboxes: Callable[[Scenario], Sandbox], host: Any, port: Any, family: int,
+    tp: tuple[int, int], flags: int
+) -> None:
+    box = sandboxes(VETH)
+    box.check("getaddrinfo", host, port, family, tp[0], tp[1], flags)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    host=st.one_of(st.sampled_from(fixture_addresses()), st.lists(_host_chars, max_size=10).map("".join)),
+    port=st.integers(-5, 70000),
+    extra=st.lists(st.integers(-2, 2**21), max_size=2),
+    flags=st.one_of(st.sampled_from(NI_FLAGS), st.integers(0, 0x1FF)),
+)
+def test_getnameinfo_generated(
+    sandboxes: Callable[[Scenario], Sandbox], host: str, port: int, extra: list[int], flags: int
+) -> None:
+    box = sandboxes(BASIC)
+    box.check("getnameinfo", (host, port, *extra), flags)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.one_of(st.sampled_from(NAMES), st.lists(_host_chars, max_size=10).map("".join)),
+       func=st.sampled_from(["gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"]))
+def test_gethostby_generated(sandboxes: Callable[[Scenario], Sandbox], name: str, func: str) -> None:
+    sandboxes(BASIC).check(func, name)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=st.one_of(st.sampled_from(fixture_words("services")),
+                      st.text(alphabet="abcdehilmnoprstuvwxyz0123456789-/ ", max_size=8)),
+       proto=st.sampled_from(PROTO_NAMES[:8]), port=st.integers(-3, 66000))
+def test_services_generated(sandboxes: Callable[[Scenario], Sandbox], name: str, proto: Any,
+                            port: int) -> None:
+    box = sandboxes(BASIC)
+    args = () if proto is None else (proto,)
+    box.check("getservbyname", name, *args)
+    box.check("getservbyport", port, *args)
+
+
+def test_fixture_dir_exists() -> None:
+    assert Path(FIXTURES / "basic" / "hosts").exists()
