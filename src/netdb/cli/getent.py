@@ -1,0 +1,290 @@
+"""The getent(1) databases of the ``netdb`` command: hosts, ahosts*, services, protocols.
+
+Follows glibc 2.36 ``getent`` (``nss/getent.c``) for these six databases: which lookup each key
+goes to, the output format (``printf`` widths included) and the exit status (0 all keys found,
+2 some key not found; no key enumerates the database).  The rules, database by database:
+
+``hosts KEY``
+    A key ``inet_pton`` takes as IPv6, then as IPv4, is looked up with ``gethostbyaddr``; any other
+    key with ``gethostbyname2`` for ``AF_INET6``, then for ``AF_INET``.  One line per address:
+    ``%-15s %s`` (address, official name), then `` alias`` for each alias.
+``ahosts`` / ``ahostsv4`` / ``ahostsv6 KEY``
+    ``getaddrinfo(KEY, NULL)`` with hints ``AI_V4MAPPED | AI_ADDRCONFIG | AI_CANONNAME`` plus the
+    IDN flags (``--no-idn`` drops them, ``--no-addrconfig`` drops ``AI_ADDRCONFIG``), family
+    ``AF_UNSPEC`` / ``AF_INET`` / ``AF_INET6`` (the last with ``AI_V4MAPPED`` again, a no-op).
+    One line per result: ``%-15s %-6s %s`` (address, ``STREAM``/``DGRAM``/``RAW``/..., canonical
+    name or nothing).
+``services KEY``
+    ``KEY`` is ``name``, ``port``, ``name/proto`` or ``port/proto``; the part before the first ``/``
+    is a port when it starts with a digit, is all digits (``strtol`` stops at its end) and is at
+    most 65535, else a name.  ``%-21s %d/%s`` then the aliases.
+``protocols KEY``
+    A key starting with a digit is a number (``atol``, then cut to a C ``int``: ``4294967302`` is
+    6), anything else a name.  ``%-21s %d`` then the aliases.
+
+Without keys, ``hosts`` and ``ahosts*`` enumerate the hosts file the way ``gethostent`` reads it
+(IPv4 lines; IPv6 lines only when v4-mapped, as their IPv4 address, or ``::1``, as ``127.0.0.1``),
+``services``/``protocols`` print every parsed line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from .. import AF_INET, AF_INET6, AF_UNSPEC, inet_ntop, inet_pton
+from ..constants import AI_ADDRCONFIG, AI_CANONIDN, AI_CANONNAME, AI_IDN, AI_V4MAPPED
+from ..hosts import Status
+from ._context import Context
+from ._output import Output, c_bytes, c_string, text_bytes
+
+FOUND = 0
+NOT_FOUND = 2
+
+_DIGITS = frozenset("0123456789")
+_LONG_MAX = 2**63 - 1
+_V4MAPPED_PREFIX = bytes(10) + b"\xff\xff"
+_LOOPBACK6 = bytes(15) + b"\x01"
+_LOOPBACK4 = b"\x7f\x00\x00\x01"
+
+# getent's words for ai_socktype; any other type prints as its number.
+_SOCKTYPE_WORDS: dict[int, str] = {
+    1: "STREAM",
+    2: "DGRAM",
+    3: "RAW",
+    5: "SEQPACKET",
+    4: "RDM",
+    6: "DCCP",
+    10: "PACKET",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """getent's own options that change a lookup."""
+
+    idn: bool = True  # not --no-idn
+    addrconfig: bool = True  # not --no-addrconfig
+
+
+Handler = Callable[[Context, Sequence[str], Options, Output], int]
+
+
+# --- C number parsing as getent does it ----------------------------------------------------------
+
+
+def _leading_digits(text: str) -> str:
+    end = 0
+    while end < len(text) and text[end] in _DIGITS:
+        end += 1
+    return text[:end]
+
+
+def port_key(text: str) -> int | None:
+    """The port ``strtol(text, &end, 10)`` gives when getent takes ``text`` as one, else None."""
+    if not text or text[0] not in _DIGITS or not _DIGITS.issuperset(text):
+        return None
+    port = min(int(text), _LONG_MAX)
+    return port if port <= 65535 else None
+
+
+def protocol_number_key(text: str) -> int | None:
+    """``getprotobynumber(atol(text))``'s argument when ``text`` starts with a digit, else None.
+
+    ``atol`` reads the leading digits (clamped to ``LONG_MAX`` on overflow); passing the ``long``
+    as an ``int`` keeps its low 32 bits, two's complement.
+    """
+    if not text or text[0] not in _DIGITS:
+        return None
+    value = min(int(_leading_digits(text)), _LONG_MAX) & 0xFFFFFFFF
+    return value - 2**32 if value >= 2**31 else value
+
+
+# --- line formats ---------------------------------------------------------------------------------
+
+
+def _pad(field: bytes, width: int) -> bytes:
+    """``printf("%-<width>s")``: left-justified, padded with spaces to ``width`` bytes."""
+    return field.ljust(width, b" ")
+
+
+def _with_aliases(head: bytes, aliases: Iterable[str]) -> bytes:
+    return head + b"".join(b" " + c_bytes(a) for a in aliases) + b"\n"
+
+
+def host_lines(family: int, addresses: Iterable[bytes], name: str, aliases: Sequence[str]) -> bytes:
+    """getent's ``print_hosts``: one line per address of a ``hostent``."""
+    tail = _with_aliases(b" " + c_bytes(name), aliases)
+    return b"".join(
+        _pad(inet_ntop(family, packed).encode("ascii"), 15) + tail for packed in addresses
+    )
+
+
+def service_line(name: str, port: int, proto: str, aliases: Sequence[str]) -> bytes:
+    """getent's ``print_services``."""
+    head = _pad(c_bytes(name), 21) + b" %d/" % port + c_bytes(proto)
+    return _with_aliases(head, aliases)
+
+
+def protocol_line(name: str, number: int, aliases: Sequence[str]) -> bytes:
+    """getent's ``print_protocols``."""
+    return _with_aliases(_pad(c_bytes(name), 21) + b" %d" % number, aliases)
+
+
+def addrinfo_line(address: str, socktype: int, canonname: str) -> bytes:
+    """One ``ahosts`` line: address, socket type word, canonical name (or nothing)."""
+    word = _SOCKTYPE_WORDS.get(socktype, str(socktype))
+    return (
+        _pad(address.encode("ascii"), 15)
+        + b" "
+        + _pad(word.encode("ascii"), 6)
+        + b" "
+        + text_bytes(canonname)
+        + b"\n"
+    )
+
+
+# --- hosts ------------------------------------------------------------------------------------
+
+
+def _enumerate_hosts(ctx: Context, out: Output) -> int:
+    """``sethostent``/``gethostent``: the hosts file as the files source reads it for AF_INET."""
+    db = ctx.resolver.hosts_db()
+    if not any(getattr(s, "name", None) == "files" for s in db.sources):
+        return FOUND
+    for entry in db.hosts.entries:
+        packed = entry.packed
+        if entry.family == AF_INET6:
+            if packed.startswith(_V4MAPPED_PREFIX):
+                packed = packed[12:]
+            elif packed == _LOOPBACK6:
+                packed = _LOOPBACK4
+            else:
+                continue
+        elif entry.family != AF_INET:
+            continue
+        out.add(host_lines(AF_INET, [packed], entry.canonical, entry.aliases))
+    return FOUND
+
+
+def _parse_address(family: int, key: str) -> bytes | None:
+    try:
+        return inet_pton(family, key)
+    except (OSError, ValueError, UnicodeError):
+        return None
+
+
+def hosts(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+    """``getent hosts [KEY...]``."""
+    if not keys:
+        return _enumerate_hosts(ctx, out)
+    db = ctx.resolver.hosts_db()
+    result = FOUND
+    for key in keys:
+        packed6 = _parse_address(AF_INET6, key)
+        if packed6 is not None:
+            answer = db.gethostbyaddr(AF_INET6, packed6)
+        else:
+            packed4 = _parse_address(AF_INET, key)
+            if packed4 is not None:
+                answer = db.gethostbyaddr(AF_INET, packed4)
+            else:
+                name = c_string(key)
+                answer = db.gethostbyname2(name, AF_INET6)
+                if answer.status is not Status.SUCCESS:
+                    answer = db.gethostbyname2(name, AF_INET)
+        if answer.status is not Status.SUCCESS:
+            result = NOT_FOUND
+            continue
+        family = answer.addresses[0].family if answer.addresses else AF_INET
+        out.add(
+            host_lines(family, (a.packed for a in answer.addresses), answer.name, answer.aliases)
+        )
+    return result
+
+
+# --- ahosts, ahostsv4, ahostsv6 ------------------------------------------------------------------
+
+
+def _ahosts(family: int, extra_flags: int) -> Handler:
+    def handler(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+        if not keys:
+            return _enumerate_hosts(ctx, out)
+        flags = AI_V4MAPPED | AI_CANONNAME | extra_flags
+        if opts.addrconfig:
+            flags |= AI_ADDRCONFIG
+        if opts.idn:
+            flags |= AI_IDN | AI_CANONIDN
+        result = FOUND
+        for key in keys:
+            # glibc leaves an ASCII name alone even with AI_IDN; a non-ASCII one is IDNA-encoded
+            # (the front does that for a str host, as CPython does) unless --no-idn.
+            host: str | bytes = key if opts.idn and not key.isascii() else c_bytes(c_string(key))
+            try:
+                results = ctx.resolver.getaddrinfo(host, None, family, 0, 0, flags)
+            except (OSError, UnicodeError):
+                result = NOT_FOUND
+                continue
+            for _fam, socktype, _proto, canonname, sockaddr in results:
+                address = str(sockaddr[0]).split("%", 1)[0]
+                out.add(addrinfo_line(address, int(socktype), canonname))
+        return result
+
+    return handler
+
+
+ahosts = _ahosts(AF_UNSPEC, 0)
+ahostsv4 = _ahosts(AF_INET, 0)
+ahostsv6 = _ahosts(AF_INET6, AI_V4MAPPED)
+
+
+# --- services, protocols ---------------------------------------------------------------------
+
+
+def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+    """``getent services [KEY...]``."""
+    table = ctx.files.services()
+    if not keys:
+        for e in table.entries:
+            out.add(service_line(e.name, e.port, e.proto, e.aliases))
+        return FOUND
+    result = FOUND
+    for key in keys:
+        name, slash, proto_text = c_string(key).partition("/")
+        proto = proto_text if slash else None
+        port = port_key(name)
+        entry = table.by_name(name, proto) if port is None else table.by_port(port, proto)
+        if entry is None:
+            result = NOT_FOUND
+        else:
+            out.add(service_line(entry.name, entry.port, entry.proto, entry.aliases))
+    return result
+
+
+def protocols(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+    """``getent protocols [KEY...]``."""
+    table = ctx.files.protocols()
+    if not keys:
+        for e in table.entries:
+            out.add(protocol_line(e.name, e.number, e.aliases))
+        return FOUND
+    result = FOUND
+    for key in keys:
+        text = c_string(key)
+        number = protocol_number_key(text)
+        entry = table.by_name(text) if number is None else table.by_number(number)
+        if entry is None:
+            result = NOT_FOUND
+        else:
+            out.add(protocol_line(entry.name, entry.number, entry.aliases))
+    return result
+
+
+DATABASES: dict[str, tuple[Handler, str]] = {
+    "hosts": (hosts, "host names and addresses (gethostbyname2/gethostbyaddr), like getent hosts"),
+    "ahosts": (ahosts, "getaddrinfo with AF_UNSPEC, like getent ahosts"),
+    "ahostsv4": (ahostsv4, "getaddrinfo with AF_INET, like getent ahostsv4"),
+    "ahostsv6": (ahostsv6, "getaddrinfo with AF_INET6 and AI_V4MAPPED, like getent ahostsv6"),
+    "services": (services, "network services (name, port, name/proto, port/proto)"),
+    "protocols": (protocols, "IP protocols by name or number, like getent protocols"),
+}
