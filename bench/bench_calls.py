@@ -1,0 +1,88 @@
+"""Per-call cost of netdb against socket (glibc), side by side in one run, inside the sandbox.
+
+Run: ``python3 bench/bench_calls.py`` (re-executes itself under ``unshare --net --mount --uts`` with
+the fixture /etc of tests/fixtures/sandbox/basic, so glibc and netdb read the same files and no
+packet leaves the machine).  Prints, per case, microseconds per call for each and the ratio
+netdb/glibc (lower is better; the issue's floors: hosts-file lookups <= 1.0, services and protocols
+<= 1.0, numeric getaddrinfo <= 2.0).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "sandbox" / "basic"
+
+
+def _in_sandbox() -> bool:
+    return os.readlink("/proc/self/ns/mnt") != os.readlink("/proc/1/ns/mnt")
+
+
+def _enter_sandbox() -> None:
+    """Re-run this script in private namespaces with the fixture files as /etc."""
+    script = (
+        "set -e; ip link set lo up; mount -t tmpfs netdb-etc /etc; "
+        f"cp -r {FIXTURE}/. /etc/; hostname sandbox; "
+        f"exec {sys.executable} {Path(__file__).resolve()} {' '.join(sys.argv[1:])}"
+    )
+    os.execvp("unshare", ["unshare", "--net", "--mount", "--uts", "--fork", "sh", "-c", script])
+
+
+CASES: list[tuple[str, str, tuple[Any, ...]]] = [
+    ("numeric getaddrinfo v4", "getaddrinfo", ("192.0.2.1", 80)),
+    ("numeric getaddrinfo v6", "getaddrinfo", ("2001:db8::1", 443, 0, socket.SOCK_STREAM)),
+    ("numeric getaddrinfo, service name", "getaddrinfo", ("127.0.0.1", "http")),
+    ("hosts getaddrinfo (1 address)", "getaddrinfo", ("web", 80, socket.AF_INET)),
+    ("hosts getaddrinfo (v4+v6, sorted)", "getaddrinfo", ("web.example.test", 80)),
+    ("hosts getaddrinfo (not found)", "getaddrinfo", ("nosuch.example.test", 80)),
+    ("hosts gethostbyname", "gethostbyname", ("web.example.test",)),
+    ("hosts gethostbyname_ex", "gethostbyname_ex", ("web.example.test",)),
+    ("hosts gethostbyaddr", "gethostbyaddr", ("192.0.2.10",)),
+    ("getservbyname", "getservbyname", ("http", "tcp")),
+    ("getservbyname (late in file)", "getservbyname", ("http-alt",)),
+    ("getservbyport", "getservbyport", (443,)),
+    ("getprotobyname", "getprotobyname", ("udplite",)),
+    ("inet_pton v6", "inet_pton", (socket.AF_INET6, "2001:db8::1:2")),
+    ("inet_aton", "inet_aton", ("192.0.2.1",)),
+]
+
+
+def _per_call(fn: Callable[..., Any], args: tuple[Any, ...], budget: float = 0.4) -> float:
+    """Best-of-5 seconds per call."""
+    def call() -> None:
+        try:
+            fn(*args)
+        except OSError:
+            pass
+
+    timer = timeit.Timer(call)
+    n, _ = timer.autorange()
+    n = max(1, int(n * budget / 0.2))
+    return min(timer.repeat(5, n)) / n
+
+
+def main() -> None:
+    if not _in_sandbox():
+        _enter_sandbox()
+    sys.path.insert(0, str(REPO / "src"))
+    import netdb
+
+    print(f"{'case':38s} {'glibc us':>9s} {'netdb us':>9s} {'ratio':>6s}")
+    for label, func, args in CASES:
+        ref = getattr(socket, func)
+        ours = getattr(netdb, func)
+        _per_call(ours, args, budget=0.05)  # first call parses the files: not what is measured
+        g = _per_call(ref, args)
+        n = _per_call(ours, args)
+        print(f"{label:38s} {g * 1e6:9.2f} {n * 1e6:9.2f} {n / g:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""How glibc's nss_files modules cut a line into fields (``nss/nss_files/files-parse.c``).
+
+A line is read whole; everything from the first ``#`` is dropped; fields are separated by C
+``isspace`` characters (space, tab, newline, vertical tab, form feed, carriage return).  Numbers are
+read the way ``strtoul`` reads them (leading blanks and a sign allowed, wrapped to the C type).
+"""
+
+from __future__ import annotations
+
+SPACE = " \t\n\v\f\r"
+
+
+def fields(line: str) -> list[str]:
+    """The whitespace-separated fields of ``line`` before any ``#``."""
+    hash_at = line.find("#")
+    if hash_at >= 0:
+        line = line[:hash_at]
+    return line.split() if line.isascii() else _split_c(line)
+
+
+def _split_c(line: str) -> list[str]:
+    """``str.split()`` splits on Unicode spaces too; C isspace knows only six characters."""
+    out: list[str] = []
+    cur: list[str] = []
+    for ch in line:
+        if ch in SPACE:
+            if cur:
+                out.append("".join(cur))
+                cur = []
+        else:
+            cur.append(ch)
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def strtoul(text: str) -> tuple[int, int]:
+    """``strtoul(text, &end, 10)``: (value as unsigned long, index of ``end``); end 0 = no number."""
+    i, n = 0, len(text)
+    while i < n and text[i] in SPACE:
+        i += 1
+    negative = False
+    if i < n and text[i] in "+-":
+        negative = text[i] == "-"
+        i += 1
+    start = i
+    while i < n and "0" <= text[i] <= "9":
+        i += 1
+    if i == start:
+        return 0, 0
+    value = int(text[start:i])
+    if value > 0xFFFFFFFFFFFFFFFF:
+        value = 0xFFFFFFFFFFFFFFFF
+    elif negative:
+        value = -value & 0xFFFFFFFFFFFFFFFF
+    return value, i
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """Lower-case as ``strcasecmp`` does in the C locale: ASCII letters only."""
+    return text.lower() if text.isascii() else text.translate(_LOWER)

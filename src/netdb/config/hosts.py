@@ -1,0 +1,83 @@
+"""/etc/hosts (hosts(5)) as glibc's files module reads it (``nss/nss_files/files-hosts.c``).
+
+A line is an address and one or more names; the first name is the canonical one, the rest are
+aliases.  The address is IPv6 if ``inet_pton(AF_INET6)`` takes it, else IPv4 if
+``__inet_aton_exact`` does (so ``127.1`` is ``127.0.0.1``); a line whose address is neither (an
+IPv6 zone ``%eth0`` included) is skipped, as is a line with no name.  Names compare
+case-insensitively in ASCII; lookups return every matching line in file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..address import parse_ipv4_exact, parse_ipv6
+from ..constants import AF_INET, AF_INET6
+from ._lines import ascii_lower, fields
+
+
+@dataclass(frozen=True, slots=True)
+class HostEntry:
+    """One usable line: family, packed address, address text as written, names."""
+
+    family: int
+    packed: bytes
+    address: str
+    canonical: str
+    aliases: tuple[str, ...]
+    line: int = 0
+    scope_id: int = 0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class HostsFile:
+    """The usable lines of a hosts file, with indexes by name and by address."""
+
+    entries: tuple[HostEntry, ...]
+    origin: str = ""
+    _by_name: dict[str, tuple[HostEntry, ...]] = field(default_factory=dict, repr=False)
+    _by_addr: dict[tuple[int, bytes], tuple[HostEntry, ...]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def by_name(self, name: str) -> tuple[HostEntry, ...]:
+        """Lines naming ``name`` (canonical or alias, ASCII case-insensitive), in file order."""
+        return self._by_name.get(ascii_lower(name), ())
+
+    def by_address(self, family: int, packed: bytes) -> tuple[HostEntry, ...]:
+        """Lines carrying this address, in file order."""
+        return self._by_addr.get((family, packed), ())
+
+
+def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
+    """Parse the text of a hosts file (None: the file is missing, so no lines)."""
+    entries: list[HostEntry] = []
+    by_name: dict[str, list[HostEntry]] = {}
+    by_addr: dict[tuple[int, bytes], list[HostEntry]] = {}
+    for number, line in enumerate((text or "").split("\n"), 1):
+        parts = fields(line)
+        if len(parts) < 2:
+            continue
+        addr = parts[0]
+        packed = parse_ipv6(addr)
+        family = AF_INET6
+        if packed is None:
+            packed = parse_ipv4_exact(addr)
+            family = AF_INET
+            if packed is None:
+                continue
+        entry = HostEntry(family, packed, addr, parts[1], tuple(parts[2:]), number)
+        entries.append(entry)
+        seen: set[str] = set()
+        for name in parts[1:]:
+            key = ascii_lower(name)
+            if key not in seen:
+                seen.add(key)
+                by_name.setdefault(key, []).append(entry)
+        by_addr.setdefault((family, packed), []).append(entry)
+    return HostsFile(
+        tuple(entries),
+        origin,
+        {k: tuple(v) for k, v in by_name.items()},
+        {k: tuple(v) for k, v in by_addr.items()},
+    )

@@ -1,0 +1,189 @@
+"""Reading the system files and noticing when they change.
+
+Owns the only filesystem access of the config layer.  A :class:`WatchedFile` re-parses its file
+when ``(mtime_ns, size, inode, device)`` changes, and looks (``stat``) at most once per
+``check_interval`` seconds; 0 looks on every call, as glibc (which re-reads hosts, services and
+protocols on every call) effectively does.  A missing or unreadable file parses as ``None`` (the
+parsers' "missing" case), never raises.  Files are decoded one byte per character (latin-1), so any
+byte survives and compares exactly as glibc compares C strings.
+
+:class:`FileSet` owns one watched file per system file.  Where /etc/services or /etc/protocols is
+missing it answers from the bundled registry (``registry.py``) unless
+``SystemFiles.bundled_registry`` is off; the parsed value's ``origin`` says which.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from . import registry
+from .gaiconf import GaiConf, parse_gai_conf
+from .hostconf import HostConf, parse_host_conf
+from .hosts import HostsFile, parse_hosts
+from .nsswitch import NsswitchConf, parse_nsswitch
+from .protocols import ProtocolsFile, parse_protocols
+from .services import ServicesFile, parse_services
+
+T = TypeVar("T")
+
+
+def read_text(path: str) -> str | None:
+    """The file's text (latin-1), or None when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("latin-1")
+    except OSError:
+        return None
+
+
+class WatchedFile(Generic[T]):
+    """One file and its parsed value, re-read when the file changes."""
+
+    def __init__(
+        self,
+        path: str,
+        parser: Callable[[str | None], T],
+        *,
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = path
+        self._parser = parser
+        self._interval = check_interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: tuple[object, T] | None = None
+        self._next_check = float("-inf")
+
+    def _identity(self) -> object:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
+
+    def get(self) -> T:
+        state = self._state
+        if state is not None:
+            if self._interval > 0:
+                now = self._clock()
+                if now < self._next_check:
+                    return state[1]
+                self._next_check = now + self._interval
+            ident = self._identity()
+            if ident == state[0]:
+                return state[1]
+        else:
+            ident = self._identity()
+        with self._lock:
+            value = self._parser(None if ident is None else read_text(self.path))
+            self._state = (ident, value)
+            if self._interval > 0:
+                self._next_check = self._clock() + self._interval
+        return value
+
+    def invalidate(self) -> None:
+        self._state = None
+        self._next_check = float("-inf")
+
+
+@dataclass(frozen=True, slots=True)
+class SystemFiles:
+    """Which files a resolver reads; every path can be pointed elsewhere (tests, containers)."""
+
+    hosts: str = "/etc/hosts"
+    services: str = "/etc/services"
+    protocols: str = "/etc/protocols"
+    nsswitch: str = "/etc/nsswitch.conf"
+    resolv: str = "/etc/resolv.conf"
+    gai: str = "/etc/gai.conf"
+    host_conf: str = "/etc/host.conf"
+    bundled_registry: bool = True
+
+    @classmethod
+    def under(cls, root: str, **kw: object) -> SystemFiles:
+        """The same file names under another directory (``root/hosts``, ...)."""
+        j = os.path.join
+        return cls(
+            j(root, "hosts"),
+            j(root, "services"),
+            j(root, "protocols"),
+            j(root, "nsswitch.conf"),
+            j(root, "resolv.conf"),
+            j(root, "gai.conf"),
+            j(root, "host.conf"),
+            **kw,  # type: ignore[arg-type]
+        )
+
+
+class FileSet:
+    """The parsed system files of one configuration."""
+
+    def __init__(
+        self,
+        files: SystemFiles,
+        *,
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.files = files
+        env_map: Mapping[str, str] = os.environ if env is None else env
+        kw = {"check_interval": check_interval, "clock": clock}
+        bundled = files.bundled_registry
+
+        def services(text: str | None) -> ServicesFile:
+            if text is None and bundled:
+                return parse_services(registry.services_text(), registry.BUNDLED_SERVICES)
+            return parse_services(text, files.services)
+
+        def protocols(text: str | None) -> ProtocolsFile:
+            if text is None and bundled:
+                return parse_protocols(registry.protocols_text(), registry.BUNDLED_PROTOCOLS)
+            return parse_protocols(text, files.protocols)
+
+        self._hosts = WatchedFile(files.hosts, lambda t: parse_hosts(t, files.hosts), **kw)
+        self._services = WatchedFile(files.services, services, **kw)
+        self._protocols = WatchedFile(files.protocols, protocols, **kw)
+        self._nsswitch = WatchedFile(
+            files.nsswitch, lambda t: parse_nsswitch(t, files.nsswitch), **kw
+        )
+        self._gai = WatchedFile(files.gai, lambda t: parse_gai_conf(t, files.gai), **kw)
+        self._host_conf = WatchedFile(
+            files.host_conf, lambda t: parse_host_conf(t, env_map, files.host_conf), **kw
+        )
+        self._all: tuple[WatchedFile[object], ...] = (
+            self._hosts,  # type: ignore[assignment]
+            self._services,
+            self._protocols,
+            self._nsswitch,
+            self._gai,
+            self._host_conf,
+        )
+
+    def hosts(self) -> HostsFile:
+        return self._hosts.get()
+
+    def services(self) -> ServicesFile:
+        return self._services.get()
+
+    def protocols(self) -> ProtocolsFile:
+        return self._protocols.get()
+
+    def nsswitch(self) -> NsswitchConf:
+        return self._nsswitch.get()
+
+    def gai(self) -> GaiConf:
+        return self._gai.get()
+
+    def host_conf(self) -> HostConf:
+        return self._host_conf.get()
+
+    def invalidate(self) -> None:
+        for w in self._all:
+            w.invalidate()
