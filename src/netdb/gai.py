@@ -59,6 +59,7 @@ from .errors import (
     EAI_AGAIN,
     EAI_BADFLAGS,
     EAI_FAMILY,
+    EAI_IDN_ENCODE,
     EAI_NODATA,
     EAI_NONAME,
     EAI_SERVICE,
@@ -354,6 +355,32 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
     return found
 
 
+def _to_dns_encoding(host: str) -> str:
+    """``AI_IDN``: a UTF-8 host name (bytes seen as latin-1) to its ASCII (punycode) form."""
+    try:
+        text = host.encode("latin-1").decode("utf-8")
+        return text.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise GaiError(EAI_IDN_ENCODE) from None
+
+
+def _from_dns_encoding(name: str) -> str:
+    """``AI_CANONIDN``: ``xn--`` labels decoded to UTF-8; a label that fails stays as it is."""
+    if "xn--" not in name.lower():
+        return name
+    labels = []
+    for label in name.split("."):
+        if label[:4].lower() == "xn--":
+            try:
+                label = label[4:].encode("ascii").decode("punycode").encode("utf-8").decode(
+                    "latin-1"
+                )
+            except (UnicodeError, ValueError):
+                return name
+        labels.append(label)
+    return ".".join(labels)
+
+
 def getaddrinfo(
     ctx: GaiContext,
     host: str | None,
@@ -404,6 +431,9 @@ def getaddrinfo(
             addrs.append(Address(AF_INET, bytes(4) if passive else b"\x7f\x00\x00\x01"))
         found = _Found(addrs)
     else:
+        orig_host = host
+        if flags & AI_IDN and not host.isascii():
+            host = _to_dns_encoding(host)
         numeric = _numeric(ctx, host, family, flags)
         if numeric is not None:
             found = numeric
@@ -414,11 +444,15 @@ def getaddrinfo(
             else:
                 found = _nss(db, host, family, flags)
             if flags & AI_CANONNAME and found.canon is None:
-                found.canon = host
+                found.canon = orig_host
+        if flags & AI_CANONNAME and flags & AI_CANONIDN and found.canon is not None:
+            found.canon = _from_dns_encoding(found.canon)
 
     addresses = found.addresses
     if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
         addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
+    if not addresses:
+        raise GaiError(EAI_NONAME)
     if len(addresses) > 1:
         addresses = [addresses[i] for i in ctx.order(addresses)]
 

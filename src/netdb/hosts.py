@@ -85,38 +85,59 @@ def files_by_name4(hosts: HostsFile, name: str) -> HostAnswer:
     )
 
 
-def _merge(entries: Sequence[HostEntry], name: str) -> HostAnswer:
-    """One ``hostent`` from all matching lines, as glibc's files module merges them.
+_LOOPBACK6 = bytes(15) + b"\x01"
+_MAPPED = b"\x00" * 10 + b"\xff\xff"
+
+
+def as_family(entry: HostEntry, family: int) -> bytes | None:
+    """The address of a hosts line as a lookup for ``family`` sees it, or None (line skipped).
+
+    For ``AF_INET`` the files module also takes IPv6 lines holding an IPv4-mapped address (as
+    that IPv4 address) and ``::1`` (as 127.0.0.1); for ``AF_INET6`` only IPv6 lines count.
+    """
+    if entry.family == family:
+        return entry.packed
+    if family == AF_INET and entry.family == AF_INET6:
+        if entry.packed.startswith(_MAPPED):
+            return entry.packed[12:]
+        if entry.packed == _LOOPBACK6:
+            return b"\x7f\x00\x00\x01"
+    return None
+
+
+def _merge(entries: Sequence[tuple[HostEntry, bytes]], family: int) -> HostAnswer:
+    """One ``hostent`` from all matching lines, as glibc's files module merges them (multi on).
 
     The first line gives ``h_name``; the aliases are those of every matching line (later lines'
     canonical names included when they differ from the first one's), without repeats; addresses
-    keep file order without repeats.
+    keep file order, repeats included.
     """
-    first = entries[0]
+    first = entries[0][0]
     aliases: list[str] = list(first.aliases)
-    addresses: list[Address] = []
-    seen_addr: set[bytes] = set()
-    for e in entries:
-        if e is not first:
-            for alias in (e.canonical, *e.aliases):
-                if alias != first.canonical and alias not in aliases:
-                    aliases.append(alias)
-        if e.packed not in seen_addr:
-            seen_addr.add(e.packed)
-            addresses.append(_entry_address(e))
+    for e, _ in entries[1:]:
+        for alias in (e.canonical, *e.aliases):
+            if alias != first.canonical and alias not in aliases:
+                aliases.append(alias)
     return HostAnswer(
-        Status.SUCCESS, name=first.canonical, aliases=tuple(aliases), addresses=tuple(addresses)
+        Status.SUCCESS,
+        name=first.canonical,
+        aliases=tuple(aliases),
+        addresses=tuple(Address(family, packed) for _, packed in entries),
     )
 
 
 def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = True) -> HostAnswer:
     """``_nss_files_gethostbyname3_r`` for one family (``AF_INET`` or ``AF_INET6``)."""
-    entries = [e for e in hosts.by_name(name) if e.family == family]
+    entries = []
+    for e in hosts.by_name(name):
+        packed = as_family(e, family)
+        if packed is not None:
+            entries.append((e, packed))
+            if not multi:
+                break
     if not entries:
         return NOT_FOUND
-    if not multi:
-        entries = entries[:1]
-    return _merge(entries, name)
+    return _merge(entries, family)
 
 
 def files_by_address(hosts: HostsFile, family: int, packed: bytes) -> HostAnswer:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,27 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def to_source(value: Any) -> str:
+    """Python source that rebuilds ``value`` in the worker (enums become their int values)."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, (str, bytes, float)):
+        return repr(value)
+    if isinstance(value, bytearray):
+        return f"bytearray({bytes(value)!r})"
+    if isinstance(value, memoryview):
+        return f"memoryview({bytes(value)!r})"
+    if isinstance(value, tuple):
+        return "(" + "".join(to_source(v) + ", " for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(to_source(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{to_source(k)}: {to_source(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot send {value!r} to the sandbox")
+
+
 class SandboxError(RuntimeError):
     pass
 
@@ -102,6 +124,7 @@ class Sandbox:
             "hostname": scenario.hostname,
             "env": scenario.env,
             "src": str(SRC),
+            "parent_ns": {k: os.readlink(f"/proc/self/ns/{k}") for k in ("mnt", "net", "uts")},
         }
         self._send(spec)
         if not self._recv().get("ready"):
@@ -123,7 +146,7 @@ class Sandbox:
 
     def outcomes(self, func: str, *args: Any, **kwargs: Any) -> tuple[str, str]:
         """(glibc outcome, netdb outcome) of ``func(*args, **kwargs)``."""
-        self._send({"op": "compare", "func": func, "call": repr((args, kwargs))})
+        self._send({"op": "compare", "func": func, "call": to_source((args, kwargs))})
         reply = self._recv()
         COUNTS[func] += 1
         return reply["glibc"], reply["netdb"]

@@ -5,20 +5,19 @@ It replaces ``/etc`` with a tmpfs holding exactly the scenario's files, brings u
 name, then answers requests on stdin, one JSON object per line:
 
 ``{"op": "compare", "func": NAME, "call": REPR}`` runs ``socket.NAME(*args, **kwargs)`` (the oracle,
-glibc underneath) and ``netdb.NAME(...)`` with the same arguments, where ``REPR`` is the ``repr`` of
-``(args, kwargs)``; the reply holds both outcomes as text: the ``repr`` of the result, or the
+glibc underneath) and ``netdb.NAME(...)`` with the same arguments, where ``REPR`` is Python source for
+``(args, kwargs)`` (harness.to_source); the reply holds both outcomes as text: the ``repr`` of the result, or the
 exception's class and args.  ``{"op": "write", "path": P, "text": T}`` rewrites a file under /etc;
 ``{"op": "reset"}`` drops netdb's file caches so the next call re-reads;
 ``{"op": "run", "argv": [...]}`` runs a command in the sandbox (``getent``, the ``netdb`` CLI) and
 returns its exit code, stdout and stderr.
 
-This file never runs outside a private namespace: it refuses to start when its mount namespace is the
-one of PID 1.
+This file never runs outside a private namespace: it refuses to start when its mount, network or
+UTS namespace is the one of the process that started it.
 """
 
 from __future__ import annotations
 
-import ast
 import ctypes
 import json
 import os
@@ -53,11 +52,11 @@ NETWORK_PROFILES: dict[str, list[list[str]]] = {
 }
 
 
-def _check_private() -> None:
-    if os.readlink("/proc/self/ns/mnt") == os.readlink("/proc/1/ns/mnt"):
-        sys.exit("sandbox worker: refusing to run in the host's mount namespace")
-    if os.readlink("/proc/self/ns/net") == os.readlink("/proc/1/ns/net"):
-        sys.exit("sandbox worker: refusing to run in the host's network namespace")
+def _check_private(parent: dict[str, str]) -> None:
+    """Refuse to touch /etc or the network unless unshare really gave us new namespaces."""
+    for kind in ("mnt", "net", "uts"):
+        if os.readlink(f"/proc/self/ns/{kind}") == parent.get(kind):
+            sys.exit(f"sandbox worker: refusing to run in the parent's {kind} namespace")
 
 
 def _setup(spec: dict[str, Any]) -> None:
@@ -113,9 +112,12 @@ def _libc_getprotobynumber() -> Callable[[int], tuple[str, list[str], int]]:
     return getprotobynumber
 
 
+_CTORS = {"bytearray": bytearray, "memoryview": memoryview}
+
+
 def main() -> None:
-    _check_private()
     spec = json.loads(sys.stdin.readline())
+    _check_private(spec["parent_ns"])
     _setup(spec)
     sys.path.insert(0, spec["src"])
     import netdb
@@ -126,7 +128,8 @@ def main() -> None:
         req = json.loads(line)
         op = req["op"]
         if op == "compare":
-            args, kwargs = ast.literal_eval(req["call"])
+            # The call is test-authored source text (see harness.to_source), never outside input.
+            args, kwargs = eval(req["call"], {"__builtins__": {}}, _CTORS)
             func = req["func"]
             oracle = oracles.get(func) or getattr(socket, func)
             reply = {

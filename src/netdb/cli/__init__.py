@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from . import addrinfo as _addrinfo
@@ -50,12 +50,12 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(self.prog, message)
 
 
-def _typed(convert: object, what: str) -> object:
+def _typed(convert: Callable[[str], int], what: str) -> Callable[[str], int]:
     """An argparse ``type=`` that reports a :class:`~.addrinfo.WordError` with its own text."""
 
     def parse(text: str) -> int:
         try:
-            return convert(text)  # type: ignore[operator, no-any-return]
+            return convert(text)
         except _addrinfo.WordError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 

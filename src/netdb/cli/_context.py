@@ -1,23 +1,19 @@
 """What one run of the ``netdb`` command looks things up with: a resolver and its parsed files.
 
-Owns building them from the command line: the system files under ``/etc`` by default, or the same
-file names under another directory (``--etc DIR``: every ``/etc/...`` path of
-:class:`~netdb.config.loader.SystemFiles` moved to ``DIR/...``; a file missing there is missing,
-never taken from ``/etc``).  The getent databases need whole parsed files (services and protocols
-entries, for lookups by name that return the full line), so the context keeps a
-:class:`~netdb.config.loader.FileSet` over the same files beside the :class:`~netdb.Resolver`.
+Owns building them from the command line: the system files under ``/etc`` by default, or the
+same file names under another directory (``--etc DIR``, through ``SystemFiles.under``; a file
+missing there is missing, never taken from ``/etc``).  The getent databases need whole parsed
+files (services and protocols entries, for lookups by name that return the full line), so the
+context keeps a :class:`~netdb.config.loader.FileSet` over the same files beside the
+:class:`~netdb.Resolver`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from dataclasses import dataclass
 
 from .._api import Resolver
 from ..config.loader import FileSet, SystemFiles
-
-_ETC = "/etc/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +31,7 @@ class Context:
 
 def system_files(etc: str | None) -> SystemFiles:
     """The system files: the real ``/etc`` ones, or the same names under ``etc``."""
-    defaults = SystemFiles()
-    if etc is None:
-        return defaults
-    changes: dict[str, object] = {}
-    for f in dataclasses.fields(defaults):
-        value = getattr(defaults, f.name)
-        if isinstance(value, str) and value.startswith(_ETC):
-            changes[f.name] = os.path.join(etc, value[len(_ETC) :])
-    return dataclasses.replace(defaults, **changes)  # type: ignore[arg-type]
+    return SystemFiles() if etc is None else SystemFiles.under(etc)
 
 
 def make_context(etc: str | None) -> Context:

@@ -13,7 +13,7 @@ goes to, the output format (``printf`` widths included) and the exit status (0 a
     IDN flags (``--no-idn`` drops them, ``--no-addrconfig`` drops ``AI_ADDRCONFIG``), family
     ``AF_UNSPEC`` / ``AF_INET`` / ``AF_INET6`` (the last with ``AI_V4MAPPED`` again, a no-op).
     One line per result: ``%-15s %-6s %s`` (address, ``STREAM``/``DGRAM``/``RAW``/..., canonical
-    name or nothing).
+    name or nothing); an IPv6 scope id is printed after the address as ``%<index>``.
 ``services KEY``
     ``KEY`` is ``name``, ``port``, ``name/proto`` or ``port/proto``; the part before the first ``/``
     is a port when it starts with a digit, is all digits (``strtol`` stops at its end) and is at
@@ -32,8 +32,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .. import AF_INET, AF_INET6, AF_UNSPEC, inet_ntop, inet_pton
-from ..constants import AI_ADDRCONFIG, AI_CANONIDN, AI_CANONNAME, AI_IDN, AI_V4MAPPED
+from ..address import inet_ntop, inet_pton
+from ..constants import (
+    AF_INET,
+    AF_INET6,
+    AF_UNSPEC,
+    AI_ADDRCONFIG,
+    AI_CANONIDN,
+    AI_CANONNAME,
+    AI_IDN,
+    AI_V4MAPPED,
+)
 from ..hosts import Status
 from ._context import Context
 from ._output import Output, c_bytes, c_string, text_bytes
@@ -131,11 +140,19 @@ def protocol_line(name: str, number: int, aliases: Sequence[str]) -> bytes:
     return _with_aliases(_pad(c_bytes(name), 21) + b" %d" % number, aliases)
 
 
-def addrinfo_line(address: str, socktype: int, canonname: str) -> bytes:
-    """One ``ahosts`` line: address, socket type word, canonical name (or nothing)."""
+def addrinfo_line(address: str, scope_id: int, socktype: int, canonname: str) -> bytes:
+    """One ``ahosts`` line: address, socket type word, canonical name (or nothing).
+
+    A nonzero IPv6 scope id follows the address as ``%<number>``; glibc 2.36 pads the pair to 15
+    columns but counts the scope twice (``15 - len(address) - len(scope)`` is the width it gives
+    the scope), and so do we.
+    """
     word = _SOCKTYPE_WORDS.get(socktype, str(socktype))
+    scope = b"%%%d" % scope_id if scope_id else b""
+    head = address.encode("ascii")
     return (
-        _pad(address.encode("ascii"), 15)
+        head
+        + _pad(scope, 15 - len(head) - len(scope))
         + b" "
         + _pad(word.encode("ascii"), 6)
         + b" "
@@ -225,9 +242,10 @@ def _ahosts(family: int, extra_flags: int) -> Handler:
             except (OSError, UnicodeError):
                 result = NOT_FOUND
                 continue
-            for _fam, socktype, _proto, canonname, sockaddr in results:
+            for fam, socktype, _proto, canonname, sockaddr in results:
                 address = str(sockaddr[0]).split("%", 1)[0]
-                out.add(addrinfo_line(address, int(socktype), canonname))
+                scope_id = int(sockaddr[3]) if fam == AF_INET6 else 0
+                out.add(addrinfo_line(address, scope_id, int(socktype), canonname))
         return result
 
     return handler

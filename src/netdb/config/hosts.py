@@ -2,8 +2,10 @@
 
 A line is an address and one or more names; the first name is the canonical one, the rest are
 aliases.  The address is IPv6 if ``inet_pton(AF_INET6)`` takes it, else IPv4 if
-``__inet_aton_exact`` does (so ``127.1`` is ``127.0.0.1``); a line whose address is neither (an
-IPv6 zone ``%eth0`` included) is skipped, as is a line with no name.  Names compare
+``inet_pton(AF_INET)`` does (so ``127.1`` and ``0x7f.0.0.1`` are not addresses here, unlike in
+getaddrinfo's numeric hosts); a line whose address is neither (an IPv6 zone ``%eth0`` included) is
+skipped, and a line with only an address
+answers to the empty name, as glibc's does.  Names compare
 case-insensitively in ASCII; lookups return every matching line in file order.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..address import parse_ipv4_exact, parse_ipv6
+from ..address import parse_ipv4_strict, parse_ipv6
 from ..constants import AF_INET, AF_INET6
 from ._lines import ascii_lower, fields
 
@@ -56,20 +58,22 @@ def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
     by_addr: dict[tuple[int, bytes], list[HostEntry]] = {}
     for number, line in enumerate((text or "").split("\n"), 1):
         parts = fields(line)
-        if len(parts) < 2:
+        if not parts:
             continue
         addr = parts[0]
         packed = parse_ipv6(addr)
         family = AF_INET6
         if packed is None:
-            packed = parse_ipv4_exact(addr)
+            packed = parse_ipv4_strict(addr)
             family = AF_INET
             if packed is None:
                 continue
-        entry = HostEntry(family, packed, addr, parts[1], tuple(parts[2:]), number)
+        # A line with an address and no name is kept, its canonical name empty (glibc does so).
+        canonical = parts[1] if len(parts) > 1 else ""
+        entry = HostEntry(family, packed, addr, canonical, tuple(parts[2:]), number)
         entries.append(entry)
         seen: set[str] = set()
-        for name in parts[1:]:
+        for name in parts[1:] or [""]:
             key = ascii_lower(name)
             if key not in seen:
                 seen.add(key)
