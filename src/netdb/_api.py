@@ -218,13 +218,16 @@ class Resolver:
         return _route.order_destinations(dests, self._policy)
 
     def local_domain(self) -> str:
+        """glibc's ``nrl_domainname``: the domain of localhost's canonical name, else of the host
+        name, else of the host name's canonical name."""
+        db = self.hosts_db()
+        canon = db.gethostbyname2("localhost", AF_INET).name
+        if "." in canon:
+            return canon.split(".", 1)[1]
         name = os.uname().nodename
         if "." in name:
             return name.split(".", 1)[1]
-        try:
-            canon = self.hosts_db().gethostbyname2(name, AF_INET).name
-        except Exception:
-            return ""
+        canon = db.gethostbyname2(name, AF_INET).name
         return canon.split(".", 1)[1] if "." in canon else ""
 
     # socket-compatible functions ----------------------------------------------------------------

@@ -475,9 +475,13 @@ def getaddrinfo(
 
 
 def _strip_local_domain(name: str, domain: str) -> str:
-    """``NI_NOFQDN``: drop ``.domain`` from the end of ``name`` when it is the local domain."""
-    if domain and name.endswith("." + domain) and len(name) > len(domain) + 1:
-        return name[: -len(domain) - 1]
+    """``NI_NOFQDN``: cut ``name`` before the local domain where it first appears after a dot.
+
+    glibc looks for the domain anywhere in the name (``strstr``), not only at its end.
+    """
+    at = name.find(domain) if domain else -1
+    if at > 0 and name[at - 1] == ".":
+        return name[: at - 1]
     return name
 
 
@@ -501,6 +505,8 @@ def getnameinfo(
             host = ans.name
             if flags & NI_NOFQDN:
                 host = _strip_local_domain(host, ctx.local_domain())
+            if flags & NI_IDN:
+                host = _from_dns_encoding(host)
         elif flags & NI_NAMEREQD:
             raise GaiError(EAI_NONAME)
     if host is None:

@@ -141,11 +141,19 @@ def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = Tru
 
 
 def files_by_address(hosts: HostsFile, family: int, packed: bytes) -> HostAnswer:
-    """``_nss_files_gethostbyaddr2_r``: the first line carrying that address."""
-    entries = hosts.by_address(family, packed)
+    """``_nss_files_gethostbyaddr2_r``: the first line carrying that address.
+
+    Lines are seen as for a lookup by name in that family (see :func:`as_family`), so an IPv4
+    address also matches an IPv4-mapped IPv6 line, and 127.0.0.1 a ``::1`` line.
+    """
+    entries = list(hosts.by_address(family, packed))
+    if family == AF_INET:
+        entries += hosts.by_address(AF_INET6, _MAPPED + packed)
+        if packed == b"\x7f\x00\x00\x01":
+            entries += hosts.by_address(AF_INET6, _LOOPBACK6)
     if not entries:
         return NOT_FOUND
-    e = entries[0]
+    e = min(entries, key=lambda entry: entry.line)
     return HostAnswer(
         Status.SUCCESS, name=e.canonical, aliases=tuple(e.aliases), addresses=(_entry_address(e),)
     )
@@ -231,7 +239,7 @@ class HostsDatabase:
             starts_v6 = first == ":" or (first in _HEX_COLON_DOTS and first != "." and ":" in name)
             if starts_v6 and _HEX_COLON_DOTS.issuperset(name):
                 packed6 = parse_ipv6(name)
-                if packed6 is None:
+                if packed6 is None or family == AF_INET:
                     return NOT_FOUND
                 return HostAnswer(
                     Status.SUCCESS, name=name, addresses=(Address(AF_INET6, packed6),)
