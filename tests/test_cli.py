@@ -127,7 +127,10 @@ FORMATS: list[tuple[list[str], int, str]] = [
         "127.0.0.1       loop6.example.test\n"
         "192.0.2.4       \n"
         "203.0.113.200   a-very-long-canonical-name.example.test al1 al2\n"
-        "192.0.2.5       bücher.example.test\n",
+        "192.0.2.5       bücher.example.test\n"
+        "192.0.2.6       xn--strae-oqa.example.test\n"
+        "192.0.2.7       strasse.example.test\n"
+        "192.0.2.8       xn--bcher-kva.example.test\n",
     ),
     # ahosts: "%-15s %-6s %s", canonical name on the first line only
     (
@@ -148,6 +151,25 @@ FORMATS: list[tuple[list[str], int, str]] = [
         "192.0.2.77      STREAM 192.0.2.77\n192.0.2.77      DGRAM  \n192.0.2.77      RAW    \n",
     ),
     (["ahostsv4", "-A", "six"], 2, ""),
+    # IDN: a non-ASCII key is punycoded (AI_IDN) unless --no-idn; the canonical name decoded back
+    (
+        ["ahostsv4", "-A", "bücher.example.test"],
+        0,
+        "192.0.2.8       STREAM bücher.example.test\n192.0.2.8       DGRAM  \n"
+        "192.0.2.8       RAW    \n",
+    ),
+    (
+        ["ahostsv4", "-A", "--no-idn", "bücher.example.test"],
+        0,
+        "192.0.2.5       STREAM bücher.example.test\n192.0.2.5       DGRAM  \n"
+        "192.0.2.5       RAW    \n",
+    ),
+    (
+        ["ahostsv4", "-A", "-i", "xn--bcher-kva.example.test"],
+        0,
+        "192.0.2.8       STREAM xn--bcher-kva.example.test\n192.0.2.8       DGRAM  \n"
+        "192.0.2.8       RAW    \n",
+    ),
     (["ahosts", "-A", "nope"], 2, ""),
     # services: "%-21s %d/%s" + " alias"..., padded by bytes ("müll" is 5 bytes)
     (["services", "echo"], 0, "echo                  7/tcp\n"),
@@ -306,11 +328,27 @@ def _unique(keys: list[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _unicode_form(name: str) -> str | None:
+    """``xn--`` labels decoded (RFC 3492), or None when ``name`` has none or one fails."""
+    labels = name.split(".")
+    if not any(label.startswith("xn--") for label in labels):
+        return None
+    try:
+        return ".".join(
+            label[4:].encode("ascii").decode("punycode") if label.startswith("xn--") else label
+            for label in labels
+        )
+    except UnicodeError:
+        return None
+
+
 def host_keys(hosts: str) -> list[str]:
     keys: list[str] = []
     for fields in _lines(hosts):
         keys += fields
         keys += [f.upper() for f in fields[1:]] + [f + "." for f in fields[1:2]]
+        unicode = [u for u in map(_unicode_form, fields[1:]) if u is not None]
+        keys += unicode + [u.upper() for u in unicode]
     keys += ["nope", "nope.example.test", "192.0.2.254", "2001:db8::ffff", "12345", "1.2.3"]
     return _unique(keys)
 
@@ -343,6 +381,7 @@ def differential_cases(files: dict[str, str]) -> list[list[str]]:
     cases = [["hosts", k] for k in hosts]
     for db in ("ahosts", "ahostsv4", "ahostsv6"):
         cases += [[db, k] for k in hosts] + [[db, "-A", k] for k in hosts]
+        cases += [[db, "-A", "--no-idn", k] for k in hosts if not k.isascii()]
     cases += [["services", k] for k in service_keys(files.get("services", ""))]
     cases += [["protocols", k] for k in protocol_keys(files.get("protocols", ""))]
     some = [*hosts[:3], "nope", *hosts[3:6]]

@@ -16,6 +16,11 @@ import sys
 from typing import TextIO
 
 
+def arg_bytes(arg: str) -> bytes:
+    """The bytes the shell passed for the command-line argument ``arg``."""
+    return os.fsencode(arg)
+
+
 def c_string(arg: str) -> str:
     """Command-line argument ``arg`` as the core's C string (its original bytes, one per char)."""
     return os.fsencode(arg).decode("latin-1")

@@ -45,7 +45,7 @@ from ..constants import (
 )
 from ..hosts import Status
 from ._context import Context
-from ._output import Output, c_bytes, c_string, text_bytes
+from ._output import Output, arg_bytes, c_bytes, c_string, text_bytes
 
 FOUND = 0
 NOT_FOUND = 2
@@ -234,11 +234,10 @@ def _ahosts(family: int, extra_flags: int) -> Handler:
             flags |= AI_IDN | AI_CANONIDN
         result = FOUND
         for key in keys:
-            # glibc leaves an ASCII name alone even with AI_IDN; a non-ASCII one is IDNA-encoded
-            # (the front does that for a str host, as CPython does) unless --no-idn.
-            host: str | bytes = key if opts.idn and not key.isascii() else c_bytes(c_string(key))
+            # The key's own bytes, as getent passes them: AI_IDN (unless --no-idn) makes
+            # getaddrinfo encode a non-ASCII name, not the front's str handling.
             try:
-                results = ctx.resolver.getaddrinfo(host, None, family, 0, 0, flags)
+                results = ctx.resolver.getaddrinfo(arg_bytes(key), None, family, 0, 0, flags)
             except (OSError, UnicodeError):
                 result = NOT_FOUND
                 continue
