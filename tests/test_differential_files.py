@@ -26,7 +26,11 @@ BASIC = Scenario.from_dir("basic")
 VETH = Scenario.from_dir("basic", network="veth")
 VETH4 = Scenario.from_dir("basic", network="veth4")
 NAMED_HOST = Scenario.from_dir("basic", hostname="sandbox.example.test")
-NO_REGISTRY = BASIC.with_files("no-services-protocols", services=None, protocols=None)
+NO_FILES = BASIC.with_files("no-services-protocols", services=None, protocols=None)
+# glibc knows no services or protocols without the files; netdb does the same with the switch off.
+NO_REGISTRY = Scenario(
+    "no-registry", dict(NO_FILES.files), env={"NETDB_BUNDLED_REGISTRY": "0"}
+)
 MULTI_OFF = BASIC.with_files("multi-off", host_conf="multi off\n")
 NO_HOSTCONF = BASIC.with_files("no-host-conf", host_conf=None)
 GAICONF = BASIC.with_files(
@@ -398,6 +402,27 @@ def test_protocols(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario)
     run_table(box, "getprotobyname", ((n,) for n in names))
     numbers: list[Any] = [*range(0, 300), -1, 2**31 - 1, 2**31, -(2**31) - 1]
     run_table(box, "getprotobynumber", ((n,) for n in numbers))
+
+
+def test_bundled_registry_answers_where_files_are_missing(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    """The one deliberate difference here: netdb answers from its bundled registry by default."""
+    box = sandboxes(NO_FILES)
+    assert box.outcomes("getservbyname", "http", "tcp") == (
+        "raise builtins.OSError ('service/proto not found',)",
+        "ok 80",
+    )
+    assert box.outcomes("getservbyport", 53, "udp") == (
+        "raise builtins.OSError ('port/proto not found',)",
+        "ok 'domain'",
+    )
+    assert box.outcomes("getprotobyname", "sctp") == (
+        "raise builtins.OSError ('protocol not found',)",
+        "ok 132",
+    )
+    glibc, ours = box.outcomes("getaddrinfo", "127.0.0.1", "https", 0, 1)
+    assert glibc.startswith("raise socket.gaierror (-8,") and "443" in ours
 
 
 # --- file variants ------------------------------------------------------------------------------

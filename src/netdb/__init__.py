@@ -11,10 +11,12 @@ the documented differences).  :class:`Resolver` holds a configuration of its own
 
 from __future__ import annotations
 
+import os as _os
 import socket as _socket
 from typing import Any
 
 from ._api import Resolver
+from .config.loader import SystemFiles
 from .address import inet_aton, inet_ntoa, inet_ntop, inet_pton
 from .names import family_name, protocol_name, socktype_name
 
@@ -78,7 +80,12 @@ globals().update(
     {k: getattr(_socket, k) for k in dir(_socket) if k.startswith(_PREFIXES)}
 )
 
-_default = Resolver()
+def _default_files() -> SystemFiles:
+    """The real /etc files; ``NETDB_BUNDLED_REGISTRY=0`` turns the bundled registries off."""
+    return SystemFiles(bundled_registry=_os.environ.get("NETDB_BUNDLED_REGISTRY", "1") != "0")
+
+
+_default = Resolver(files=_default_files())
 
 
 def _reset_default_resolver() -> None:
@@ -147,6 +154,7 @@ __all__ = [
     "AddressFamily",
     "Resolver",
     "SocketKind",
+    "SystemFiles",
     "error",
     "family_name",
     "gaierror",

@@ -406,9 +406,9 @@ class Resolver:
     def getservbyport(self, port: object, protocolname: object = None) -> str:
         """``socket.getservbyport``."""
         n = _c_int(port)
+        proto = None if protocolname is None else _s_arg("getservbyport", 2, protocolname)
         if not 0 <= n <= 0xFFFF:
             raise OverflowError("getservbyport: port must be 0-65535.")
-        proto = None if protocolname is None else _s_arg("getservbyport", 2, protocolname)
         entry = self._files.services().by_port(n, proto)
         if entry is None:
             raise OSError("port/proto not found")
@@ -424,10 +424,8 @@ class Resolver:
 
     def getprotobynumber(self, number: object) -> tuple[str, list[str], int]:
         """``getprotobynumber(3)`` (which ``socket`` lacks): ``(name, aliases, number)``."""
-        if not isinstance(number, int):
-            raise TypeError(f"an integer is required (got type {type(number).__name__})")
-        n = int(number)
-        entry = None if not INT_MIN <= n <= INT_MAX else self._files.protocols().by_number(n)
+        n = _c_int(number)
+        entry = self._files.protocols().by_number(n)
         if entry is None:
             raise OSError("protocol not found")
         return _out(entry.name), [_out(a) for a in entry.aliases], int(entry.number)

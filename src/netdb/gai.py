@@ -408,6 +408,8 @@ def getaddrinfo(
                 family = AF_INET if seen4 else AF_INET6
         elif (family == AF_INET and not seen4) or (family == AF_INET6 and not seen6):
             raise GaiError(EAI_NONAME)
+    if family not in (AF_UNSPEC, AF_INET, AF_INET6):
+        raise GaiError(EAI_FAMILY)
     num: int | None = None
     if service:
         num = strtoul_port(service)
@@ -417,8 +419,6 @@ def getaddrinfo(
             num = -1
     else:
         service = None
-    if family not in (AF_UNSPEC, AF_INET, AF_INET6):
-        raise GaiError(EAI_FAMILY)
 
     st = _servtuples(ctx, service, num, socktype, protocol)
 

@@ -73,9 +73,14 @@ def _entry_address(entry: HostEntry) -> Address:
 # --- the `files` source ------------------------------------------------------------------------
 
 
-def files_by_name4(hosts: HostsFile, name: str) -> HostAnswer:
-    """``_nss_files_gethostbyname4_r``: every line naming ``name``, both families, file order."""
+def files_by_name4(hosts: HostsFile, name: str, *, multi: bool = True) -> HostAnswer:
+    """``_nss_files_gethostbyname4_r``: the lines naming ``name``, both families, file order.
+
+    Every such line with ``multi on`` (host.conf), only the first one without.
+    """
     entries = hosts.by_name(name)
+    if not multi:
+        entries = entries[:1]
     if not entries:
         return NOT_FOUND
     return HostAnswer(
@@ -211,7 +216,7 @@ class HostsDatabase:
 
     def by_name4(self, name: str) -> HostAnswer:
         """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``)."""
-        return walk(self.sources, lambda s: self._source(s, lambda: files_by_name4(self.hosts, name)))
+        return walk(self.sources, lambda s: self._source(s, lambda: files_by_name4(self.hosts, name, multi=self.multi)))
 
     def by_name3(self, name: str, family: int) -> HostAnswer:
         """``gethostbyname3_r`` for one family through the sources."""

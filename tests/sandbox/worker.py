@@ -96,8 +96,13 @@ def _libc_getprotobynumber() -> Callable[[int], tuple[str, list[str], int]]:
     libc.getprotobynumber.argtypes = [ctypes.c_int]
 
     def getprotobynumber(number: int) -> tuple[str, list[str], int]:
+        # The argument is a C int, converted as CPython's "i" format converts it.
         if not isinstance(number, int):
-            raise TypeError(f"an integer is required (got type {type(number).__name__})")
+            raise TypeError(f"'{type(number).__name__}' object cannot be interpreted as an integer")
+        if number > 2**31 - 1:
+            raise OverflowError("signed integer is greater than maximum")
+        if number < -(2**31):
+            raise OverflowError("signed integer is less than minimum")
         p = libc.getprotobynumber(number)
         if not p:
             raise OSError("protocol not found")

@@ -34,8 +34,14 @@ def _split_c(line: str) -> list[str]:
     return out
 
 
-def strtoul(text: str) -> tuple[int, int]:
-    """``strtoul(text, &end, 10)``: (value as unsigned long, index of ``end``); end 0 = no number."""
+_DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
+
+
+def strtoul(text: str, base: int = 10) -> tuple[int, int]:
+    """``strtoul(text, &end, base)`` for base 10 or 0 (C prefixes ``0x`` and ``0``).
+
+    Returns (value as unsigned long, index of ``end``); ``end`` 0 means no number was read.
+    """
     i, n = 0, len(text)
     while i < n and text[i] in SPACE:
         i += 1
@@ -43,12 +49,22 @@ def strtoul(text: str) -> tuple[int, int]:
     if i < n and text[i] in "+-":
         negative = text[i] == "-"
         i += 1
+    if base == 0:
+        base = 10
+        if text[i : i + 1] == "0":
+            base = 8
+            if text[i + 1 : i + 2] in ("x", "X") and text[i + 2 : i + 3] and (
+                text[i + 2] in _DIGITS[16]
+            ):
+                base = 16
+                i += 2
+    digits = _DIGITS[base]
     start = i
-    while i < n and "0" <= text[i] <= "9":
+    while i < n and text[i] in digits:
         i += 1
     if i == start:
         return 0, 0
-    value = int(text[start:i])
+    value = int(text[start:i], base)
     if value > 0xFFFFFFFFFFFFFFFF:
         value = 0xFFFFFFFFFFFFFFFF
     elif negative:

@@ -1,7 +1,7 @@
 """/etc/protocols (protocols(5)) as glibc's files module reads it (``files-proto.c``).
 
-A line is ``name number [aliases...]``; the number is read by ``strtoul`` and kept as a C ``int``
-(so ``-1`` is -1); a number followed by anything else skips the line.  Lookups take the first
+A line is ``name number [aliases...]``; the number is read by ``strtoul`` as an unsigned 32-bit
+value and kept as a C ``int`` (so ``4294967295`` is -1; ``-1`` skips the line); a number followed by anything else skips the line.  Lookups take the first
 matching line; names compare case-sensitively.
 """
 
@@ -50,9 +50,9 @@ def parse_protocols(text: str | None, origin: str = "/etc/protocols") -> Protoco
         if len(parts) < 2:
             continue
         value, end = strtoul(parts[1])
-        if end == 0 or end != len(parts[1]):
+        # An unsigned 32-bit value (negative numbers wrap past it and skip the line), kept as int.
+        if end == 0 or end != len(parts[1]) or value > 0xFFFFFFFF:
             continue
-        value &= 0xFFFFFFFF
         number = value - (1 << 32) if value >= 1 << 31 else value
         entry = ProtocolEntry(parts[0], number, tuple(parts[2:]), lineno)
         entries.append(entry)

@@ -1,7 +1,7 @@
 """/etc/services (services(5)) as glibc's files module reads it (``files-service.c``).
 
-A line is ``name port/protocol [aliases...]``.  The port is read by ``strtoul`` (leading blanks and
-a sign allowed) and kept modulo 2**16, exactly as glibc stores it with ``htons``; anything but ``/``
+A line is ``name port/protocol [aliases...]``.  The port is read by ``strtoul`` with base 0 (a sign,
+``0x`` hex and ``0`` octal allowed) and kept modulo 2**16, exactly as glibc stores it with ``htons``; anything but ``/``
 right after the number skips the line.  Lookups take the first matching line in file order; names
 and protocols compare case-sensitively.
 """
@@ -51,8 +51,10 @@ def parse_services(text: str | None, origin: str = "/etc/services") -> ServicesF
         parts = fields(line)
         if len(parts) < 2:
             continue
-        value, end = strtoul(parts[1])
-        if end == 0 or end >= len(parts[1]) or parts[1][end] != "/":
+        value, end = strtoul(parts[1], 0)
+        # glibc takes the number as an unsigned 32-bit value: a larger one (or a negative one,
+        # which strtoul wraps to a huge value) skips the line.
+        if end == 0 or end >= len(parts[1]) or parts[1][end] != "/" or value > 0xFFFFFFFF:
             continue
         proto = parts[1][end + 1 :]
         entry = ServiceEntry(parts[0], value & 0xFFFF, proto, tuple(parts[2:]), number)
