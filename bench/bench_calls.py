@@ -9,6 +9,7 @@ netdb/glibc (lower is better; the issue's floors: hosts-file lookups <= 1.0, ser
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -58,11 +59,10 @@ CASES: list[tuple[str, str, tuple[Any, ...]]] = [
 
 def _per_call(fn: Callable[..., Any], args: tuple[Any, ...], budget: float = 0.4) -> float:
     """Best-of-5 seconds per call."""
+
     def call() -> None:
-        try:
+        with contextlib.suppress(OSError):
             fn(*args)
-        except OSError:
-            pass
 
     timer = timeit.Timer(call)
     n, _ = timer.autorange()

@@ -28,9 +28,7 @@ VETH4 = Scenario.from_dir("basic", network="veth4")
 NAMED_HOST = Scenario.from_dir("basic", hostname="sandbox.example.test")
 NO_FILES = BASIC.with_files("no-services-protocols", services=None, protocols=None)
 # glibc knows no services or protocols without the files; netdb does the same with the switch off.
-NO_REGISTRY = Scenario(
-    "no-registry", dict(NO_FILES.files), env={"NETDB_BUNDLED_REGISTRY": "0"}
-)
+NO_REGISTRY = Scenario("no-registry", dict(NO_FILES.files), env={"NETDB_BUNDLED_REGISTRY": "0"})
 MULTI_OFF = BASIC.with_files("multi-off", host_conf="multi off\n")
 NO_HOSTCONF = BASIC.with_files("no-host-conf", host_conf=None)
 GAICONF = BASIC.with_files(
@@ -384,10 +382,41 @@ def test_services(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) 
     run_table(
         box,
         "getservbyname",
-        [(*(n,), *(() if p is None else (p,))) for n, p in itertools.product(SERVICE_NAMES, PROTO_NAMES)],
+        [
+            (*(n,), *(() if p is None else (p,)))
+            for n, p in itertools.product(SERVICE_NAMES, PROTO_NAMES)
+        ],
     )
-    ports: list[Any] = [0, 7, 21, 22, 53, 80, 88, 123, 443, 514, 3868, 5004, 8080, 9987, 9993, 9994,
-                        9995, 9996, 9997, 9998, 9999, 70000 & 0xFFFF, 65535, 65536, -1, 2**31, "80", 1.5]
+    ports: list[Any] = [
+        0,
+        7,
+        21,
+        22,
+        53,
+        80,
+        88,
+        123,
+        443,
+        514,
+        3868,
+        5004,
+        8080,
+        9987,
+        9993,
+        9994,
+        9995,
+        9996,
+        9997,
+        9998,
+        9999,
+        70000 & 0xFFFF,
+        65535,
+        65536,
+        -1,
+        2**31,
+        "80",
+        1.5,
+    ]
     run_table(
         box,
         "getservbyport",
@@ -398,7 +427,16 @@ def test_services(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) 
 @pytest.mark.parametrize("scenario", [BASIC, NO_REGISTRY], ids=lambda s: s.name)
 def test_protocols(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
     box = sandboxes(scenario)
-    names: list[Any] = [*fixture_words("protocols"), "nosuch", "", "Tcp", "tcp ", b"tcp", 6, "t\x00cp"]
+    names: list[Any] = [
+        *fixture_words("protocols"),
+        "nosuch",
+        "",
+        "Tcp",
+        "tcp ",
+        b"tcp",
+        6,
+        "t\x00cp",
+    ]
     run_table(box, "getprotobyname", ((n,) for n in names))
     numbers: list[Any] = [*range(0, 300), -1, 2**31 - 1, 2**31, -(2**31) - 1]
     run_table(box, "getprotobynumber", ((n,) for n in numbers))
@@ -433,17 +471,31 @@ def test_bundled_registry_answers_where_files_are_missing(
 )
 def test_file_variants(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
     box = sandboxes(scenario)
-    hosts = ["web", "web.example.test", "many", "many.example.test", "mixed.example.test", "localhost",
-             "dup.example.test", "::1", "nosuch"]
-    run_table(box, "getaddrinfo", ((h, 80, f, 1, 0, fl) for h, f, fl in
-                                   itertools.product(hosts, FAMILIES[:3], FLAGS[:11])))
+    hosts = [
+        "web",
+        "web.example.test",
+        "many",
+        "many.example.test",
+        "mixed.example.test",
+        "localhost",
+        "dup.example.test",
+        "::1",
+        "nosuch",
+    ]
+    run_table(
+        box,
+        "getaddrinfo",
+        ((h, 80, f, 1, 0, fl) for h, f, fl in itertools.product(hosts, FAMILIES[:3], FLAGS[:11])),
+    )
     run_table(box, "gethostbyname_ex", ((h,) for h in hosts))
     run_table(box, "gethostbyaddr", ((a,) for a in fixture_addresses()))
 
 
 # --- generated cases ----------------------------------------------------------------------------
 
-_host_chars = st.sampled_from(list("abcdefxyz0123456789.:-_%*LOCALHOST ") + ["web", "::", "127.", "example", "test", "\x00", "é"])
+_host_chars = st.sampled_from(
+    [*"abcdefxyz0123456789.:-_%*LOCALHOST ", "web", "::", "127.", "example", "test", "\x00", "é"]
+)
 gen_hosts = st.one_of(
     st.sampled_from(NAMES),
     st.lists(_host_chars, max_size=12).map("".join),
@@ -467,8 +519,12 @@ gen_ports = st.one_of(
     flags=st.one_of(st.sampled_from(FLAGS), st.integers(0, 0xFFF)),
 )
 def test_getaddrinfo_generated(
-    sandboxes: Callable[[Scenario], Sandbox], host: Any, port: Any, family: int,
-    tp: tuple[int, int], flags: int
+    sandboxes: Callable[[Scenario], Sandbox],
+    host: Any,
+    port: Any,
+    family: int,
+    tp: tuple[int, int],
+    flags: int,
 ) -> None:
     box = sandboxes(VETH)
     box.check("getaddrinfo", host, port, family, tp[0], tp[1], flags)
@@ -476,7 +532,9 @@ def test_getaddrinfo_generated(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    host=st.one_of(st.sampled_from(fixture_addresses()), st.lists(_host_chars, max_size=10).map("".join)),
+    host=st.one_of(
+        st.sampled_from(fixture_addresses()), st.lists(_host_chars, max_size=10).map("".join)
+    ),
     port=st.integers(-5, 70000),
     extra=st.lists(st.integers(-2, 2**21), max_size=2),
     flags=st.one_of(st.sampled_from(NI_FLAGS), st.integers(0, 0x1FF)),
@@ -489,18 +547,28 @@ def test_getnameinfo_generated(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(name=st.one_of(st.sampled_from(NAMES), st.lists(_host_chars, max_size=10).map("".join)),
-       func=st.sampled_from(["gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"]))
-def test_gethostby_generated(sandboxes: Callable[[Scenario], Sandbox], name: str, func: str) -> None:
+@given(
+    name=st.one_of(st.sampled_from(NAMES), st.lists(_host_chars, max_size=10).map("".join)),
+    func=st.sampled_from(["gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"]),
+)
+def test_gethostby_generated(
+    sandboxes: Callable[[Scenario], Sandbox], name: str, func: str
+) -> None:
     sandboxes(BASIC).check(func, name)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(name=st.one_of(st.sampled_from(fixture_words("services")),
-                      st.text(alphabet="abcdehilmnoprstuvwxyz0123456789-/ ", max_size=8)),
-       proto=st.sampled_from(PROTO_NAMES[:8]), port=st.integers(-3, 66000))
-def test_services_generated(sandboxes: Callable[[Scenario], Sandbox], name: str, proto: Any,
-                            port: int) -> None:
+@given(
+    name=st.one_of(
+        st.sampled_from(fixture_words("services")),
+        st.text(alphabet="abcdehilmnoprstuvwxyz0123456789-/ ", max_size=8),
+    ),
+    proto=st.sampled_from(PROTO_NAMES[:8]),
+    port=st.integers(-3, 66000),
+)
+def test_services_generated(
+    sandboxes: Callable[[Scenario], Sandbox], name: str, proto: Any, port: int
+) -> None:
     box = sandboxes(BASIC)
     args = () if proto is None else (proto,)
     box.check("getservbyname", name, *args)

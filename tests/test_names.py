@@ -12,7 +12,9 @@ from netdb import names
 @pytest.mark.parametrize("member", list(socket.AddressFamily))
 def test_family_names_match_socket(member: socket.AddressFamily) -> None:
     if member.name.startswith("AF_") and member.name not in ("AF_ROUTE",):
-        assert names.family_name(int(member)) in {m.name for m in socket.AddressFamily if m == member}
+        assert names.family_name(int(member)) in {
+            m.name for m in socket.AddressFamily if m == member
+        }
 
 
 @pytest.mark.parametrize("member", list(socket.SocketKind))

@@ -3,7 +3,8 @@
 ``import netdb as socket`` works for every lookup function and constant: ``getaddrinfo``,
 ``getnameinfo``, ``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr``, ``getfqdn``,
 ``gethostname``, ``getservbyname``, ``getservbyport``, ``getprotobyname`` (plus
-``getprotobynumber``, which ``socket`` lacks), ``inet_aton``/``inet_ntoa``/``inet_pton``/``inet_ntop``,
+``getprotobynumber``, which ``socket`` lacks), ``inet_aton``/``inet_ntoa``/``inet_pton``/
+``inet_ntop``,
 the ``AF_*``, ``SOCK_*``, ``IPPROTO_*``, ``AI_*``, ``NI_*``, ``EAI_*`` constants and the exception
 classes, which *are* ``socket``'s own.  Answers equal glibc's for the same files (see README.md for
 the documented differences).  :class:`Resolver` holds a configuration of its own.
@@ -16,8 +17,8 @@ import socket as _socket
 from typing import Any
 
 from ._api import Resolver
-from .config.loader import SystemFiles
 from .address import inet_aton, inet_ntoa, inet_ntop, inet_pton
+from .config.loader import SystemFiles
 from .names import family_name, protocol_name, socktype_name
 
 # Exceptions and enums: socket's own objects, so `except socket.gaierror` catches ours.
@@ -31,7 +32,7 @@ has_ipv6 = _socket.has_ipv6
 
 # The common constants by name (for type checkers); every other AF_/SOCK_/IPPROTO_/AI_/NI_/EAI_
 # constant the running socket module has is copied below.
-from socket import (  # noqa: E402
+from socket import (
     AF_INET,
     AF_INET6,
     AF_UNIX,
@@ -76,9 +77,8 @@ from socket import (  # noqa: E402
 )
 
 _PREFIXES = ("AF_", "SOCK_", "IPPROTO_", "AI_", "NI_", "EAI_")
-globals().update(
-    {k: getattr(_socket, k) for k in dir(_socket) if k.startswith(_PREFIXES)}
-)
+globals().update({k: getattr(_socket, k) for k in dir(_socket) if k.startswith(_PREFIXES)})
+
 
 def _default_files() -> SystemFiles:
     """The real /etc files; ``NETDB_BUNDLED_REGISTRY=0`` turns the bundled registries off."""
@@ -131,7 +131,7 @@ def gethostname() -> str:
 
 
 def getservbyname(servicename: Any, protocolname: Any = None) -> int:
-    """Like ``socket.getservbyname``; the bundled registry answers where /etc/services is missing."""
+    """Like ``socket.getservbyname``; the bundled registry answers if /etc/services is missing."""
     return _default.getservbyname(servicename, protocolname)
 
 
@@ -141,7 +141,7 @@ def getservbyport(port: Any, protocolname: Any = None) -> str:
 
 
 def getprotobyname(protocolname: Any) -> int:
-    """Like ``socket.getprotobyname``; the bundled registry answers where /etc/protocols is missing."""
+    """Like ``socket.getprotobyname``; the bundled registry answers if /etc/protocols is missing."""
     return _default.getprotobyname(protocolname)
 
 

@@ -90,7 +90,7 @@ def _idna(text: str) -> bytes:
 
 
 def _et_idna(func: str, value: object) -> str:
-    """PyArg ``"et"`` with the ``idna`` encoding (gethostbyname, gethostbyname_ex, gethostbyaddr)."""
+    """PyArg ``"et"`` with ``idna`` (gethostbyname, gethostbyname_ex, gethostbyaddr)."""
     if isinstance(value, str):
         data = _idna(value)
         kind = "str"
@@ -345,8 +345,9 @@ class Resolver:
         fam, packed = self._setipaddr(name, AF_INET)
         return format_ipv4(packed) if fam == AF_INET else format_ipv6(packed)
 
-    def _hostent(self, ans_name: str, aliases: Sequence[str], addrs: Sequence[Address], af: int
-                 ) -> tuple[str, list[str], list[str]]:
+    def _hostent(
+        self, ans_name: str, aliases: Sequence[str], addrs: Sequence[Address], af: int
+    ) -> tuple[str, list[str], list[str]]:
         fmt: Callable[[bytes], str] = format_ipv4 if af == AF_INET else format_ipv6
         return (
             _out(ans_name),
@@ -442,4 +443,3 @@ def _packed(fam: int, text: str) -> bytes:
     if packed is None:  # pragma: no cover - the core formats what it parsed
         raise GaiError(EAI_ADDRFAMILY)
     return packed
-

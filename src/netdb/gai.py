@@ -8,7 +8,8 @@ Owns everything between the caller's arguments (already turned into C-level valu
   names looked up per protocol in the services database, ``AI_NUMERICSERV``;
 * socket types and protocols: the table of known (type, protocol) pairs and which of them a lookup
   without hints returns (stream/TCP, datagram/UDP, raw);
-* numeric hosts (BSD ``inet_aton`` forms, IPv6 with ``%scope``), ``AI_NUMERICHOST``, the wildcard and
+* numeric hosts (BSD ``inet_aton`` forms, IPv6 with ``%scope``), ``AI_NUMERICHOST``, the wildcard
+  and
   loopback addresses for a missing host, ``AI_V4MAPPED``/``AI_ALL``, ``AI_CANONNAME``;
 * the error codes glibc returns at each of those steps, in glibc's order.
 
@@ -65,9 +66,10 @@ from .errors import (
     EAI_SERVICE,
     EAI_SOCKTYPE,
     EAI_SYSTEM,
+    NO_DATA,
+    TRY_AGAIN,
     GaiError,
 )
-from .errors import NO_DATA, TRY_AGAIN
 from .hosts import NETDB_INTERNAL, Address, HostAnswer, HostsDatabase, Status
 
 # Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
@@ -326,7 +328,9 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
         status4 = db.by_name3(name, AF_INET)
         if status4.status is Status.SUCCESS:
             if family == AF_INET6:
-                found.addresses.extend(Address(AF_INET6, _map4(a.packed)) for a in status4.addresses)
+                found.addresses.extend(
+                    Address(AF_INET6, _map4(a.packed)) for a in status4.addresses
+                )
             else:
                 found.addresses.extend(status4.addresses)
             if found.canon is None:
@@ -372,8 +376,8 @@ def _from_dns_encoding(name: str) -> str:
     for label in name.split("."):
         if label[:4].lower() == "xn--":
             try:
-                label = label[4:].encode("ascii").decode("punycode").encode("utf-8").decode(
-                    "latin-1"
+                label = (
+                    label[4:].encode("ascii").decode("punycode").encode("utf-8").decode("latin-1")
                 )
             except (UnicodeError, ValueError):
                 return name

@@ -216,13 +216,18 @@ class HostsDatabase:
 
     def by_name4(self, name: str) -> HostAnswer:
         """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``)."""
-        return walk(self.sources, lambda s: self._source(s, lambda: files_by_name4(self.hosts, name, multi=self.multi)))
+        return walk(
+            self.sources,
+            lambda s: self._source(s, lambda: files_by_name4(self.hosts, name, multi=self.multi)),
+        )
 
     def by_name3(self, name: str, family: int) -> HostAnswer:
         """``gethostbyname3_r`` for one family through the sources."""
         return walk(
             self.sources,
-            lambda s: self._source(s, lambda: files_by_name(self.hosts, name, family, multi=self.multi)),
+            lambda s: self._source(
+                s, lambda: files_by_name(self.hosts, name, family, multi=self.multi)
+            ),
         )
 
     def gethostbyname2(self, name: str, family: int) -> HostAnswer:
@@ -256,7 +261,8 @@ class HostsDatabase:
         if family == AF_INET6 and packed == bytes(16):
             return NOT_FOUND
         return walk(
-            self.sources, lambda s: self._source(s, lambda: files_by_address(self.hosts, family, packed))
+            self.sources,
+            lambda s: self._source(s, lambda: files_by_address(self.hosts, family, packed)),
         )
 
 

@@ -78,8 +78,9 @@ RFC6724_PRECEDENCE = (
 )
 
 
-def _table(rules: tuple[PolicyRule, ...] | None, default: tuple[PolicyRule, ...], catch_all: int
-           ) -> tuple[PolicyRule, ...]:
+def _table(
+    rules: tuple[PolicyRule, ...] | None, default: tuple[PolicyRule, ...], catch_all: int
+) -> tuple[PolicyRule, ...]:
     """A gai.conf table as glibc completes it: a ``::/0`` entry added, most specific first."""
     if rules is None:
         return default
@@ -102,7 +103,7 @@ class Policy:
     def glibc(cls, gai: GaiConf | None = None) -> Policy:
         if gai is None:
             return cls(GLIBC_LABELS, GLIBC_PRECEDENCE, GLIBC_SCOPEV4)
-        scopes = GLIBC_SCOPEV4
+        scopes: tuple[ScopeRule, ...] = GLIBC_SCOPEV4
         if gai.scopev4 is not None:
             full = list(gai.scopev4)
             if not any(s.netmask == 0 for s in full):

@@ -1,6 +1,7 @@
 """Start sandbox workers and compare netdb with glibc inside them.
 
-A :class:`Scenario` names the complete contents of ``/etc`` that glibc and netdb both read (files not
+A :class:`Scenario` names the complete contents of ``/etc`` that glibc and netdb both read (files
+not
 listed do not exist), the network profile and the host name.  :class:`Sandbox` starts
 ``worker.py`` under ``unshare --net --mount --uts`` with that scenario and sends it calls; each call
 runs ``socket.F`` and ``netdb.F`` with the same arguments in the same process and returns both whole
@@ -53,7 +54,7 @@ class Scenario:
         return cls(name=name, files=files, **kw)
 
     def with_files(self, name: str, **changes: str | None) -> Scenario:
-        """A copy with some files replaced (``None`` removes a file); keyword ``a_b`` means ``a.b``."""
+        """A copy with some files replaced (``None`` removes one); ``a_conf=`` means ``a.conf``."""
         files = dict(self.files)
         for key, text in changes.items():
             path = key.replace("__", "/").replace("_conf", ".conf")

@@ -1,12 +1,15 @@
 """Sandbox worker: runs inside ``unshare --net --mount --uts`` (see harness.py).
 
-It replaces ``/etc`` with a tmpfs holding exactly the scenario's files, brings up the network profile
+It replaces ``/etc`` with a tmpfs holding exactly the scenario's files, brings up the network
+profile
 (loopback only, or a veth pair with documentation-range addresses and default routes), sets the host
 name, then answers requests on stdin, one JSON object per line:
 
 ``{"op": "compare", "func": NAME, "call": REPR}`` runs ``socket.NAME(*args, **kwargs)`` (the oracle,
-glibc underneath) and ``netdb.NAME(...)`` with the same arguments, where ``REPR`` is Python source for
-``(args, kwargs)`` (harness.to_source); the reply holds both outcomes as text: the ``repr`` of the result, or the
+glibc underneath) and ``netdb.NAME(...)`` with the same arguments, where ``REPR`` is Python source
+for
+``(args, kwargs)`` (harness.to_source); the reply holds both outcomes as text: the ``repr`` of the
+result, or the
 exception's class and args.  ``{"op": "write", "path": P, "text": T}`` rewrites a file under /etc;
 ``{"op": "reset"}`` drops netdb's file caches so the next call re-reads;
 ``{"op": "run", "argv": [...]}`` runs a command in the sandbox (``getent``, the ``netdb`` CLI) and

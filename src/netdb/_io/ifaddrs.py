@@ -1,4 +1,5 @@
-"""The interface addresses, as glibc's ``__check_pf`` reads them (``sysdeps/unix/sysv/linux/check_pf.c``).
+"""The interface addresses, as glibc's ``__check_pf`` reads them (``sysdeps/unix/sysv/linux/
+check_pf.c``).
 
 One RTM_GETADDR dump over a NETLINK_ROUTE socket (rtnetlink(7)): every IPv4 and IPv6 address with
 its prefix length, ``IFA_F_*`` flags and interface index.  From the same list come the two facts
@@ -61,8 +62,9 @@ def interface_addresses() -> list[InterfaceAddress]:
     out: list[InterfaceAddress] = []
     with sock:
         seq = os.getpid() & 0xFFFF
-        req = _NLMSGHDR.pack(_NLMSGHDR.size + _IFADDRMSG.size, RTM_GETADDR,
-                             NLM_F_REQUEST | NLM_F_DUMP, seq, 0)
+        req = _NLMSGHDR.pack(
+            _NLMSGHDR.size + _IFADDRMSG.size, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq, 0
+        )
         req += _IFADDRMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
         try:
             sock.sendto(req, (0, 0))

@@ -43,7 +43,7 @@ from ..constants import (
     AI_IDN,
     AI_V4MAPPED,
 )
-from ..hosts import Status
+from ..hosts import Status, as_family
 from ._context import Context
 from ._output import Output, arg_bytes, c_bytes, c_string, text_bytes
 
@@ -52,9 +52,6 @@ NOT_FOUND = 2
 
 _DIGITS = frozenset("0123456789")
 _LONG_MAX = 2**63 - 1
-_V4MAPPED_PREFIX = bytes(10) + b"\xff\xff"
-_LOOPBACK6 = bytes(15) + b"\x01"
-_LOOPBACK4 = b"\x7f\x00\x00\x01"
 
 # getent's words for ai_socktype; any other type prints as its number.
 _SOCKTYPE_WORDS: dict[int, str] = {
@@ -165,22 +162,27 @@ def addrinfo_line(address: str, scope_id: int, socktype: int, canonname: str) ->
 
 
 def _enumerate_hosts(ctx: Context, out: Output) -> int:
-    """``sethostent``/``gethostent``: the hosts file as the files source reads it for AF_INET."""
+    """``sethostent``/``gethostent`` through the ``hosts:`` sources of nsswitch.conf.
+
+    Only ``files`` can enumerate: it lists the hosts file as an ``AF_INET`` lookup reads it
+    (``hosts.as_family``).  A source that cannot enumerate counts as ``UNAVAIL`` and is skipped
+    while its ``UNAVAIL`` action is ``continue``; after ``files`` runs out (``NOTFOUND``) a
+    ``[NOTFOUND=return]`` ends the walk.  So ``files files`` lists the file twice, as glibc does.
+    """
     db = ctx.resolver.hosts_db()
-    if not any(getattr(s, "name", None) == "files" for s in db.sources):
-        return FOUND
-    for entry in db.hosts.entries:
-        packed = entry.packed
-        if entry.family == AF_INET6:
-            if packed.startswith(_V4MAPPED_PREFIX):
-                packed = packed[12:]
-            elif packed == _LOOPBACK6:
-                packed = _LOOPBACK4
-            else:
-                continue
-        elif entry.family != AF_INET:
+    for source in db.sources:
+        name: str = getattr(source, "name", "")
+        action: Callable[[str], str] = getattr(source, "action", lambda status: "continue")
+        if name != "files":
+            if action("unavail") != "continue":
+                break
             continue
-        out.add(host_lines(AF_INET, [packed], entry.canonical, entry.aliases))
+        for entry in db.hosts.entries:
+            packed = as_family(entry, AF_INET)
+            if packed is not None:
+                out.add(host_lines(AF_INET, [packed], entry.canonical, entry.aliases))
+        if action("notfound") == "return":
+            break
     return FOUND
 
 

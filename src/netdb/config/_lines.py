@@ -53,8 +53,10 @@ def strtoul(text: str, base: int = 10) -> tuple[int, int]:
         base = 10
         if text[i : i + 1] == "0":
             base = 8
-            if text[i + 1 : i + 2] in ("x", "X") and text[i + 2 : i + 3] and (
-                text[i + 2] in _DIGITS[16]
+            if (
+                text[i + 1 : i + 2] in ("x", "X")
+                and text[i + 2 : i + 3]
+                and (text[i + 2] in _DIGITS[16])
             ):
                 base = 16
                 i += 2

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from . import registry
 from .gaiconf import GaiConf, parse_gai_conf
@@ -134,8 +134,10 @@ class FileSet:
     ) -> None:
         self.files = files
         env_map: Mapping[str, str] = os.environ if env is None else env
-        kw = {"check_interval": check_interval, "clock": clock}
         bundled = files.bundled_registry
+
+        def watch(path: str, parser: Callable[[str | None], T]) -> WatchedFile[T]:
+            return WatchedFile(path, parser, check_interval=check_interval, clock=clock)
 
         def services(text: str | None) -> ServicesFile:
             if text is None and bundled:
@@ -147,18 +149,16 @@ class FileSet:
                 return parse_protocols(registry.protocols_text(), registry.BUNDLED_PROTOCOLS)
             return parse_protocols(text, files.protocols)
 
-        self._hosts = WatchedFile(files.hosts, lambda t: parse_hosts(t, files.hosts), **kw)
-        self._services = WatchedFile(files.services, services, **kw)
-        self._protocols = WatchedFile(files.protocols, protocols, **kw)
-        self._nsswitch = WatchedFile(
-            files.nsswitch, lambda t: parse_nsswitch(t, files.nsswitch), **kw
+        self._hosts = watch(files.hosts, lambda t: parse_hosts(t, files.hosts))
+        self._services = watch(files.services, services)
+        self._protocols = watch(files.protocols, protocols)
+        self._nsswitch = watch(files.nsswitch, lambda t: parse_nsswitch(t, files.nsswitch))
+        self._gai = watch(files.gai, lambda t: parse_gai_conf(t, files.gai))
+        self._host_conf = watch(
+            files.host_conf, lambda t: parse_host_conf(t, env_map, files.host_conf)
         )
-        self._gai = WatchedFile(files.gai, lambda t: parse_gai_conf(t, files.gai), **kw)
-        self._host_conf = WatchedFile(
-            files.host_conf, lambda t: parse_host_conf(t, env_map, files.host_conf), **kw
-        )
-        self._all: tuple[WatchedFile[object], ...] = (
-            self._hosts,  # type: ignore[assignment]
+        self._all: tuple[WatchedFile[Any], ...] = (
+            self._hosts,
             self._services,
             self._protocols,
             self._nsswitch,

@@ -18,7 +18,12 @@ from ._lines import ascii_lower
 
 STATUSES = ("success", "notfound", "unavail", "tryagain")
 ACTIONS = ("return", "continue", "merge")
-_DEFAULT = {"success": "return", "notfound": "continue", "unavail": "continue", "tryagain": "continue"}
+_DEFAULT = {
+    "success": "return",
+    "notfound": "continue",
+    "unavail": "continue",
+    "tryagain": "continue",
+}
 
 
 @dataclass(frozen=True, slots=True)

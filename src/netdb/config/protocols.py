@@ -1,7 +1,8 @@
 """/etc/protocols (protocols(5)) as glibc's files module reads it (``files-proto.c``).
 
 A line is ``name number [aliases...]``; the number is read by ``strtoul`` as an unsigned 32-bit
-value and kept as a C ``int`` (so ``4294967295`` is -1; ``-1`` skips the line); a number followed by anything else skips the line.  Lookups take the first
+value and kept as a C ``int`` (so ``4294967295`` is -1; ``-1`` skips the line); a number followed
+by anything else skips the line.  Lookups take the first
 matching line; names compare case-sensitively.
 """
 

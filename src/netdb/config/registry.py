@@ -3,7 +3,8 @@
 Slim containers often lack both files; glibc then knows no service or protocol names at all.  netdb
 answers from copies of the well-known registries instead (``data/services``, ``data/protocols``:
 port numbers, protocol numbers and names as assigned by IANA, with the aliases Debian's netbase
-uses), and every answer's ``origin`` says it came from here.  ``SystemFiles(bundled_registry=False)``
+uses), and every answer's ``origin`` says it came from here.
+``SystemFiles(bundled_registry=False)``
 turns this off, which is glibc's behaviour.
 """
 

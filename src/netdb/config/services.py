@@ -1,7 +1,8 @@
 """/etc/services (services(5)) as glibc's files module reads it (``files-service.c``).
 
 A line is ``name port/protocol [aliases...]``.  The port is read by ``strtoul`` with base 0 (a sign,
-``0x`` hex and ``0`` octal allowed) and kept modulo 2**16, exactly as glibc stores it with ``htons``; anything but ``/``
+``0x`` hex and ``0`` octal allowed) and kept modulo 2**16, exactly as glibc stores it with
+``htons``; anything but ``/``
 right after the number skips the line.  Lookups take the first matching line in file order; names
 and protocols compare case-sensitively.
 """
