@@ -397,22 +397,77 @@ def _cli_scenario() -> Scenario:
     return Scenario(name="cli", files=files)
 
 
-SCENARIOS: dict[str, Callable[[], Scenario]] = {
-    "basic": lambda: Scenario.from_dir("basic"),
-    "basic-veth": lambda: Scenario.from_dir("basic", network="veth"),
-    "cli": _cli_scenario,
+def _nsswitch(name: str, hosts_line: str | None) -> Callable[[], Scenario]:
+    """The basic scenario with another ``hosts:`` line (None: no nsswitch.conf at all)."""
+    text = None if hosts_line is None else f"hosts: {hosts_line}\nservices: files\n"
+    return lambda: Scenario.from_dir("basic").with_files(name, nsswitch_conf=text)
+
+
+# Which sources the hosts database walks, for lookups and for enumeration (getent hosts with no
+# key walks every source that can enumerate: only `files`, once per occurrence).
+NSSWITCH_CASES: list[list[str]] = [
+    ["hosts"],
+    ["ahosts"],
+    ["hosts", "web", "192.0.2.10", "::1"],
+    ["hosts", "nope"],
+    ["ahosts", "-A", "web"],
+    ["ahostsv4", "-A", "localhost"],
+]
+
+SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], list[list[str]]]]] = {
+    "basic": (lambda: Scenario.from_dir("basic"), differential_cases),
+    "basic-veth": (lambda: Scenario.from_dir("basic", network="veth"), differential_cases),
+    "cli": (_cli_scenario, differential_cases),
+    **{
+        name: (_nsswitch(name, line), lambda files: NSSWITCH_CASES)
+        for name, line in [
+            ("nss-none", None),
+            ("nss-dns", "dns"),
+            ("nss-dns-files", "dns files"),
+            ("nss-files-twice", "files files"),
+            ("nss-files-return", "files [NOTFOUND=return] files"),
+            ("nss-dns-unavail-return", "dns [UNAVAIL=return] files"),
+            ("nss-myhostname", "myhostname files"),
+        ]
+    },
 }
+
+
+def _known_gap(key: str, argv: list[str]) -> str | None:
+    """Why netdb's library (not the CLI) is known to differ from glibc on this row, if it is."""
+    # Rows where the lookup can succeed at all: AF_UNSPEC, or AI_ADDRCONFIG off (-A).
+    can_succeed = argv[0] == "ahosts" or "-A" in argv
+    if (
+        argv[0].startswith("ahosts")
+        and can_succeed
+        and "--no-idn" not in argv
+        and any("\u00df" in a for a in argv)
+    ):
+        return (
+            "AI_IDN: netdb encodes with Python's IDNA 2003 codec (ß -> ss), glibc with libidn2's "
+            "IDNA 2008 (ß -> xn--strae-oqa)"
+        )
+    address_key = any(":" in a or a[:1].isdigit() for a in argv[1:])
+    if key == "nss-dns-unavail-return" and argv[0] == "hosts" and address_key:
+        return (
+            "no dns source yet: glibc's dns gethostbyaddr answers NOTFOUND (not UNAVAIL) when the "
+            "server refuses, so [UNAVAIL=return] does not stop address lookups"
+        )
+    return None
 
 
 def _case_table() -> list[Any]:
     table = []
-    for key, make in SCENARIOS.items():
+    for key, (make, cases) in SCENARIOS.items():
         try:
             files = make().files
         except OSError:  # fixture folder missing: the sandbox test will say so
             files = {}
-        for argv in differential_cases(files):
-            table.append(pytest.param(key, argv, id=f"{key}:{' '.join(argv) or '(none)'}"))
+        for argv in cases(files):
+            gap = _known_gap(key, argv)
+            marks = [pytest.mark.xfail(reason=gap, strict=False)] if gap else []
+            case_id = f"{key}:{' '.join(argv) or '(none)'}"
+            table.append(pytest.param(key, argv, id=case_id, marks=marks))
     return table
 
 
@@ -429,7 +484,7 @@ def outcomes(
 
     def get(key: str, argv: list[str]) -> dict[str, list[Any]]:
         if key not in done:
-            box = sandboxes(SCENARIOS[key]())
+            box = sandboxes(SCENARIOS[key][0]())
             cases = [list(p.values[1]) for p in DIFFERENTIAL if p.values[0] == key]
             results: dict[tuple[str, ...], dict[str, list[Any]]] = {}
             for start in range(0, len(cases), _BATCH):
@@ -472,7 +527,7 @@ END_TO_END: list[list[str]] = [
 
 @pytest.mark.parametrize("argv", END_TO_END, ids=" ".join)
 def test_end_to_end(sandboxes: Callable[[Scenario], Sandbox], argv: list[str]) -> None:
-    box = sandboxes(SCENARIOS["basic"]())
+    box = sandboxes(SCENARIOS["basic"][0]())
     glibc = box.run("getent", *argv)
     ours = box.run(sys.executable, "-m", "netdb.cli", *argv)
     COUNTS[f"cli {argv[0]} (e2e)"] += 1
@@ -484,7 +539,7 @@ def test_end_to_end_command_errors(
     sandboxes: Callable[[Scenario], Sandbox], argv: list[str]
 ) -> None:
     """Same exit status as getent; netdb keeps its hint on stderr (getent prints it on stdout)."""
-    box = sandboxes(SCENARIOS["basic"]())
+    box = sandboxes(SCENARIOS["basic"][0]())
     glibc_rc, _, _ = box.run("getent", *argv)
     rc, out, err = box.run(sys.executable, "-m", "netdb.cli", *argv)
     assert (rc, out) == (glibc_rc, "")
