@@ -57,7 +57,7 @@ USAGE: list[tuple[list[str], int, str, str]] = [
     (["services", "--help"], 0, "out", "name/proto"),
     (["protocols", "--help"], 0, "out", "getent protocols"),
     (["addrinfo", "--help"], 0, "out", "--flag FLAG"),
-    (["nameinfo", "--help"], 0, "out", "HOST SERVICE"),
+    (["nameinfo", "--help"], 0, "out", "--scope-id N"),
     (["hosts", "--frobnicate", "web"], 64, "err", "unrecognized arguments"),
     (["services", "-1"], 64, "err", "invalid option: -1"),
     (["protocols", "-x"], 64, "err", "unrecognized arguments: -x"),
@@ -74,6 +74,8 @@ USAGE: list[tuple[list[str], int, str, str]] = [
     (["nameinfo", "192.0.2.1", "http"], 64, "err", "invalid int value: 'http'"),
     (["nameinfo", "192.0.2.1", "--flag", "canonname"], 64, "err", "unknown getnameinfo flag"),
     (["nameinfo", "192.0.2.1", str(2**40), "--etc", ETC], 64, "err", "maximum"),
+    (["nameinfo", "::1", "--flowinfo", str(2**20), "--etc", ETC], 64, "err", "flowinfo must be"),
+    (["nameinfo", "::1", "--scope-id", "x"], 64, "err", "invalid int value: 'x'"),
 ]
 
 
@@ -250,6 +252,8 @@ FORMATS: list[tuple[list[str], int, str]] = [
         "192.0.2.1 80\n",
     ),
     (["nameinfo", "198.51.100.9", "7"], 0, "198.51.100.9 echo\n"),
+    (["nameinfo", "fe80::1", "7", "--scope-id", "1"], 0, "fe80::1%lo echo\n"),
+    (["nameinfo", "fe80::1", "7", "--flowinfo", "5"], 0, "fe80::1 echo\n"),
     (["nameinfo", "198.51.100.9", "7", "--flag", "namereqd"], 2, ""),
 ]
 

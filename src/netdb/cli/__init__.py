@@ -6,7 +6,8 @@ command, and the exit status, which follows getent(1) so scripts can swap one fo
 * 0: every key was found (or the database was listed);
 * 1: no command, or an unknown one (getent: wrong number of arguments, unknown database);
 * 2: some key was not found / the lookup failed (``addrinfo``/``nameinfo``: a ``gaierror``);
-* 64: a bad option or option value (``EX_USAGE``, as getent's argp parser exits).
+* 64: a bad option or option value (``EX_USAGE``, as getent's argp parser exits);
+* 74: the output could not be written (``EX_IOERR``); 141 when the reader went away (as SIGPIPE).
 
 Help goes to stdout (``--help`` exits 0); errors and usage hints go to stderr, never a traceback.
 ``--etc DIR`` makes a command read the system files (hosts, services, protocols, nsswitch.conf,
@@ -16,6 +17,7 @@ host.conf, gai.conf, resolv.conf) from ``DIR`` instead of ``/etc``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -30,6 +32,7 @@ EXIT_OK = 0
 EXIT_COMMAND = 1
 EXIT_NOT_FOUND = 2
 EXIT_USAGE = 64
+EXIT_IOERR = 74
 EXIT_SIGPIPE = 141
 EXIT_INTERRUPT = 130
 
@@ -79,7 +82,8 @@ def build_parser() -> _Parser:
         description="Look up hosts, services and protocols the way glibc does, in pure Python.",
         epilog=(
             "Exit status: 0 found, 1 no or unknown command, 2 a key was not found or the lookup "
-            f"failed, 64 bad usage.  Run '{PROG} COMMAND --help' for a command's options."
+            "failed, 64 bad usage, 74 output not written.  "
+            f"Run '{PROG} COMMAND --help' for a command's options."
         ),
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
@@ -153,10 +157,21 @@ def build_parser() -> _Parser:
         "nameinfo",
         parents=[common],
         help="getnameinfo((ADDRESS, PORT), flags): print HOST SERVICE",
-        description="Call getnameinfo((ADDRESS, PORT), flags) and print 'HOST SERVICE'.",
+        description="Call getnameinfo((ADDRESS, PORT), flags), or getnameinfo((ADDRESS, PORT, "
+        "FLOWINFO, SCOPE_ID), flags) with --flowinfo/--scope-id, and print 'HOST SERVICE'.",
     )
     p.add_argument("address", metavar="ADDRESS")
     p.add_argument("port", metavar="PORT", nargs="?", type=int, default=0)
+    p.add_argument(
+        "--scope-id",
+        type=int,
+        metavar="N",
+        help="pass the IPv6 4-tuple (ADDRESS, PORT, FLOWINFO, N): the interface index of a "
+        "link-local address",
+    )
+    p.add_argument(
+        "--flowinfo", type=int, metavar="N", help="IPv6 flow label of the 4-tuple (default 0)"
+    )
     p.add_argument(
         "--flag",
         dest="flags",
@@ -203,9 +218,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(ns, args)
     except BrokenPipeError:
+        _drop_stdout()
         return EXIT_SIGPIPE
+    except OSError as exc:  # lookups report their own errors: this is writing the output
+        _drop_stdout()
+        return _fail(f"write error: {exc.strerror or exc}", None, EXIT_IOERR)
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
+
+
+def _drop_stdout() -> None:
+    """Point fd 1 at /dev/null so Python's exit-time flush of unwritable output stays quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _run(ns: argparse.Namespace, args: Sequence[str]) -> int:
@@ -240,7 +270,10 @@ def _run(ns: argparse.Namespace, args: Sequence[str]) -> int:
         out.flush()
         return EXIT_OK
     try:
-        line = _addrinfo.nameinfo(ctx, ns.address, ns.port, _addrinfo.ni_flags(ns.flags))
+        sockaddr: tuple[str | int, ...] = (ns.address, ns.port)
+        if ns.scope_id is not None or ns.flowinfo is not None:
+            sockaddr += (ns.flowinfo or 0, ns.scope_id or 0)
+        line = _addrinfo.nameinfo(ctx, sockaddr, _addrinfo.ni_flags(ns.flags))
     except (OverflowError, TypeError, ValueError) as exc:
         return _fail(str(exc), f"{PROG} nameinfo", EXIT_USAGE)
     except OSError as exc:

@@ -127,7 +127,7 @@ def ni_flags(flags: Sequence[int] | None) -> int:
     return _combine(flags)
 
 
-def nameinfo(ctx: Context, address: str, port: int, flags: int) -> str:
-    """``HOST SERVICE`` for the front's ``getnameinfo((address, port), flags)``."""
-    host, service = ctx.resolver.getnameinfo((address, port), flags)
+def nameinfo(ctx: Context, sockaddr: tuple[str | int, ...], flags: int) -> str:
+    """``HOST SERVICE`` for the front's ``getnameinfo(sockaddr, flags)``."""
+    host, service = ctx.resolver.getnameinfo(sockaddr, flags)
     return f"{host} {service}\n"
