@@ -401,14 +401,18 @@ def _cli_scenario() -> Scenario:
     return Scenario(name="cli", files=files)
 
 
-def _nsswitch(name: str, hosts_line: str | None) -> Callable[[], Scenario]:
-    """The basic scenario with another ``hosts:`` line (None: no nsswitch.conf at all)."""
-    text = None if hosts_line is None else f"hosts: {hosts_line}\nservices: files\n"
+def _nsswitch(name: str, line: str | None) -> Callable[[], Scenario]:
+    """The basic scenario with ``line`` as its hosts, services and protocols sources (None: no
+    nsswitch.conf at all)."""
+    text = None if line is None else "".join(f"{db}: {line}\n" for db in NSS_DATABASES)
     return lambda: Scenario.from_dir("basic").with_files(name, nsswitch_conf=text)
 
 
-# Which sources the hosts database walks, for lookups and for enumeration (getent hosts with no
-# key walks every source that can enumerate: only `files`, once per occurrence).
+NSS_DATABASES = ("hosts", "services", "protocols")
+
+# Which sources each database walks, for lookups and for listing (with no key getent lists every
+# `files` source in turn; a source that cannot answer, like db or dns for services, is skipped or
+# ends the walk according to its UNAVAIL action).
 NSSWITCH_CASES: list[list[str]] = [
     ["hosts"],
     ["ahosts"],
@@ -416,6 +420,12 @@ NSSWITCH_CASES: list[list[str]] = [
     ["hosts", "nope"],
     ["ahosts", "-A", "web"],
     ["ahostsv4", "-A", "localhost"],
+    ["services"],
+    ["services", "echo", "80/tcp", "nope"],
+    ["services", "nope"],
+    ["protocols"],
+    ["protocols", "tcp", "17", "nope"],
+    ["protocols", "999"],
 ]
 
 SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], list[list[str]]]]] = {
@@ -432,6 +442,10 @@ SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], li
             ("nss-files-return", "files [NOTFOUND=return] files"),
             ("nss-dns-unavail-return", "dns [UNAVAIL=return] files"),
             ("nss-myhostname", "myhostname files"),
+            ("nss-db", "db"),
+            ("nss-db-files", "db files"),
+            ("nss-db-unavail-return", "db [UNAVAIL=return] files"),
+            ("nss-files-db", "files [NOTFOUND=return] db"),
         ]
     },
 }

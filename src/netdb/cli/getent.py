@@ -22,17 +22,22 @@ goes to, the output format (``printf`` widths included) and the exit status (0 a
     A key starting with a digit is a number (``atol``, then cut to a C ``int``: ``4294967302`` is
     6), anything else a name.  ``%-21s %d`` then the aliases.
 
-Without keys, ``hosts`` and ``ahosts*`` enumerate the hosts file the way ``gethostent`` reads it
-(IPv4 lines; IPv6 lines only when v4-mapped, as their IPv4 address, or ``::1``, as ``127.0.0.1``),
-``services``/``protocols`` print every parsed line.
+Without keys, ``hosts`` and ``ahosts*`` enumerate the way ``gethostent`` does: the hosts file as
+an ``AF_INET`` lookup reads it (IPv4 lines; IPv6 lines only when v4-mapped, as their IPv4 address,
+or ``::1``, as ``127.0.0.1``); ``services``/``protocols`` print every parsed line of their file.
+Services and protocols lookups and all enumerations walk the nsswitch.conf sources of their
+database as glibc does (hosts lookups are walked by ``hosts.HostsDatabase``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from ..address import inet_ntop, inet_pton
+from ..config.nsswitch import Source
 from ..constants import (
     AF_INET,
     AF_INET6,
@@ -49,6 +54,8 @@ from ._output import Output, arg_bytes, c_bytes, c_string, text_bytes
 
 FOUND = 0
 NOT_FOUND = 2
+
+T = TypeVar("T")
 
 _DIGITS = frozenset("0123456789")
 _LONG_MAX = 2**63 - 1
@@ -158,31 +165,59 @@ def addrinfo_line(address: str, scope_id: int, socktype: int, canonname: str) ->
     )
 
 
+# --- the nsswitch walk ---------------------------------------------------------------------------
+#
+# Only the `files` source can answer here.  Any other source (db, dns for services, sss, ...) has no
+# function for the lookup, which glibc's __nss_lookup/__nss_next2 treat as UNAVAIL: it is skipped
+# while its UNAVAIL action is `continue`, else the walk ends there, and it never changes the answer
+# a previous source gave.
+
+
+def _sources(ctx: Context, database: str) -> tuple[Source, ...]:
+    return ctx.files.nsswitch().sources(database)
+
+
+def _walk_lookup(sources: Sequence[Source], find: Callable[[], T | None]) -> T | None:
+    """A keyed lookup (``getservbyname``, ...) through the sources: the last answer consulted."""
+    found: T | None = None
+    for source in sources:
+        if source.name != "files":
+            if source.action("unavail") != "continue":
+                break
+            continue
+        found = find()
+        if source.action("notfound" if found is None else "success") != "continue":
+            break
+    return found
+
+
+def _walk_enumeration(sources: Sequence[Source], emit: Callable[[], None]) -> None:
+    """``set*ent``/``get*ent``: each ``files`` source lists its whole file (``files files``
+    lists it twice, as glibc does); ``[NOTFOUND=return]`` after one ends the listing."""
+    for source in sources:
+        if source.name != "files":
+            if source.action("unavail") != "continue":
+                break
+            continue
+        emit()
+        if source.action("notfound") == "return":
+            break
+
+
 # --- hosts ------------------------------------------------------------------------------------
 
 
 def _enumerate_hosts(ctx: Context, out: Output) -> int:
-    """``sethostent``/``gethostent`` through the ``hosts:`` sources of nsswitch.conf.
+    """``gethostent``: the hosts file as an ``AF_INET`` lookup reads it (``hosts.as_family``)."""
+    table = ctx.files.hosts()
 
-    Only ``files`` can enumerate: it lists the hosts file as an ``AF_INET`` lookup reads it
-    (``hosts.as_family``).  A source that cannot enumerate counts as ``UNAVAIL`` and is skipped
-    while its ``UNAVAIL`` action is ``continue``; after ``files`` runs out (``NOTFOUND``) a
-    ``[NOTFOUND=return]`` ends the walk.  So ``files files`` lists the file twice, as glibc does.
-    """
-    db = ctx.resolver.hosts_db()
-    for source in db.sources:
-        name: str = getattr(source, "name", "")
-        action: Callable[[str], str] = getattr(source, "action", lambda status: "continue")
-        if name != "files":
-            if action("unavail") != "continue":
-                break
-            continue
-        for entry in db.hosts.entries:
+    def emit() -> None:
+        for entry in table.entries:
             packed = as_family(entry, AF_INET)
             if packed is not None:
                 out.add(host_lines(AF_INET, [packed], entry.canonical, entry.aliases))
-        if action("notfound") == "return":
-            break
+
+    _walk_enumeration(_sources(ctx, "hosts"), emit)
     return FOUND
 
 
@@ -263,16 +298,24 @@ ahostsv6 = _ahosts(AF_INET6, AI_V4MAPPED)
 def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
     """``getent services [KEY...]``."""
     table = ctx.files.services()
+    sources = _sources(ctx, "services")
     if not keys:
-        for e in table.entries:
-            out.add(service_line(e.name, e.port, e.proto, e.aliases))
+
+        def emit() -> None:
+            for e in table.entries:
+                out.add(service_line(e.name, e.port, e.proto, e.aliases))
+
+        _walk_enumeration(sources, emit)
         return FOUND
     result = FOUND
     for key in keys:
         name, slash, proto_text = c_string(key).partition("/")
         proto = proto_text if slash else None
         port = port_key(name)
-        entry = table.by_name(name, proto) if port is None else table.by_port(port, proto)
+        if port is None:
+            entry = _walk_lookup(sources, partial(table.by_name, name, proto))
+        else:
+            entry = _walk_lookup(sources, partial(table.by_port, port, proto))
         if entry is None:
             result = NOT_FOUND
         else:
@@ -283,15 +326,23 @@ def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> i
 def protocols(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
     """``getent protocols [KEY...]``."""
     table = ctx.files.protocols()
+    sources = _sources(ctx, "protocols")
     if not keys:
-        for e in table.entries:
-            out.add(protocol_line(e.name, e.number, e.aliases))
+
+        def emit() -> None:
+            for e in table.entries:
+                out.add(protocol_line(e.name, e.number, e.aliases))
+
+        _walk_enumeration(sources, emit)
         return FOUND
     result = FOUND
     for key in keys:
         text = c_string(key)
         number = protocol_number_key(text)
-        entry = table.by_name(text) if number is None else table.by_number(number)
+        if number is None:
+            entry = _walk_lookup(sources, partial(table.by_name, text))
+        else:
+            entry = _walk_lookup(sources, partial(table.by_number, number))
         if entry is None:
             result = NOT_FOUND
         else:
