@@ -62,6 +62,8 @@ USAGE: list[tuple[list[str], int, str, str]] = [
     (["services", "-1"], 64, "err", "invalid option: -1"),
     (["protocols", "-x"], 64, "err", "unrecognized arguments: -x"),
     (["hosts", "--etc"], 64, "err", "expected one argument"),
+    (["hosts", "-s", "nosuch:files", "x"], 1, "err", "unknown database name in -s 'nosuch:files'"),
+    (["services", "-s"], 64, "err", "expected one argument"),
     (["addrinfo"], 64, "err", "the following arguments are required: HOST"),
     (["addrinfo", "h", "1", "2"], 64, "err", "unrecognized arguments: 2"),
     (["addrinfo", "h", "--family", "bogus"], 64, "err", "unknown family 'bogus'"),
@@ -426,6 +428,19 @@ NSSWITCH_CASES: list[list[str]] = [
     ["protocols"],
     ["protocols", "tcp", "17", "nope"],
     ["protocols", "999"],
+    # getent -s: sources from the command line, for every database or for one (prefix match)
+    ["hosts", "-s", "files", "web", "192.0.2.10"],
+    ["hosts", "-s", "hosts:files", "web"],
+    ["hosts", "-s", "h:files"],
+    ["ahosts", "-A", "-s", "files", "web"],
+    ["hosts", "-s", "services:files", "web"],
+    ["hosts", "-s", "files,dns", "web"],
+    ["services", "-s", "s:files", "echo"],
+    ["services", "-s", "hosts:files", "echo"],
+    ["protocols", "-s", "pr:files", "tcp"],
+    ["protocols", "-s", "p:files", "tcp"],
+    ["protocols", "-s", "files"],
+    ["hosts", "-s", "nosuch:files", "web"],
 ]
 
 SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], list[list[str]]]]] = {
@@ -466,7 +481,7 @@ def _known_gap(key: str, argv: list[str]) -> str | None:
             "IDNA 2008 (ß -> xn--strae-oqa)"
         )
     address_key = any(":" in a or a[:1].isdigit() for a in argv[1:])
-    if key == "nss-dns-unavail-return" and argv[0] == "hosts" and address_key:
+    if key == "nss-dns-unavail-return" and argv[0] == "hosts" and address_key and "-s" not in argv:
         return (
             "no dns source yet: glibc's dns gethostbyaddr answers NOTFOUND (not UNAVAIL) when the "
             "server refuses, so [UNAVAIL=return] does not stop address lookups"

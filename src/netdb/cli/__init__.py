@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from . import addrinfo as _addrinfo
 from . import getent as _getent
-from ._context import make_context
+from ._context import ServiceConfigError, make_context
 from ._output import Output, text_bytes
 
 PROG = "netdb"
@@ -112,6 +112,13 @@ def build_parser() -> _Parser:
             "--no-addrconfig",
             action="store_true",
             help="do not filter out unsupported IPv4/IPv6 addresses, with ahosts* (as getent -A)",
+        )
+        p.add_argument(
+            "-s",
+            "--service",
+            metavar="CONFIG",
+            help="sources to use instead of nsswitch.conf's: 'files' for every database, or "
+            "'DATABASE:CONFIG' for one (as getent -s)",
         )
 
     p = sub.add_parser(
@@ -240,7 +247,10 @@ def _drop_stdout() -> None:
 
 def _run(ns: argparse.Namespace, args: Sequence[str]) -> int:
     command: str = ns.command
-    ctx = make_context(ns.etc)
+    try:
+        ctx = make_context(ns.etc, getattr(ns, "service", None))
+    except ServiceConfigError as exc:
+        return _fail(str(exc), f"{PROG} {command}", EXIT_COMMAND)
     out = Output()
     if command in _getent.DATABASES:
         bad = _negative_key(args, ns.keys)

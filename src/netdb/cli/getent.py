@@ -173,10 +173,6 @@ def addrinfo_line(address: str, scope_id: int, socktype: int, canonname: str) ->
 # a previous source gave.
 
 
-def _sources(ctx: Context, database: str) -> tuple[Source, ...]:
-    return ctx.files.nsswitch().sources(database)
-
-
 def _walk_lookup(sources: Sequence[Source], find: Callable[[], T | None]) -> T | None:
     """A keyed lookup (``getservbyname``, ...) through the sources: the last answer consulted."""
     found: T | None = None
@@ -217,7 +213,7 @@ def _enumerate_hosts(ctx: Context, out: Output) -> int:
             if packed is not None:
                 out.add(host_lines(AF_INET, [packed], entry.canonical, entry.aliases))
 
-    _walk_enumeration(_sources(ctx, "hosts"), emit)
+    _walk_enumeration(ctx.sources("hosts"), emit)
     return FOUND
 
 
@@ -298,7 +294,7 @@ ahostsv6 = _ahosts(AF_INET6, AI_V4MAPPED)
 def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
     """``getent services [KEY...]``."""
     table = ctx.files.services()
-    sources = _sources(ctx, "services")
+    sources = ctx.sources("services")
     if not keys:
 
         def emit() -> None:
@@ -326,7 +322,7 @@ def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> i
 def protocols(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
     """``getent protocols [KEY...]``."""
     table = ctx.files.protocols()
-    sources = _sources(ctx, "protocols")
+    sources = ctx.sources("protocols")
     if not keys:
 
         def emit() -> None:
