@@ -1,284 +1,248 @@
-"""IP address text <-> bytes, exactly as glibc and CPython's ``socket`` do it on Linux.
+"""IP address text <-> bytes, exactly as glibc 2.36 and CPython's ``socket`` do it on Linux.
 
-Owns ``inet_aton`` (the BSD forms of inet(3): one to four parts, decimal/octal/hex, anything after
-a blank ignored), ``inet_pton``/``inet_ntop`` (inet_pton(3), inet_ntop(3) with glibc's choice of
-the ``::`` run and its IPv4-mapped / IPv4-compatible output), ``inet_ntoa``, the numeric-host
-parsing getaddrinfo applies (glibc's ``__inet_aton_exact`` and ``__inet6_scopeid_pton``, RFC 4007
-``%scope``), and reverse-lookup names (RFC 1035 §3.5, RFC 3596 §2.5).
+Owns:
 
-The drop-in functions raise what CPython raises (class, errno, message) for every bad argument;
-the ``parse_*`` helpers used by the lookup layer return ``None`` instead of raising.  Text handed
-in by the lookup layer is a C string seen one byte per character (latin-1).  Pure code: the
-interface-name lookup a scope needs is passed in.
+* the four ``socket`` functions ``inet_aton``, ``inet_ntoa``, ``inet_pton``, ``inet_ntop``
+  (inet(3), inet_pton(3), inet_ntop(3)), including CPython's argument handling: the same exception
+  class and args for a wrong type, a wrong number of arguments, an embedded NUL, a lone surrogate,
+  an out-of-range family or a buffer of the wrong length;
+* the ``parse_*`` / ``format_*`` helpers the lookup layer calls on every request: they never raise
+  and answer ``None`` for anything glibc would reject;
+* numeric hosts as getaddrinfo(3) sees them (glibc's ``__inet_aton_exact``, then ``inet_pton``
+  with an RFC 4007 §11 ``%scope`` suffix read as glibc's ``__inet6_scopeid_pton`` reads it);
+* reverse-lookup names (RFC 1035 §3.5 ``in-addr.arpa``, RFC 3596 §2.5 ``ip6.arpa``).
+
+Theory of operation.  glibc has three IPv4 grammars and one IPv6 grammar:
+
+``inet_aton``
+    one to four parts separated by dots; each part is a C integer constant (``0x`` hex, leading
+    ``0`` octal, else decimal); every part but the last is one byte, the last fills the remaining
+    bytes (``127.1`` is 127.0.0.1, ``0x7f000001`` too).  Parsing stops at the first character that
+    is not part of a number or a dot; that character must be the end or C ``isspace``, and whatever
+    follows a blank is ignored (``"1.2.3.4 junk"`` is accepted).
+``__inet_aton_exact``
+    the same grammar with nothing after the number; getaddrinfo uses it for numeric hosts.
+``inet_pton(AF_INET)``
+    exactly four decimal parts, each 0..255 without a leading zero.
+``inet_pton(AF_INET6)``
+    RFC 4291 §2.2: eight groups of one to four hex digits, one ``::`` standing for at least one
+    zero group, optionally ending in an embedded ``inet_pton(AF_INET)`` quad that counts as two
+    groups.  glibc accepts ``1:2:3:4:5:6:7::`` (RFC 5952 would write the last group).
+
+``inet_ntop(AF_INET6)`` compresses the *first* longest run of two or more zero groups, writes
+hex in lower case, and switches to a dotted quad for IPv4-compatible (``::a.b.c.d``, the first six
+groups zero and the seventh not) and IPv4-mapped (``::ffff:a.b.c.d``) addresses.  RFC 5952 §5 would
+not write ``::a.b.c.d``; glibc does, and so does this module.
+
+Text handed in by the lookup layer is a C string seen one byte per character (latin-1); text handed
+to the ``socket`` functions is a Python ``str``, checked the way CPython's ``"s"`` converter checks
+it (UTF-8 encodable, no NUL).  Either way a non-ASCII character is never part of an address, so the
+parsers work on the ``str`` directly.  Pure code: the interface-name lookup a ``%scope`` needs is
+passed in by the caller.
 """
 
 from __future__ import annotations
 
 import errno
+import operator
 import os
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .constants import AF_INET, AF_INET6
 
-_DEC = frozenset("0123456789")
-_HEX = frozenset("0123456789abcdefABCDEF")
-_OCT = frozenset("01234567")
-_SPACE = frozenset(" \t\n\v\f\r")
-_PART_MAX = (0xFFFFFFFF, 0xFFFFFF, 0xFFFF, 0xFF)
+__all__ = [
+    "NumericHost",
+    "format_ipv4",
+    "format_ipv6",
+    "inet_aton",
+    "inet_ntoa",
+    "inet_ntop",
+    "inet_pton",
+    "parse_ipv4_exact",
+    "parse_ipv4_strict",
+    "parse_ipv6",
+    "parse_numeric_host",
+    "parse_scope_id",
+    "reverse_pointer",
+]
+
+# --- character classes and tables ----------------------------------------------------------------
+
+_DIGITS = "0123456789"
+_NONZERO_DIGITS = "123456789"
+_OCT_DIGITS = "01234567"
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_IPV6_CHARS = _HEX_DIGITS + ":."
+_C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale; glibc checks isascii() first
+
+# inet_pton(AF_INET) octets: "0".."255", no leading zeros.  A dict lookup checks the syntax and
+# the range at once and is the fast path of every IPv4 parser here.
+_OCTET: dict[str, int] = {str(i): i for i in range(256)}
+_OCTET_TEXT: tuple[str, ...] = tuple(str(i) for i in range(256))
+# inet_aton: the largest value the last part may have, by the number of parts before it.
+_LAST_PART_MAX = (0xFFFFFFFF, 0xFFFFFF, 0xFFFF, 0xFF)
+_PACK4 = struct.Struct("4B").pack
+_UNPACK8 = struct.Struct(">8H").unpack
+# ":g0:g1:...:g7:" -- colons on both ends so that every group, the first and the last included,
+# is delimited on both sides and a zero group is exactly the substring ":0:".
+_IPV6_FULL = ":%x:%x:%x:%x:%x:%x:%x:%x:"
+_ZERO_RUNS = tuple(":" + "0:" * n for n in range(8, 1, -1))  # longest first
+_HEX_PAD = {1: "000", 2: "00", 3: "0", 4: ""}
+_ZERO10 = bytes(10)
+_ZERO12 = bytes(12)
+
+# --- IPv4 ----------------------------------------------------------------------------------------
 
 
-def _aton(text: str) -> tuple[bytes, int] | None:
-    """glibc's ``inet_aton_end``: (address, index where parsing stopped) or None."""
-    n = len(text)
-    i = 0
-    parts: list[int] = []
-    val = 0
-    while True:
-        if i >= n or text[i] not in _DEC:
+def _c_number(part: str) -> int:
+    """One part of an ``inet_aton`` address as C's ``strtoul(part, &end, 0)`` reads it.
+
+    -1 when ``part`` is not entirely one number (glibc then fails on the character after it).
+    """
+    first = part[:1]
+    if first in _NONZERO_DIGITS and first:
+        # Decimal.  Eleven or more digits without a leading zero exceed 0xffffffff anyway, and
+        # the cap keeps int() away from its digit limit.
+        if len(part) > 10 or part.strip(_DIGITS):
+            return -1
+        return int(part)
+    if first != "0":
+        return -1
+    if len(part) > 1 and part[1] in "xX":
+        digits = part[2:]
+        if not digits or digits.strip(_HEX_DIGITS):
+            return -1  # "0x" alone: strtoul reads the "0" and stops at the "x"
+        return int(digits, 16)
+    if part.strip(_OCT_DIGITS):
+        return -1  # "08": the "0" is read, the "8" is left over
+    return int(part, 8)
+
+
+def _bsd_parts(parts: list[str]) -> bytes | None:
+    """The general ``inet_aton`` grammar over already dot-split parts, nothing trailing."""
+    count = len(parts)
+    if count > 4:
+        return None
+    word = 0
+    for k in range(count - 1):
+        value = _c_number(parts[k])
+        if not 0 <= value <= 0xFF:
             return None
-        digit = False  # every part needs a digit ("0x" alone is not a number)
-        base = 10
-        if text[i] == "0":
-            i += 1
-            if i < n and text[i] in "xX":
-                base = 16
-                i += 1
-            else:
-                base = 8
-                digit = True
-        val = 0
-        while i < n:
-            c = text[i]
-            if c in _DEC:
-                if base == 8 and c in "89":
-                    return None
-                val = val * base + (ord(c) - 48)
-            elif base == 16 and c in _HEX:
-                val = (val << 4) | int(c, 16)
-            else:
-                break
-            if val > 0xFFFFFFFF:
-                return None
-            digit = True
-            i += 1
-        if i < n and text[i] == ".":
-            if not digit or len(parts) > 2 or val > 0xFF:
-                return None
-            parts.append(val)
-            i += 1
-            continue
-        break
-    if i < n and text[i] not in _SPACE:
+        word |= value << (24 - 8 * k)
+    last = _c_number(parts[-1])
+    if not 0 <= last <= _LAST_PART_MAX[count - 1]:
         return None
-    if not digit or val > _PART_MAX[len(parts)]:
-        return None
-    word = val
-    for k, part in enumerate(parts):
-        word |= part << (24 - 8 * k)
-    return word.to_bytes(4, "big"), i
+    return (word | last).to_bytes(4, "big")
 
 
 def parse_ipv4_exact(text: str) -> bytes | None:
-    """glibc's ``__inet_aton_exact``: a BSD-form IPv4 address with nothing after it."""
-    res = _aton(text)
-    if res is None or res[1] != len(text):
-        return None
-    return res[0]
+    """glibc's ``__inet_aton_exact``: a BSD-form IPv4 address (inet(3)) with nothing after it."""
+    parts = text.split(".")
+    if len(parts) == 4:
+        a, b, c, d = parts
+        try:  # the common dotted quad
+            return _PACK4(_OCTET[a], _OCTET[b], _OCTET[c], _OCTET[d])
+        except KeyError:
+            pass
+    return _bsd_parts(parts)
+
+
+def _inet_aton_text(text: str) -> bytes | None:
+    """glibc's ``inet_aton``: ``__inet_aton_exact`` on the text before the first C blank."""
+    if " " in text or not text.isprintable():
+        # isprintable() is False for \t \n \v \f \r (and for some non-ASCII text): find the
+        # first blank; everything from it on is ignored.
+        cut = len(text)
+        for blank in _C_SPACE:
+            at = text.find(blank, 0, cut)
+            if at >= 0:
+                cut = at
+        text = text[:cut]
+    return parse_ipv4_exact(text)
 
 
 def parse_ipv4_strict(text: str) -> bytes | None:
-    """``inet_pton(AF_INET)``: exactly four decimal parts, no leading zeros, each <= 255."""
+    """``inet_pton(AF_INET)``: exactly four decimal parts, each 0..255, no leading zeros."""
     parts = text.split(".")
-    if len(parts) != 4:
-        return None
-    out = bytearray(4)
-    for k, p in enumerate(parts):
-        if not p or len(p) > 3 or not _DEC.issuperset(p) or (len(p) > 1 and p[0] == "0"):
-            return None
-        v = int(p)
-        if v > 255:
-            return None
-        out[k] = v
-    return bytes(out)
-
-
-def parse_ipv6(text: str) -> bytes | None:
-    """``inet_pton(AF_INET6)`` (RFC 4291 §2.2 text forms, as glibc accepts them)."""
-    n = len(text)
-    if n < 2 or n > 45:  # no valid form is shorter than "::" or longer than 45 characters
-        return None
-    i = 0
-    if text[0] == ":":
-        if text[1] != ":":
-            return None
-        i = 1
-    words: list[int] = []
-    gap = -1
-    token = i  # where the current group began
-    digits = 0
-    val = 0
-    while i < n:
-        c = text[i]
-        if c in _HEX:
-            digits += 1
-            if digits > 4:
-                return None
-            val = (val << 4) | int(c, 16)
-        elif c == ":":
-            token = i + 1
-            if not digits:
-                if gap >= 0:
-                    return None
-                gap = len(words)
-            elif i + 1 == n or len(words) == 8:
-                return None
-            else:
-                words.append(val)
-                val = digits = 0
-        elif c == "." and len(words) <= 6:
-            v4 = parse_ipv4_strict(text[token:])
-            if v4 is None:
-                return None
-            words.append((v4[0] << 8) | v4[1])
-            words.append((v4[2] << 8) | v4[3])
-            digits = 0
-            break
-        else:
-            return None
-        i += 1
-    if digits:
-        if len(words) == 8:
-            return None
-        words.append(val)
-    if gap >= 0:
-        if len(words) == 8:
-            return None
-        words[gap:gap] = [0] * (8 - len(words))
-    elif len(words) != 8:
-        return None
-    return b"".join(w.to_bytes(2, "big") for w in words)
+    if len(parts) == 4:
+        a, b, c, d = parts
+        try:
+            return _PACK4(_OCTET[a], _OCTET[b], _OCTET[c], _OCTET[d])
+        except KeyError:
+            pass
+    return None
 
 
 def format_ipv4(packed: bytes) -> str:
-    """``inet_ntop(AF_INET)``."""
-    return "%d.%d.%d.%d" % (packed[0], packed[1], packed[2], packed[3])
+    """``inet_ntop(AF_INET)`` / ``inet_ntoa`` of four bytes."""
+    a, b, c, d = packed
+    return _OCTET_TEXT[a] + "." + _OCTET_TEXT[b] + "." + _OCTET_TEXT[c] + "." + _OCTET_TEXT[d]
+
+
+# --- IPv6 ----------------------------------------------------------------------------------------
+
+
+def _hex_groups(text: str) -> bytes | None:
+    """Eight hex groups (one may be ``::``) of ``text``, which holds only hex digits and colons."""
+    if "::" in text:
+        head, _, tail = text.partition("::")
+        groups = head.split(":") if head else []
+        after = tail.split(":") if tail else []  # a second "::" leaves an empty group here
+        fill = 8 - len(groups) - len(after)
+        if fill < 1:
+            return None  # "::" must stand for at least one group
+        groups += ["0"] * fill
+        groups += after
+    else:
+        groups = text.split(":")
+        if len(groups) != 8:
+            return None
+    try:  # a group of 0 or more than 4 digits is a KeyError
+        return bytes.fromhex("".join([_HEX_PAD[len(g)] + g for g in groups]))
+    except KeyError:
+        return None
+
+
+def parse_ipv6(text: str) -> bytes | None:
+    """``inet_pton(AF_INET6)``: RFC 4291 §2.2 text forms as glibc accepts them."""
+    # 45 characters is the longest valid form (six 4-digit groups and a 15-character quad).
+    if not 2 <= len(text) <= 45 or text.strip(_IPV6_CHARS):
+        return None
+    if "." not in text:
+        return _hex_groups(text)
+    # An embedded IPv4 address is the last group and counts as two groups (RFC 4291 §2.2 item 3).
+    head, colon, quad = text.rpartition(":")
+    if not colon or "." in head:
+        return None
+    v4 = parse_ipv4_strict(quad)
+    if v4 is None:
+        return None
+    packed = _hex_groups(head + ":0:0")
+    return None if packed is None else packed[:12] + v4
 
 
 def format_ipv6(packed: bytes) -> str:
-    """``inet_ntop(AF_INET6)`` as glibc writes it.
-
-    The first longest run of two or more zero words becomes ``::``; an address whose first six
-    words are zero (IPv4-compatible) or whose first five are zero and sixth ``ffff`` (IPv4-mapped)
-    ends in dotted-quad form.
-    """
-    words = [(packed[k] << 8) | packed[k + 1] for k in range(0, 16, 2)]
-    best_base, best_len = -1, 0
-    k = 0
-    while k < 8:
-        if words[k] == 0:
-            start = k
-            while k < 8 and words[k] == 0:
-                k += 1
-            if k - start > best_len:
-                best_base, best_len = start, k - start
-        else:
-            k += 1
-    if best_len < 2:
-        best_base = -1
-    if best_base == 0 and (best_len == 6 or (best_len == 5 and words[5] == 0xFFFF)):
-        prefix = "::" if best_len == 6 else "::ffff:"
-        return prefix + format_ipv4(packed[12:])
-    if best_base < 0:
-        return ":".join("%x" % w for w in words)
-    head = ":".join("%x" % w for w in words[:best_base])
-    tail = ":".join("%x" % w for w in words[best_base + best_len :])
-    return head + "::" + tail
+    """``inet_ntop(AF_INET6)`` as glibc writes it (see the module docstring)."""
+    if packed[:10] == _ZERO10:
+        if packed[10:12] == b"\xff\xff":
+            return "::ffff:" + format_ipv4(packed[12:])
+        if packed[10:12] == b"\x00\x00" and packed[12:14] != b"\x00\x00":
+            return "::" + format_ipv4(packed[12:])
+    text = _IPV6_FULL % _UNPACK8(packed)
+    if ":0:0:" not in text:
+        return text[1:-1]
+    for run in _ZERO_RUNS:  # the longest run; find() gives its first occurrence
+        at = text.find(run)
+        if at >= 0:
+            end = at + len(run)
+            return (text[1:at] if at else "") + "::" + (text[end:-1] if end < len(text) else "")
+    raise AssertionError("unreachable: ':0:0:' matches the shortest run")  # pragma: no cover
 
 
-# --- the socket-compatible functions -----------------------------------------------------------
-
-
-def _str_arg(func: str, pos: int, value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{func}() argument {pos} must be str, not {type(value).__name__}")
-    if "\x00" in value:
-        raise ValueError("embedded null character")
-    return value if value.isascii() else value.encode("utf-8", "surrogatepass").decode("latin-1")
-
-
-def _buffer(value: object) -> bytes:
-    try:
-        return bytes(memoryview(value))  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"a bytes-like object is required, not '{type(value).__name__}'") from None
-
-
-def _int_arg(value: object) -> int:
-    if isinstance(value, int):
-        n = int(value)
-    else:
-        try:
-            n = value.__index__()  # type: ignore[attr-defined]
-        except AttributeError:
-            raise TypeError(
-                f"'{type(value).__name__}' object cannot be interpreted as an integer"
-            ) from None
-    if n > 2**31 - 1:
-        raise OverflowError("signed integer is greater than maximum")
-    if n < -(2**31):
-        raise OverflowError("signed integer is less than minimum")
-    return n
-
-
-def inet_aton(string: str, /) -> bytes:
-    """``socket.inet_aton``: BSD-form IPv4 text to 4 bytes (text after a blank is ignored)."""
-    text = _str_arg("inet_aton", 1, string)
-    res = _aton(text)
-    if res is None:
-        raise OSError("illegal IP address string passed to inet_aton")
-    return res[0]
-
-
-def inet_ntoa(packed_ip: bytes, /) -> str:
-    """``socket.inet_ntoa``: 4 bytes to dotted-quad text."""
-    data = _buffer(packed_ip)
-    if len(data) != 4:
-        raise OSError("packed IP wrong length for inet_ntoa")
-    return format_ipv4(data)
-
-
-def inet_pton(address_family: int, ip_string: str, /) -> bytes:
-    """``socket.inet_pton`` for ``AF_INET`` and ``AF_INET6``."""
-    af = _int_arg(address_family)
-    text = _str_arg("inet_pton", 2, ip_string)
-    if af == AF_INET:
-        packed = parse_ipv4_strict(text)
-    elif af == AF_INET6:
-        packed = parse_ipv6(text)
-    else:
-        raise OSError(errno.EAFNOSUPPORT, os.strerror(errno.EAFNOSUPPORT))
-    if packed is None:
-        raise OSError("illegal IP address string passed to inet_pton")
-    return packed
-
-
-def inet_ntop(address_family: int, packed_ip: bytes, /) -> str:
-    """``socket.inet_ntop`` for ``AF_INET`` and ``AF_INET6``."""
-    af = _int_arg(address_family)
-    data = _buffer(packed_ip)
-    if af == AF_INET:
-        if len(data) != 4:
-            raise ValueError("invalid length of packed IP address string")
-        return format_ipv4(data)
-    if af == AF_INET6:
-        if len(data) != 16:
-            raise ValueError("invalid length of packed IP address string")
-        return format_ipv6(data)
-    raise ValueError(f"unknown address family {af}")
-
-
-# --- numeric hosts as getaddrinfo sees them -------------------------------------------------------
+# --- numeric hosts as getaddrinfo sees them ------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,54 +254,250 @@ class NumericHost:
     scope_id: int = 0
 
 
-def _scope_by_name_allowed(packed: bytes) -> bool:
-    """Link-local unicast, and node- or link-local multicast (glibc ``__inet6_scopeid_pton``)."""
+def _scope_name_allowed(packed: bytes) -> bool:
+    """Link-local unicast (fe80::/10), interface- or link-local multicast (ffx1::, ffx2::)."""
     a, b = packed[0], packed[1]
     return (a == 0xFE and b & 0xC0 == 0x80) or (a == 0xFF and b & 0x0F in (1, 2))
 
 
-def scope_id(packed: bytes, scope: str, ifindex: Callable[[str], int]) -> int | None:
-    """The scope id a ``%scope`` suffix names, or None when glibc rejects it."""
-    if _scope_by_name_allowed(packed):
+def parse_scope_id(packed: bytes, scope: str, ifindex: Callable[[str], int]) -> int | None:
+    """glibc's ``__inet6_scopeid_pton``: the scope id ``%scope`` names for ``packed``, or None.
+
+    An interface name is tried first, and only for link-local and interface/link-local multicast
+    addresses (``ifindex`` returns 0 or raises OSError/ValueError when there is no such
+    interface); otherwise the scope must be a decimal number (digits only, any number of leading
+    zeros) that fits in 32 bits.
+    """
+    if _scope_name_allowed(packed):
         try:
             index = ifindex(scope)
         except (OSError, ValueError):
             index = 0
         if index:
             return index
-    if scope and scope[0] in _DEC and _DEC.issuperset(scope):
-        value = int(scope)
-        if value <= 0xFFFFFFFF:
-            return value
+    if scope[:1] in _DIGITS and scope and not scope.strip(_DIGITS):
+        digits = scope.lstrip("0")
+        if len(digits) <= 10:
+            value = int(digits) if digits else 0
+            if value <= 0xFFFFFFFF:
+                return value
     return None
 
 
 def parse_numeric_host(text: str, ifindex: Callable[[str], int]) -> NumericHost | None:
-    """glibc getaddrinfo's numeric host: ``__inet_aton_exact``, else IPv6 with optional scope."""
-    if not text:
+    """The numeric host getaddrinfo accepts, or None when ``text`` must be looked up as a name.
+
+    IPv4 through ``__inet_aton_exact`` (BSD forms, nothing trailing), else IPv6 through
+    ``inet_pton`` with an optional ``%scope`` (the first ``%`` splits).  A valid IPv6 address with
+    a scope glibc cannot use gives None here; getaddrinfo turns that into an error, not a lookup.
+    """
+    if ":" not in text:  # every IPv6 form has a colon, no IPv4 form has one
+        if text[:1] in _DIGITS and text:
+            packed = parse_ipv4_exact(text)
+            if packed is not None:
+                return NumericHost(AF_INET, packed)
         return None
-    first = text[0]
-    if first in _DEC:
-        v4 = parse_ipv4_exact(text)
-        if v4 is not None:
-            return NumericHost(AF_INET, v4)
-    if first not in _HEX and first != ":":
+    if "%" not in text:
+        packed = parse_ipv6(text)
+        return None if packed is None else NumericHost(AF_INET6, packed)
+    head, _, scope = text.partition("%")
+    packed = parse_ipv6(head)
+    if packed is None:
         return None
-    head, percent, scope = text.partition("%")
-    v6 = parse_ipv6(head)
-    if v6 is None:
-        return None
-    if not percent:
-        return NumericHost(AF_INET6, v6)
-    sid = scope_id(v6, scope, ifindex)
-    if sid is None:
-        return None
-    return NumericHost(AF_INET6, v6, sid)
+    scope_id = parse_scope_id(packed, scope, ifindex)
+    return None if scope_id is None else NumericHost(AF_INET6, packed, scope_id)
 
 
 def reverse_pointer(family: int, packed: bytes) -> str:
-    """The PTR name for an address: ``4.3.2.1.in-addr.arpa`` / nibbles under ``ip6.arpa``."""
+    """The PTR owner name of an address, without the trailing dot.
+
+    ``4.3.2.1.in-addr.arpa`` (RFC 1035 §3.5) for AF_INET; 32 reversed lower-case nibbles under
+    ``ip6.arpa`` (RFC 3596 §2.5) for AF_INET6.
+    """
+    if family == AF_INET and len(packed) == 4:
+        a, b, c, d = packed
+        return "%d.%d.%d.%d.in-addr.arpa" % (d, c, b, a)
+    if family == AF_INET6 and len(packed) == 16:
+        return ".".join(packed.hex()[::-1]) + ".ip6.arpa"
+    raise ValueError(f"no reverse name for family {family} with {len(packed)} address bytes")
+
+
+# --- CPython's argument conversion ---------------------------------------------------------------
+# socket's inet_* functions parse their arguments with PyArg_ParseTuple ("s", "i", "y*").  These
+# helpers raise what those converters raise, message for message.
+
+_INT_MIN = -(2**31)
+_INT_MAX = 2**31 - 1
+_LONG_MIN = -(2**63)
+_LONG_MAX = 2**63 - 1
+_EAFNOSUPPORT_TEXT = os.strerror(errno.EAFNOSUPPORT)
+_MEMORYVIEW_REFUSAL = "memoryview: a bytes-like object is required, not '"
+
+
+def _tp_name(value: object) -> str:
+    """``Py_TYPE(value)->tp_name`` cut to 50 characters, as the ``"s"`` converter prints it.
+
+    That is ``'array.array'`` where ``type(value).__name__`` is ``'array'``.  Python shows tp_name
+    only inside the messages of generic errors; the generic attribute lookup's quotes it.
+    """
+    try:
+        object.__getattribute__(value, "\x00")
+    except AttributeError as exc:
+        message = str(exc)
+        end = message.find("' object has no attribute")
+        if message.startswith("'") and end > 0:
+            return message[1:end][:50]
+    return type(value).__name__[:50]
+
+
+def _arity_error(
+    func: str, want: int, args: tuple[object, ...], kwargs: dict[str, object]
+) -> TypeError:
+    if kwargs:
+        return TypeError(f"{func}() takes no keyword arguments")
+    plural = "" if want == 1 else "s"
+    return TypeError(f"{func}() takes exactly {want} argument{plural} ({len(args)} given)")
+
+
+def _c_string(func: str, position: int, value: object) -> str:
+    """The ``"s"`` converter: a ``str`` that encodes to UTF-8 and holds no NUL."""
+    if not isinstance(value, str):
+        name = "None" if value is None else _tp_name(value)
+        raise TypeError(f"{func}() argument {position} must be str, not {name}")
+    if not value.isascii():
+        value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, as CPython's does
+    if "\x00" in value:
+        raise ValueError("embedded null character")
+    return value
+
+
+def _c_int(value: object) -> int:
+    """The ``"i"`` converter: ``__index__``, then the C ``long`` and ``int`` range checks."""
+    # operator.index raises CPython's TypeError for a non-integer, naming the type
+    number = value if type(value) is int else int(operator.index(value))  # type: ignore[arg-type]
+    if not _LONG_MIN <= number <= _LONG_MAX:
+        raise OverflowError("Python int too large to convert to C long")
+    if number > _INT_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if number < _INT_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    return number
+
+
+def _c_buffer(value: object) -> bytes:
+    """The ``"y*"`` converter: the bytes of a C-contiguous buffer."""
+    if type(value) is bytes:
+        return value
+    try:
+        view = memoryview(value)  # type: ignore[arg-type]
+    except TypeError as exc:
+        # memoryview() words the buffer protocol's error with a prefix and a longer type name
+        message = str(exc)
+        if not message.startswith(_MEMORYVIEW_REFUSAL):
+            raise
+        name = message[len(_MEMORYVIEW_REFUSAL) : -1][:100]
+        raise TypeError(f"a bytes-like object is required, not '{name}'") from None
+    if not view.c_contiguous:
+        # What a memoryview says when asked for a simple buffer; other exporters may word it
+        # differently.
+        raise BufferError("memoryview: underlying buffer is not C-contiguous")
+    return view.tobytes()
+
+
+# --- the socket-compatible functions -------------------------------------------------------------
+
+
+def _inet_aton(*args: object, **kwargs: object) -> bytes:
+    if kwargs or len(args) != 1:
+        raise _arity_error("inet_aton", 1, args, kwargs)
+    text = _c_string("inet_aton", 1, args[0])
+    packed = _inet_aton_text(text)
+    if packed is None:
+        raise OSError("illegal IP address string passed to inet_aton")
+    return packed
+
+
+def _inet_ntoa(*args: object, **kwargs: object) -> str:
+    if kwargs or len(args) != 1:
+        raise _arity_error("inet_ntoa", 1, args, kwargs)
+    packed = _c_buffer(args[0])
+    if len(packed) != 4:
+        raise OSError("packed IP wrong length for inet_ntoa")
+    return format_ipv4(packed)
+
+
+def _inet_pton(*args: object, **kwargs: object) -> bytes:
+    if kwargs or len(args) != 2:
+        raise _arity_error("inet_pton", 2, args, kwargs)
+    af, text = args
+    family = af if type(af) is int and _INT_MIN <= af <= _INT_MAX else _c_int(af)
+    if type(text) is not str or not text.isascii() or "\x00" in text:
+        text = _c_string("inet_pton", 2, text)
     if family == AF_INET:
-        return ".".join(str(b) for b in reversed(packed)) + ".in-addr.arpa"
-    nibbles = packed.hex()[::-1]
-    return ".".join(nibbles) + ".ip6.arpa"
+        packed = parse_ipv4_strict(text)
+    elif family == AF_INET6:
+        packed = parse_ipv6(text)
+    else:
+        raise OSError(errno.EAFNOSUPPORT, _EAFNOSUPPORT_TEXT)
+    if packed is None:
+        raise OSError("illegal IP address string passed to inet_pton")
+    return packed
+
+
+def _inet_ntop(*args: object, **kwargs: object) -> str:
+    if kwargs or len(args) != 2:
+        raise _arity_error("inet_ntop", 2, args, kwargs)
+    af, data = args
+    family = af if type(af) is int and _INT_MIN <= af <= _INT_MAX else _c_int(af)
+    packed = _c_buffer(data)
+    if family == AF_INET:
+        if len(packed) != 4:
+            raise ValueError("invalid length of packed IP address string")
+        return format_ipv4(packed)
+    if family == AF_INET6:
+        if len(packed) != 16:
+            raise ValueError("invalid length of packed IP address string")
+        return format_ipv6(packed)
+    raise ValueError(f"unknown address family {family}")
+
+
+if TYPE_CHECKING:
+    # The signatures socket documents.  At run time the functions take *args/**kwargs so that a
+    # wrong call raises CPython's own TypeError text ("inet_aton() takes exactly 1 argument
+    # (0 given)", "... takes no keyword arguments").
+
+    def inet_aton(string: str, /) -> bytes:
+        """``socket.inet_aton``: BSD-form IPv4 text to 4 bytes; text after a blank is ignored."""
+
+    def inet_ntoa(packed_ip: bytes | bytearray | memoryview, /) -> str:
+        """``socket.inet_ntoa``: 4 bytes to dotted-quad text."""
+
+    def inet_pton(address_family: int, ip_string: str, /) -> bytes:
+        """``socket.inet_pton``: ``AF_INET``/``AF_INET6`` text to 4/16 bytes."""
+
+    def inet_ntop(address_family: int, packed_ip: bytes | bytearray | memoryview, /) -> str:
+        """``socket.inet_ntop``: 4/16 bytes to text (glibc's IPv6 form)."""
+
+else:
+
+    def _public(impl, name, doc):
+        impl.__name__ = impl.__qualname__ = name
+        impl.__doc__ = doc
+        return impl
+
+    inet_aton = _public(
+        _inet_aton,
+        "inet_aton",
+        "``socket.inet_aton``: BSD-form IPv4 text to 4 bytes; text after a blank is ignored.",
+    )
+    inet_ntoa = _public(
+        _inet_ntoa, "inet_ntoa", "``socket.inet_ntoa``: 4 bytes to dotted-quad text."
+    )
+    inet_pton = _public(
+        _inet_pton,
+        "inet_pton",
+        "``socket.inet_pton``: ``AF_INET``/``AF_INET6`` text to 4/16 bytes.",
+    )
+    inet_ntop = _public(
+        _inet_ntop, "inet_ntop", "``socket.inet_ntop``: 4/16 bytes to text (glibc's IPv6 form)."
+    )
