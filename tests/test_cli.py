@@ -16,6 +16,8 @@ Nothing here runs getent or the CLI against the machine's real /etc.
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import subprocess
 import sys
@@ -304,6 +306,44 @@ def test_addrinfo_json(capsys: pytest.CaptureFixture[str]) -> None:
             "sockaddr": ["2001:db8::1", 443, 0, 0],
         }
     ]
+
+
+class _FailingWriter(io.RawIOBase):
+    """A stdout whose every write fails with ``error``."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise self.error
+
+
+# (error while writing stdout, exit status, stderr)
+OUTPUT_ERRORS: list[tuple[OSError, int, str]] = [
+    (BrokenPipeError(errno.EPIPE, "Broken pipe"), 141, ""),
+    (OSError(errno.ENOSPC, "No space left on device"), 74, "write error: No space left on device"),
+]
+
+
+@pytest.mark.parametrize(("error", "status", "message"), OUTPUT_ERRORS, ids=repr)
+def test_output_errors(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: OSError,
+    status: int,
+    message: str,
+) -> None:
+    """A closed pipe ends quietly (as SIGPIPE would); another write error is reported."""
+    stdout = io.TextIOWrapper(io.BufferedWriter(_FailingWriter(error)), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    rc = main(["services", "echo", "--etc", ETC])
+    err = capsys.readouterr().err
+    assert rc == status
+    assert message in err and (message or err == "")
+    assert "Traceback" not in err
 
 
 def test_module_entry_point() -> None:

@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from . import addrinfo as _addrinfo
 from . import getent as _getent
-from ._context import ServiceConfigError, make_context
+from ._context import Context, ServiceConfigError, make_context
 from ._output import Output, text_bytes
 
 PROG = "netdb"
@@ -222,8 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if ns.command is None:
         return _fail("missing command", PROG, EXIT_COMMAND)
+    out = Output()
     try:
-        return _run(ns, args)
+        status = _run(ns, args, out)
+        out.flush()
     except BrokenPipeError:
         _drop_stdout()
         return EXIT_SIGPIPE
@@ -232,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"write error: {exc.strerror or exc}", None, EXIT_IOERR)
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
+    return status
 
 
 def _drop_stdout() -> None:
@@ -245,51 +248,58 @@ def _drop_stdout() -> None:
     os.close(devnull)
 
 
-def _run(ns: argparse.Namespace, args: Sequence[str]) -> int:
+def _run(ns: argparse.Namespace, args: Sequence[str], out: Output) -> int:
+    """Run the parsed command, collecting its output in ``out``; return the exit status."""
     command: str = ns.command
+    if command in _getent.DATABASES:
+        bad = _negative_key(args, ns.keys)
+        if bad is not None:
+            hint = f"{PROG} {command}"
+            return _fail(
+                f"invalid option: {bad} (put '--' before keys that start with '-')",
+                hint,
+                EXIT_USAGE,
+            )
     try:
         ctx = make_context(ns.etc, getattr(ns, "service", None))
     except ServiceConfigError as exc:
         return _fail(str(exc), f"{PROG} {command}", EXIT_COMMAND)
-    out = Output()
     if command in _getent.DATABASES:
-        bad = _negative_key(args, ns.keys)
-        if bad is not None:
-            return _fail(
-                f"invalid option: {bad} (put '--' before keys that start with '-')",
-                f"{PROG} {command}",
-                EXIT_USAGE,
-            )
         handler = _getent.DATABASES[command][0]
         opts = _getent.Options(idn=not ns.no_idn, addrconfig=not ns.no_addrconfig)
-        status = handler(ctx, ns.keys, opts, out)
-        out.flush()
-        return status
+        return handler(ctx, ns.keys, opts, out)
     if command == "addrinfo":
-        try:
-            records = _addrinfo.addrinfo_records(
-                ctx, ns.host, ns.port, ns.family, ns.type, ns.proto, _addrinfo.ai_flags(ns.flags)
-            )
-        except (OverflowError, TypeError, ValueError) as exc:
-            if isinstance(exc, UnicodeError):
-                return _fail(f"{ns.host}: {exc}", None, EXIT_NOT_FOUND)
-            return _fail(str(exc), f"{PROG} addrinfo", EXIT_USAGE)
-        except OSError as exc:
-            return _fail(f"{ns.host}: {_os_message(exc)}", None, EXIT_NOT_FOUND)
-        out.add(text_bytes(_addrinfo.format_records(records, ns.json)))
-        out.flush()
-        return EXIT_OK
+        return _run_addrinfo(ctx, ns, out)
+    return _run_nameinfo(ctx, ns, out)
+
+
+def _run_addrinfo(ctx: Context, ns: argparse.Namespace, out: Output) -> int:
+    flags = _addrinfo.ai_flags(ns.flags)
     try:
-        sockaddr: tuple[str | int, ...] = (ns.address, ns.port)
-        if ns.scope_id is not None or ns.flowinfo is not None:
-            sockaddr += (ns.flowinfo or 0, ns.scope_id or 0)
+        records = _addrinfo.addrinfo_records(
+            ctx, ns.host, ns.port, ns.family, ns.type, ns.proto, flags
+        )
+    except UnicodeError as exc:  # the IDNA codec refused HOST, as socket.getaddrinfo does
+        return _fail(f"{ns.host}: {exc}", None, EXIT_NOT_FOUND)
+    except (OverflowError, TypeError, ValueError) as exc:
+        return _fail(str(exc), f"{PROG} addrinfo", EXIT_USAGE)
+    except OSError as exc:
+        return _fail(f"{ns.host}: {_os_message(exc)}", None, EXIT_NOT_FOUND)
+    out.add(text_bytes(_addrinfo.format_records(records, ns.json)))
+    return EXIT_OK
+
+
+def _run_nameinfo(ctx: Context, ns: argparse.Namespace, out: Output) -> int:
+    sockaddr: tuple[str | int, ...] = (ns.address, ns.port)
+    if ns.scope_id is not None or ns.flowinfo is not None:
+        sockaddr += (ns.flowinfo or 0, ns.scope_id or 0)
+    try:
         line = _addrinfo.nameinfo(ctx, sockaddr, _addrinfo.ni_flags(ns.flags))
     except (OverflowError, TypeError, ValueError) as exc:
         return _fail(str(exc), f"{PROG} nameinfo", EXIT_USAGE)
     except OSError as exc:
         return _fail(f"{ns.address}: {_os_message(exc)}", None, EXIT_NOT_FOUND)
     out.add(text_bytes(line))
-    out.flush()
     return EXIT_OK
 
 
