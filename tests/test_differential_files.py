@@ -376,7 +376,21 @@ SERVICE_NAMES = [*fixture_words("services"), "nosuch", "", "HTTP", "http ", "ht\
 PROTO_NAMES: list[Any] = [None, "tcp", "udp", "sctp", "dccp", "xyz", "", "TCP", b"tcp", "tc\x00p"]
 
 
-@pytest.mark.parametrize("scenario", [BASIC, NO_REGISTRY], ids=lambda s: s.name)
+NSS_DB = BASIC.with_files(
+    "nss-db-sources",
+    nsswitch_conf="hosts: files\nservices: db [UNAVAIL=return] files\nprotocols: db files\n",
+)
+NSS_NONE = BASIC.with_files("nss-no-file", nsswitch_conf=None)
+NSS_RETURN = BASIC.with_files(
+    "nss-notfound-return",
+    nsswitch_conf="hosts: files [NOTFOUND=return] files\nservices: files [!SUCCESS=return]\n"
+    "protocols: files [SUCCESS=continue] files\n",
+)
+
+
+@pytest.mark.parametrize(
+    "scenario", [BASIC, NO_REGISTRY, NSS_DB, NSS_NONE, NSS_RETURN], ids=lambda s: s.name
+)
 def test_services(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
     box = sandboxes(scenario)
     run_table(
@@ -424,7 +438,9 @@ def test_services(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) 
     )
 
 
-@pytest.mark.parametrize("scenario", [BASIC, NO_REGISTRY], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "scenario", [BASIC, NO_REGISTRY, NSS_DB, NSS_NONE, NSS_RETURN], ids=lambda s: s.name
+)
 def test_protocols(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
     box = sandboxes(scenario)
     names: list[Any] = [
@@ -467,7 +483,9 @@ def test_bundled_registry_answers_where_files_are_missing(
 
 
 @pytest.mark.parametrize(
-    "scenario", [MULTI_OFF, NO_HOSTCONF, GAICONF, VETH_GAICONF], ids=lambda s: s.name
+    "scenario",
+    [MULTI_OFF, NO_HOSTCONF, GAICONF, VETH_GAICONF, NSS_RETURN],
+    ids=lambda s: s.name,
 )
 def test_file_variants(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
     box = sandboxes(scenario)

@@ -16,23 +16,26 @@ from __future__ import annotations
 import os
 import socket as _socket
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from . import gai
 from ._io import ifaddrs as _ifaddrs
 from ._io import route as _route
+from ._io.watch import WATCH
 from .address import format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
 from .config.loader import FileSet, SystemFiles
-from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_PASSIVE, SOCK_DGRAM
+from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
 from .errors import EAI_ADDRFAMILY, GaiError, gai_strerror, hstrerror
 from .hosts import Address, HostsDatabase, Status
 from .sort import Policy
 
+T = TypeVar("T")
 _AddressFamily = _socket.AddressFamily
 _SocketKind = _socket.SocketKind
 _FAMILIES: dict[int, Any] = {int(m): m for m in _AddressFamily}
 _KINDS: dict[int, Any] = {int(m): m for m in _SocketKind}
 
+MEMO_SIZE = 4096
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
 LONG_MAX = 2**63 - 1
@@ -169,29 +172,30 @@ class Resolver:
     ) -> None:
         self._files = FileSet(files or SystemFiles(), check_interval=check_interval)
         self._rfc6724 = rfc6724
-        self._db_key: tuple[object, ...] | None = None
+        self._db_key: object = None
         self._db: HostsDatabase | None = None
         self._policy_key: object = None
         self._policy: Policy | None = None
+        self._memo: dict[tuple[object, ...], tuple[Any, object, int]] = {}
 
     # GaiContext ---------------------------------------------------------------------------------
 
     def hosts_db(self) -> HostsDatabase:
-        hosts = self._files.hosts()
-        nss = self._files.nsswitch()
-        hc = self._files.host_conf()
-        key = (hosts, nss, hc)
-        if self._db is None or self._db_key != key:
-            self._db = HostsDatabase(tuple(nss.hosts_sources()), hosts, bool(hc.multi))
-            self._db_key = key
+        snap = self._files.snapshot()
+        if self._db is None or self._db_key is not snap:
+            nss = self._files.nsswitch()
+            self._db = HostsDatabase(
+                tuple(nss.hosts_sources()), self._files.hosts(), self._files.host_conf().multi
+            )
+            self._db_key = snap
         return self._db
 
     def service_port(self, name: str, proto: str) -> int | None:
-        entry = self._files.services().by_name(name, proto)
+        entry = self._database("services", lambda: self._files.services().by_name(name, proto))
         return None if entry is None else int(entry.port)
 
     def service_name(self, port: int, proto: str) -> str | None:
-        entry = self._files.services().by_port(port, proto)
+        entry = self._database("services", lambda: self._files.services().by_port(port, proto))
         return None if entry is None else str(entry.name)
 
     def addrconfig(self) -> tuple[bool, bool]:
@@ -263,14 +267,51 @@ class Resolver:
         else:
             raise OSError("Int or String expected")
         fam, st, pr, fl = _c_int(family), _c_int(type), _c_int(proto), _c_int(flags)
-        try:
-            results = gai.getaddrinfo(self, h, p, fam, st, pr, fl)
-        except GaiError as exc:
-            _gaierror(exc)
-        return [
-            (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
-            for f, s, pro, canon, sa in results
-        ]
+        return list(self._gai(h, p, fam, st, pr, fl))
+
+    def _gai(
+        self,
+        host: str | None,
+        service: str | None,
+        family: int,
+        socktype: int,
+        proto: int,
+        flags: int,
+    ) -> tuple[Any, ...]:
+        """The core's getaddrinfo with C-level arguments, remembered while its inputs stand.
+
+        A result depends on the arguments, the files (hosts, nsswitch.conf, host.conf, services,
+        gai.conf) and, when it was sorted, used ``AI_ADDRCONFIG`` or an interface scope, on the
+        kernel's addresses and routes.  It is kept with the parsed files it was computed from and,
+        where needed, the kernel generation (``_io/watch.py``), and recomputed when any of them
+        changed: the same answer as computing afresh, without the work.
+        """
+        key = (host, service, family, socktype, proto, flags)
+        files = self._files.snapshot()
+        hit = self._memo.get(key)
+        value: tuple[Any, ...] | GaiError
+        if hit is not None and hit[1] is files and (hit[2] < 0 or hit[2] == WATCH.generation()):
+            value = hit[0]
+        else:
+            try:
+                results = gai.getaddrinfo(self, host, service, family, socktype, proto, flags)
+                value = tuple(
+                    (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
+                    for f, s, pro, canon, sa in results
+                )
+            except GaiError as exc:
+                value = exc
+            kernel = (
+                flags & AI_ADDRCONFIG
+                or (host is not None and "%" in host)
+                or (not isinstance(value, GaiError) and len({r[4] for r in value}) > 1)
+            )
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = (value, files, WATCH.generation() if kernel else -1)
+        if isinstance(value, GaiError):
+            _gaierror(value)
+        return value
 
     def getnameinfo(self, sockaddr: object, flags: object) -> tuple[str, str]:
         """``socket.getnameinfo``."""
@@ -287,10 +328,7 @@ class Resolver:
         scope_id = _c_uint_bits(sockaddr[3]) if len(sockaddr) > 3 else 0
         if flowinfo > 0xFFFFF:
             raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
-        try:
-            res = gai.getaddrinfo(self, _utf8(host), str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
-        except GaiError as exc:
-            _gaierror(exc)
+        res = self._gai(_utf8(host), str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
         if len(res) > 1:
             raise OSError("sockaddr resolved to multiple addresses")
         fam, _, _, _, sa = res[0]
@@ -312,10 +350,7 @@ class Resolver:
     def _setipaddr(self, name: str, af: int) -> tuple[int, bytes]:
         """CPython's ``setipaddr``: the one address a gethostby* call starts from."""
         if name == "":
-            try:
-                res = gai.getaddrinfo(self, None, "0", af, SOCK_DGRAM, 0, AI_PASSIVE)
-            except GaiError as exc:
-                _gaierror(exc)
+            res = self._gai(None, "0", af, SOCK_DGRAM, 0, AI_PASSIVE)
             if len(res) > 1:
                 raise OSError("wildcard resolved to multiple address")
             fam, _, _, _, sa = res[0]
@@ -332,10 +367,7 @@ class Resolver:
             v6 = parse_ipv6(name)
             if v6 is not None:
                 return AF_INET6, v6
-        try:
-            res = gai.getaddrinfo(self, name, None, af, 0, 0, 0)
-        except GaiError as exc:
-            _gaierror(exc)
+        res = self._gai(name, None, af, 0, 0, 0)
         fam, _, _, _, sa = res[0]
         return fam, _packed(fam, sa[0])
 
@@ -395,11 +427,25 @@ class Resolver:
         """``socket.gethostname``: the kernel's node name (``uname(2)``)."""
         return os.uname().nodename
 
+    def _database(self, name: str, files_lookup: Callable[[], T | None]) -> T | None:
+        """Walk the nsswitch sources of ``services`` or ``protocols`` (only ``files`` is served;
+        any other source, such as ``db``, is unavailable as in a glibc without that module)."""
+        found: T | None = None
+        for source in self._files.nsswitch().sources(name):
+            if source.name == "files":
+                found = files_lookup()
+                status = "success" if found is not None else "notfound"
+            else:
+                found, status = None, "unavail"
+            if source.action(status) == "return":
+                break
+        return found
+
     def getservbyname(self, servicename: object, protocolname: object = None) -> int:
         """``socket.getservbyname``."""
         name = _s_arg("getservbyname", 1, servicename)
         proto = None if protocolname is None else _s_arg("getservbyname", 2, protocolname)
-        entry = self._files.services().by_name(name, proto)
+        entry = self._database("services", lambda: self._files.services().by_name(name, proto))
         if entry is None:
             raise OSError("service/proto not found")
         return int(entry.port)
@@ -410,7 +456,7 @@ class Resolver:
         proto = None if protocolname is None else _s_arg("getservbyport", 2, protocolname)
         if not 0 <= n <= 0xFFFF:
             raise OverflowError("getservbyport: port must be 0-65535.")
-        entry = self._files.services().by_port(n, proto)
+        entry = self._database("services", lambda: self._files.services().by_port(n, proto))
         if entry is None:
             raise OSError("port/proto not found")
         return _out(entry.name)
@@ -418,7 +464,7 @@ class Resolver:
     def getprotobyname(self, protocolname: object) -> int:
         """``socket.getprotobyname``."""
         name = _s_arg("getprotobyname", 1, protocolname)
-        entry = self._files.protocols().by_name(name)
+        entry = self._database("protocols", lambda: self._files.protocols().by_name(name))
         if entry is None:
             raise OSError("protocol not found")
         return int(entry.number)
@@ -426,7 +472,7 @@ class Resolver:
     def getprotobynumber(self, number: object) -> tuple[str, list[str], int]:
         """``getprotobynumber(3)`` (which ``socket`` lacks): ``(name, aliases, number)``."""
         n = _c_int(number)
-        entry = self._files.protocols().by_number(n)
+        entry = self._database("protocols", lambda: self._files.protocols().by_number(n))
         if entry is None:
             raise OSError("protocol not found")
         return _out(entry.name), [_out(a) for a in entry.aliases], int(entry.number)
@@ -434,6 +480,7 @@ class Resolver:
     def invalidate(self) -> None:
         """Forget every parsed file: the next call re-reads what it needs."""
         self._files.invalidate()
+        self._memo.clear()
         self._db = None
         self._policy = None
 

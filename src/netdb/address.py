@@ -86,13 +86,20 @@ _OCTET_TEXT: tuple[str, ...] = tuple(str(i) for i in range(256))
 _LAST_PART_MAX = (0xFFFFFFFF, 0xFFFFFF, 0xFFFF, 0xFF)
 _PACK4 = struct.Struct("4B").pack
 _UNPACK8 = struct.Struct(">8H").unpack
-# ":g0:g1:...:g7:" -- colons on both ends so that every group, the first and the last included,
-# is delimited on both sides and a zero group is exactly the substring ":0:".
-_IPV6_FULL = ":%x:%x:%x:%x:%x:%x:%x:%x:"
-_ZERO_RUNS = tuple(":" + "0:" * n for n in range(8, 1, -1))  # longest first
-_HEX_PAD = {1: "000", 2: "00", 3: "0", 4: ""}
+# inet_pton(AF_INET6): eight groups right-aligned in four columns; blanks then become zeros.
+_GROUPS_PADDED = "%4s" * 8
+_ZERO_GROUPS = tuple(("0",) * n for n in range(9))
+# inet_ntop(AF_INET6): bytes.hex(":", 2) framed by colons is ":gggg:gggg:...:gggg:", so a zero
+# group is exactly ":0000" at a multiple of 5, and a run of n zero groups is ":0000" * n + ":".
+_ZERO_RUN = tuple(":0000" * n + ":" for n in range(9))
+# _COMPRESSED[base][n]: the format of an address whose run of n zero groups starts at group base.
+_COMPRESSED = tuple(
+    tuple(
+        ":".join(["%x"] * base) + "::" + ":".join(["%x"] * (8 - base - n)) for n in range(9 - base)
+    )
+    for base in range(8)
+)
 _ZERO10 = bytes(10)
-_ZERO12 = bytes(12)
 
 # --- IPv4 ----------------------------------------------------------------------------------------
 
@@ -103,7 +110,7 @@ def _c_number(part: str) -> int:
     -1 when ``part`` is not entirely one number (glibc then fails on the character after it).
     """
     first = part[:1]
-    if first in _NONZERO_DIGITS and first:
+    if first and first in _NONZERO_DIGITS:
         # Decimal.  Eleven or more digits without a leading zero exceed 0xffffffff anyway, and
         # the cap keeps int() away from its digit limit.
         if len(part) > 10 or part.strip(_DIGITS):
@@ -194,16 +201,18 @@ def _hex_groups(text: str) -> bytes | None:
         fill = 8 - len(groups) - len(after)
         if fill < 1:
             return None  # "::" must stand for at least one group
-        groups += ["0"] * fill
+        groups += _ZERO_GROUPS[fill]
         groups += after
     else:
         groups = text.split(":")
         if len(groups) != 8:
             return None
-    try:  # a group of 0 or more than 4 digits is a KeyError
-        return bytes.fromhex("".join([_HEX_PAD[len(g)] + g for g in groups]))
-    except KeyError:
+    if "" in groups:
         return None
+    padded = _GROUPS_PADDED % tuple(groups)
+    if len(padded) != 32:
+        return None  # a group of more than four digits
+    return bytes.fromhex(padded.replace(" ", "0"))
 
 
 def parse_ipv6(text: str) -> bytes | None:
@@ -231,15 +240,17 @@ def format_ipv6(packed: bytes) -> str:
             return "::ffff:" + format_ipv4(packed[12:])
         if packed[10:12] == b"\x00\x00" and packed[12:14] != b"\x00\x00":
             return "::" + format_ipv4(packed[12:])
-    text = _IPV6_FULL % _UNPACK8(packed)
-    if ":0:0:" not in text:
-        return text[1:-1]
-    for run in _ZERO_RUNS:  # the longest run; find() gives its first occurrence
-        at = text.find(run)
+    words = _UNPACK8(packed)
+    framed = ":" + packed.hex(":", 2) + ":"
+    if ":0000:0000:" not in framed:
+        return "%x:%x:%x:%x:%x:%x:%x:%x" % words
+    # The longest run is at most the number of zero groups; find() gives its first occurrence.
+    for n in range(framed.count(":0000"), 1, -1):
+        at = framed.find(_ZERO_RUN[n])
         if at >= 0:
-            end = at + len(run)
-            return (text[1:at] if at else "") + "::" + (text[end:-1] if end < len(text) else "")
-    raise AssertionError("unreachable: ':0:0:' matches the shortest run")  # pragma: no cover
+            base = at // 5
+            return _COMPRESSED[base][n] % (words[:base] + words[base + n :])
+    raise AssertionError("unreachable: a run of two zero groups was seen")  # pragma: no cover
 
 
 # --- numeric hosts as getaddrinfo sees them ------------------------------------------------------
@@ -252,6 +263,23 @@ class NumericHost:
     family: int
     packed: bytes
     scope_id: int = 0
+
+
+# A frozen dataclass's __init__ goes through object.__setattr__ once per field; filling the slots
+# through their descriptors builds the same object in about half the time (parse_numeric_host
+# runs on every getaddrinfo call).
+_new_object = object.__new__
+_set_family = NumericHost.__dict__["family"].__set__
+_set_packed = NumericHost.__dict__["packed"].__set__
+_set_scope_id = NumericHost.__dict__["scope_id"].__set__
+
+
+def _numeric_host(family: int, packed: bytes, scope_id: int) -> NumericHost:
+    host: NumericHost = _new_object(NumericHost)
+    _set_family(host, family)
+    _set_packed(host, packed)
+    _set_scope_id(host, scope_id)
+    return host
 
 
 def _scope_name_allowed(packed: bytes) -> bool:
@@ -295,17 +323,17 @@ def parse_numeric_host(text: str, ifindex: Callable[[str], int]) -> NumericHost 
         if text[:1] in _DIGITS and text:
             packed = parse_ipv4_exact(text)
             if packed is not None:
-                return NumericHost(AF_INET, packed)
+                return _numeric_host(AF_INET, packed, 0)
         return None
     if "%" not in text:
         packed = parse_ipv6(text)
-        return None if packed is None else NumericHost(AF_INET6, packed)
+        return None if packed is None else _numeric_host(AF_INET6, packed, 0)
     head, _, scope = text.partition("%")
     packed = parse_ipv6(head)
     if packed is None:
         return None
     scope_id = parse_scope_id(packed, scope, ifindex)
-    return None if scope_id is None else NumericHost(AF_INET6, packed, scope_id)
+    return None if scope_id is None else _numeric_host(AF_INET6, packed, scope_id)
 
 
 def reverse_pointer(family: int, packed: bytes) -> str:
@@ -338,7 +366,7 @@ def _tp_name(value: object) -> str:
     """``Py_TYPE(value)->tp_name`` cut to 50 characters, as the ``"s"`` converter prints it.
 
     That is ``'array.array'`` where ``type(value).__name__`` is ``'array'``.  Python shows tp_name
-    only inside the messages of generic errors; the generic attribute lookup's quotes it.
+    only inside the messages of generic errors; the generic attribute lookup's message quotes it.
     """
     try:
         object.__getattribute__(value, "\x00")
@@ -373,8 +401,11 @@ def _c_string(func: str, position: int, value: object) -> str:
 
 def _c_int(value: object) -> int:
     """The ``"i"`` converter: ``__index__``, then the C ``long`` and ``int`` range checks."""
-    # operator.index raises CPython's TypeError for a non-integer, naming the type
-    number = value if type(value) is int else int(operator.index(value))  # type: ignore[arg-type]
+    # operator.index raises CPython's TypeError for a non-integer, naming the type; an int
+    # subclass is read as C reads it, by value, whatever it does to __int__.
+    number = value if type(value) is int else operator.index(value)  # type: ignore[arg-type]
+    if type(number) is not int:
+        number = int.__index__(number)
     if not _LONG_MIN <= number <= _LONG_MAX:
         raise OverflowError("Python int too large to convert to C long")
     if number > _INT_MAX:
@@ -410,7 +441,9 @@ def _c_buffer(value: object) -> bytes:
 def _inet_aton(*args: object, **kwargs: object) -> bytes:
     if kwargs or len(args) != 1:
         raise _arity_error("inet_aton", 1, args, kwargs)
-    text = _c_string("inet_aton", 1, args[0])
+    text = args[0]
+    if type(text) is not str or not text.isascii() or "\x00" in text:
+        text = _c_string("inet_aton", 1, text)
     packed = _inet_aton_text(text)
     if packed is None:
         raise OSError("illegal IP address string passed to inet_aton")

@@ -208,6 +208,18 @@ class HostsDatabase:
     sources: tuple[object, ...]
     hosts: HostsFile
     multi: bool = True
+    # Answers already computed from this (immutable) database, by (method, arguments).
+    _memo: dict[tuple[object, ...], HostAnswer] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def _remember(self, key: tuple[object, ...], compute: Callable[[], HostAnswer]) -> HostAnswer:
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            found = self._memo[key] = compute()
+        return found
 
     def _source(self, source: str, files: Callable[[], HostAnswer]) -> HostAnswer:
         if source == "files":
@@ -216,6 +228,9 @@ class HostsDatabase:
 
     def by_name4(self, name: str) -> HostAnswer:
         """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``)."""
+        return self._remember((4, name), lambda: self._by_name4(name))
+
+    def _by_name4(self, name: str) -> HostAnswer:
         return walk(
             self.sources,
             lambda s: self._source(s, lambda: files_by_name4(self.hosts, name, multi=self.multi)),
@@ -223,6 +238,9 @@ class HostsDatabase:
 
     def by_name3(self, name: str, family: int) -> HostAnswer:
         """``gethostbyname3_r`` for one family through the sources."""
+        return self._remember((3, name, family), lambda: self._by_name3(name, family))
+
+    def _by_name3(self, name: str, family: int) -> HostAnswer:
         return walk(
             self.sources,
             lambda s: self._source(
@@ -237,6 +255,9 @@ class HostsDatabase:
         that starts like an IPv6 address and holds only hex digits, colons and dots is an IPv6
         address or not found; neither reaches the sources.
         """
+        return self._remember((2, name, family), lambda: self._gethostbyname2(name, family))
+
+    def _gethostbyname2(self, name: str, family: int) -> HostAnswer:
         from .address import parse_ipv4_exact, parse_ipv6
 
         if name and name[-1] != ".":
@@ -260,6 +281,9 @@ class HostsDatabase:
         """``gethostbyaddr_r`` through the sources (the IPv6 unspecified address is never found)."""
         if family == AF_INET6 and packed == bytes(16):
             return NOT_FOUND
+        return self._remember((1, family, packed), lambda: self._gethostbyaddr(family, packed))
+
+    def _gethostbyaddr(self, family: int, packed: bytes) -> HostAnswer:
         return walk(
             self.sources,
             lambda s: self._source(s, lambda: files_by_address(self.hosts, family, packed)),

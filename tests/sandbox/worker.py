@@ -27,6 +27,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,16 @@ def _setup(spec: dict[str, Any]) -> None:
             f.write(text)
     for cmd in NETWORK_PROFILES[spec.get("network", "loopback")]:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    # Link-local addresses start tentative (duplicate address detection) and change the kernel's
+    # source choices when DAD ends: wait for that, so glibc and netdb see one stable network.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        out = subprocess.run(
+            ["ip", "-6", "addr", "show", "tentative"], capture_output=True, text=True, check=False
+        ).stdout
+        if not out.strip():
+            break
+        time.sleep(0.05)
     socket.sethostname(spec.get("hostname", "sandbox"))
     for key, value in spec.get("env", {}).items():
         os.environ[key] = value

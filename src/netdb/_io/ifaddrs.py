@@ -5,7 +5,8 @@ One RTM_GETADDR dump over a NETLINK_ROUTE socket (rtnetlink(7)): every IPv4 and 
 its prefix length, ``IFA_F_*`` flags and interface index.  From the same list come the two facts
 getaddrinfo needs: whether an IPv4 / IPv6 address is configured for ``AI_ADDRCONFIG`` (glibc counts
 every address except exactly 127.0.0.1 and ::1) and the prefix length and flags of a source
-address for RFC 6724 rules 3, 4 and 9.
+address for RFC 6724 rules 3, 4 and 9.  The list is kept until ``watch.WATCH`` sees the kernel
+report a change.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import socket
 import struct
 from dataclasses import dataclass
+
+from .watch import WATCH
 
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
@@ -53,8 +56,23 @@ def _align(n: int) -> int:
     return (n + 3) & ~3
 
 
+_cache: tuple[int, list[InterfaceAddress]] | None = None
+
+
 def interface_addresses() -> list[InterfaceAddress]:
-    """Every configured IPv4/IPv6 address (empty when netlink is unavailable)."""
+    """Every configured IPv4/IPv6 address, kept until the kernel reports a change."""
+    global _cache
+    gen = WATCH.generation()
+    cached = _cache
+    if cached is not None and cached[0] == gen:
+        return cached[1]
+    found = dump_addresses()
+    _cache = (gen, found)
+    return found
+
+
+def dump_addresses() -> list[InterfaceAddress]:
+    """Every configured IPv4/IPv6 address, asked of the kernel now (empty without netlink)."""
     try:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
     except OSError:

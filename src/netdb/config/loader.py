@@ -133,6 +133,10 @@ class FileSet:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.files = files
+        self._interval = check_interval
+        self._clock = clock
+        self._snapshot: tuple[object, ...] | None = None
+        self._snap_until = float("-inf")
         env_map: Mapping[str, str] = os.environ if env is None else env
         bundled = files.bundled_registry
 
@@ -166,6 +170,20 @@ class FileSet:
             self._host_conf,
         )
 
+    def snapshot(self) -> tuple[object, ...]:
+        """The parsed files as one tuple, the same object until one of them changes.
+
+        Checked at most once per ``check_interval`` as a whole, so a caller can key a cache on it.
+        """
+        snap = self._snapshot
+        if snap is not None and (self._interval > 0 and self._clock() < self._snap_until):
+            return snap
+        current = tuple(w.get() for w in self._all)
+        if snap is None or any(a is not b for a, b in zip(current, snap, strict=True)):
+            snap = self._snapshot = current
+        self._snap_until = self._clock() + self._interval
+        return snap
+
     def hosts(self) -> HostsFile:
         return self._hosts.get()
 
@@ -185,5 +203,6 @@ class FileSet:
         return self._host_conf.get()
 
     def invalidate(self) -> None:
+        self._snapshot = None
         for w in self._all:
             w.invalidate()
