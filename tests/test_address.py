@@ -191,6 +191,16 @@ class Family(enum.IntEnum):
     INET = 2
 
 
+class Sneaky(int):
+    """An int subclass whose __index__/__int__ lie: C reads the value itself."""
+
+    def __index__(self) -> int:
+        return 99
+
+    def __int__(self) -> int:
+        return 99
+
+
 class LongName:
     """A class whose name is longer than the converters' %.50s / %.100s cuts."""
 
@@ -264,7 +274,7 @@ ODD_TEXT = [
 FAMILIES: list[object] = [
     0, 1, -1, 3, 99, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**63 - 1, 2**63, -(2**63),
     -(2**63) - 1, 2**64, 10**30, True, False, Family.INET, socket.AF_INET, socket.AF_INET6,
-    Index(2), Index(10), Index(2**40), "2", 2.0, None, b"2", LongName(),
+    Index(2), Index(10), Index(2**40), "2", 2.0, None, b"2", LongName(), Sneaky(2), Sneaky(10),
 ]
 BUFFERS: list[object] = [
     b"\x01\x02\x03\x04", bytearray(b"\x01\x02\x03\x04"), memoryview(b"\x01\x02\x03\x04"),
