@@ -203,7 +203,8 @@ class Resolver:
 
     def ifindex(self, name: str) -> int:
         try:
-            return _socket.if_nametoindex(name)
+            # The core hands C strings over as latin-1 text; the kernel wants those bytes.
+            return _socket.if_nametoindex(os.fsdecode(name.encode("latin-1")))
         except (OSError, ValueError):
             return 0
 
