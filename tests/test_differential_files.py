@@ -479,6 +479,30 @@ def test_bundled_registry_answers_where_files_are_missing(
     assert glibc.startswith("raise socket.gaierror (-8,") and "443" in ours
 
 
+def test_changed_files_are_picked_up(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    """A rewritten /etc file is seen without a restart: at once after ``reset``, and by itself
+    once the documented check interval (one second) has passed."""
+    import time
+
+    box = sandboxes(BASIC.with_files("reload"))
+    before = box.check("getaddrinfo", "web", 80, 0, 1)
+    box.write("hosts", "192.0.2.200 web\n")  # shorter file: size changes too
+    box.reset()
+    after = box.check("getaddrinfo", "web", 80, 0, 1)
+    assert before != after and "192.0.2.200" in after
+    # Same size, new content, no reset: mtime_ns/inode tell, once the interval has passed.
+    box.write("hosts", "192.0.2.201 web\n")
+    time.sleep(1.1)
+    assert "192.0.2.201" in box.check("getaddrinfo", "web", 80, 0, 1)
+    box.write("services", "http 8080/tcp\n")
+    time.sleep(1.1)
+    assert box.check("getservbyname", "http") == "ok 8080"
+    box.write("nsswitch.conf", "hosts: files [NOTFOUND=return]\nservices: files\n")
+    box.write("hosts", "")
+    time.sleep(1.1)
+    box.check("getaddrinfo", "web", 80)
+
+
 # --- file variants ------------------------------------------------------------------------------
 
 
