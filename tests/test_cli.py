@@ -508,18 +508,6 @@ SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], li
 
 def _known_gap(key: str, argv: list[str]) -> str | None:
     """Why netdb's library (not the CLI) is known to differ from glibc on this row, if it is."""
-    # Rows where the lookup can succeed at all: AF_UNSPEC, or AI_ADDRCONFIG off (-A).
-    can_succeed = argv[0] == "ahosts" or "-A" in argv
-    if (
-        argv[0].startswith("ahosts")
-        and can_succeed
-        and "--no-idn" not in argv
-        and any("\u00df" in a for a in argv)
-    ):
-        return (
-            "AI_IDN: netdb encodes with Python's IDNA 2003 codec (ß -> ss), glibc with libidn2's "
-            "IDNA 2008 (ß -> xn--strae-oqa)"
-        )
     address_key = any(":" in a or a[:1].isdigit() for a in argv[1:])
     if key == "nss-dns-unavail-return" and argv[0] == "hosts" and address_key and "-s" not in argv:
         return (

@@ -104,6 +104,10 @@ HOSTS: list[Any] = [
     b"127.0.0.1",
     b"caf\xc3\xa9.example",
     b"\xff\xfe.example",
+    b"stra\xc3\x9fe.example.test",
+    b"b\xc3\xbccher.example.test",
+    b"a\\b\xc3\xa9.example.test",
+    b"\xe2\x98\x83.example.test",
     None,
 ]
 PORTS: list[Any] = [

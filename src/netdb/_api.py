@@ -19,13 +19,21 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from . import gai
+from ._io import idn as _idn
 from ._io import ifaddrs as _ifaddrs
 from ._io import route as _route
 from ._io.watch import WATCH
 from .address import format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
 from .config.loader import FileSet, SystemFiles
 from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
-from .errors import EAI_ADDRFAMILY, GaiError, gai_strerror, hstrerror
+from .errors import (
+    EAI_ADDRFAMILY,
+    EAI_IDN_ENCODE,
+    EAI_MEMORY,
+    GaiError,
+    gai_strerror,
+    hstrerror,
+)
 from .hosts import Address, HostsDatabase, Status
 from .sort import Policy
 
@@ -221,6 +229,22 @@ class Resolver:
             self._policy_key = gai_conf
         dests = [(a.family, a.packed, a.scope_id) for a in addresses]
         return _route.order_destinations(dests, self._policy)
+
+    def idn_to_ascii(self, name: str) -> str:
+        if "\\" in name:
+            raise GaiError(EAI_IDN_ENCODE)  # glibc refuses backslashes in non-ASCII names
+        try:
+            name.encode("latin-1").decode("utf-8")
+            return _idn.to_ascii(name)
+        except (UnicodeError, _idn.IdnError) as exc:
+            code = getattr(exc, "code", None)
+            raise GaiError(EAI_MEMORY if code == _idn.IDN2_MALLOC else EAI_IDN_ENCODE) from None
+
+    def idn_to_unicode(self, name: str) -> str:
+        try:
+            return _idn.to_unicode(name)
+        except _idn.IdnError:
+            return name
 
     def local_domain(self) -> str:
         """glibc's ``nrl_domainname``: the domain of localhost's canonical name, else of the host

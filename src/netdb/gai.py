@@ -60,7 +60,6 @@ from .errors import (
     EAI_AGAIN,
     EAI_BADFLAGS,
     EAI_FAMILY,
-    EAI_IDN_ENCODE,
     EAI_NODATA,
     EAI_NONAME,
     EAI_SERVICE,
@@ -141,6 +140,14 @@ class GaiContext(Protocol):
 
     def local_domain(self) -> str:
         """The domain ``NI_NOFQDN`` strips (glibc's ``nrl_domainname``)."""
+
+    def idn_to_ascii(self, name: str) -> str:
+        """``AI_IDN``: a non-ASCII name (UTF-8 bytes as latin-1 text) in its ``xn--`` form;
+        raises GaiError(EAI_IDN_ENCODE) when it has none."""
+
+    def idn_to_unicode(self, name: str) -> str:
+        """``AI_CANONIDN``/``NI_IDN``: ``xn--`` labels decoded to UTF-8 (as latin-1 text); the
+        name unchanged when that fails."""
 
 
 SockAddr = tuple[str, int] | tuple[str, int, int, int]
@@ -359,32 +366,6 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
     return found
 
 
-def _to_dns_encoding(host: str) -> str:
-    """``AI_IDN``: a UTF-8 host name (bytes seen as latin-1) to its ASCII (punycode) form."""
-    try:
-        text = host.encode("latin-1").decode("utf-8")
-        return text.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise GaiError(EAI_IDN_ENCODE) from None
-
-
-def _from_dns_encoding(name: str) -> str:
-    """``AI_CANONIDN``: ``xn--`` labels decoded to UTF-8; a label that fails stays as it is."""
-    if "xn--" not in name.lower():
-        return name
-    labels = []
-    for label in name.split("."):
-        if label[:4].lower() == "xn--":
-            try:
-                label = (
-                    label[4:].encode("ascii").decode("punycode").encode("utf-8").decode("latin-1")
-                )
-            except (UnicodeError, ValueError):
-                return name
-        labels.append(label)
-    return ".".join(labels)
-
-
 def getaddrinfo(
     ctx: GaiContext,
     host: str | None,
@@ -437,7 +418,7 @@ def getaddrinfo(
     else:
         orig_host = host
         if flags & AI_IDN and not host.isascii():
-            host = _to_dns_encoding(host)
+            host = ctx.idn_to_ascii(host)
         numeric = _numeric(ctx, host, family, flags)
         if numeric is not None:
             found = numeric
@@ -450,7 +431,7 @@ def getaddrinfo(
             if flags & AI_CANONNAME and found.canon is None:
                 found.canon = orig_host
         if flags & AI_CANONNAME and flags & AI_CANONIDN and found.canon is not None:
-            found.canon = _from_dns_encoding(found.canon)
+            found.canon = ctx.idn_to_unicode(found.canon)
 
     addresses = found.addresses
     if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
@@ -510,7 +491,7 @@ def getnameinfo(
             if flags & NI_NOFQDN:
                 host = _strip_local_domain(host, ctx.local_domain())
             if flags & NI_IDN:
-                host = _from_dns_encoding(host)
+                host = ctx.idn_to_unicode(host)
         elif flags & NI_NAMEREQD:
             raise GaiError(EAI_NONAME)
     if host is None:
