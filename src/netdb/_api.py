@@ -168,7 +168,8 @@ class Resolver:
     bundled service/protocol registries answer when ``/etc/services`` or ``/etc/protocols`` is
     missing.  ``check_interval`` is how often (seconds) a file's mtime/size is checked for changes:
     0 checks on every call, like glibc re-reading; the default 1.0 is netdb's documented
-    difference (a changed file is seen within a second).
+    difference (a changed file is seen within a second).  ``memoize=False`` recomputes every answer
+    (the memo never changes an answer, only its cost; benchmarks use this to show both).
     """
 
     def __init__(
@@ -177,9 +178,11 @@ class Resolver:
         files: SystemFiles | None = None,
         check_interval: float = 1.0,
         rfc6724: bool = False,
+        memoize: bool = True,
     ) -> None:
         self._files = FileSet(files or SystemFiles(), check_interval=check_interval)
         self._rfc6724 = rfc6724
+        self._memoize = memoize
         self._db_key: object = None
         self._db: HostsDatabase | None = None
         self._policy_key: object = None
@@ -193,7 +196,10 @@ class Resolver:
         if self._db is None or self._db_key is not snap:
             nss = self._files.nsswitch()
             self._db = HostsDatabase(
-                tuple(nss.hosts_sources()), self._files.hosts(), self._files.host_conf().multi
+                tuple(nss.hosts_sources()),
+                self._files.hosts(),
+                self._files.host_conf().multi,
+                self._memoize,
             )
             self._db_key = snap
         return self._db
@@ -315,7 +321,12 @@ class Resolver:
         files = self._files.snapshot()
         hit = self._memo.get(key)
         value: tuple[Any, ...] | GaiError
-        if hit is not None and hit[1] is files and (hit[2] < 0 or hit[2] == WATCH.generation()):
+        if (
+            hit is not None
+            and hit[1] is files
+            and (hit[2] < 0 or hit[2] == WATCH.generation())
+            and self._memoize
+        ):
             value = hit[0]
         else:
             try:

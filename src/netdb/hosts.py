@@ -208,12 +208,15 @@ class HostsDatabase:
     sources: tuple[object, ...]
     hosts: HostsFile
     multi: bool = True
+    memoize: bool = True
     # Answers already computed from this (immutable) database, by (method, arguments).
     _memo: dict[tuple[object, ...], HostAnswer] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def _remember(self, key: tuple[object, ...], compute: Callable[[], HostAnswer]) -> HostAnswer:
+        if not self.memoize:
+            return compute()
         found = self._memo.get(key)
         if found is None:
             if len(self._memo) >= 4096:

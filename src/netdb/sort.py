@@ -1,131 +1,298 @@
-"""Destination address ordering for getaddrinfo: RFC 6724 §6 as glibc 2.36 applies it.
+"""Destination address ordering for getaddrinfo: RFC 6724 §6, the way glibc 2.36 applies it.
 
-Owns the comparison of two destinations (each with the source address the kernel would use, its
-prefix length and flags) and the policy tables it consults.  By default it reproduces glibc's
-``rfc3484_sort``: glibc's built-in tables are still RFC 3484's (IPv4-mapped precedence 10, ULA
-label 6 with the default precedence 40, Teredo label 7), IPv4 addresses are classified as
-IPv4-mapped IPv6 addresses, IPv4 scopes come from the ``scopev4`` table, and rule 9 (longest
-matching prefix) also orders IPv4 destinations, but only those inside the source's subnet.
-``Policy.rfc6724()`` offers RFC 6724's own table as an explicit choice.  Sorting is stable: ties
-keep getaddrinfo's order (rule 10).  Pure code: the sources come in with the candidates.
+Owns the comparison of two destinations, each with the source address the kernel would use to
+reach it (and that source's prefix length and flags), and the policy tables it consults.  The
+kernel queries that find those sources live in ``_io/route.py``; this module is pure.
+
+What ``Policy.glibc()`` reproduces (glibc's ``rfc3484_sort`` in ``sysdeps/posix/getaddrinfo.c``):
+
+* glibc's built-in tables are still RFC 3484's, with glibc's own rows for site-local, ULA and
+  Teredo: IPv4 (as an IPv4-mapped address) has precedence 10, below every IPv6 destination;
+  ULA and Teredo share the ``::/0`` precedence 40 (RFC 6724 puts both below IPv4).  Any
+  ``label``/``precedence``/``scopev4`` line in gai.conf replaces that whole table; glibc then
+  adds a catch-all row when none was given and orders the rows longest prefix first.
+* IPv4 addresses are looked up in the tables as IPv4-mapped IPv6 addresses, but their scope
+  comes from the ``scopev4`` table (127/8 and 169.254/16 link-local, the rest global).  An
+  IPv4-mapped *IPv6* destination is an IPv6 address for scope and rule 9 (so
+  ``::ffff:127.0.0.1`` has global scope).
+* Rule 7 (native transport) is decided by the source's interface type; a source glibc did not
+  find among the interface addresses counts as not native.
+* Rule 9 compares the whole 128 bits for IPv6 (no 64-bit cap), and is applied to two IPv4
+  destinations too, but an IPv4 destination scores only when it lies inside its source's subnet
+  (the source's prefix length).  An unknown prefix length (0) makes the mask all ones on x86
+  (``0xffffffff << 32`` wraps), so then only a destination equal to its source scores.
+* Rule 10 keeps the input order; the sort is glibc's merge sort (``msort.c``), which matters
+  because rule 9 only compares destinations of one family and so the comparison is not always
+  transitive when IPv4 and IPv6 (or IPv4-mapped) destinations meet.
+
+``Policy.rfc6724()`` is RFC 6724's own default table, with rule 9 limited to IPv6 and to the
+first 64 bits as Go's ``net`` package does (Go issues 13283, 18518); ``Policy.go()`` is that
+without rules 3, 4 and 7, which Go does not implement.  Both treat IPv4-mapped addresses as IPv4.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cmp_to_key
+from dataclasses import dataclass, field
+from typing import NamedTuple, Protocol
 
 from .config.gaiconf import GaiConf, PolicyRule, ScopeRule
 from .constants import AF_INET, AF_INET6
 
 _MAPPED = b"\x00" * 10 + b"\xff\xff"
+_MAPPED_INT = 0xFFFF << 32
+_LOOPBACK6 = 1
+_INT_MAX = 2**31 - 1
 
 
-def _rule(prefix: str, bits: int, value: int) -> PolicyRule:
-    from .address import parse_ipv6
+def _v6(text: str) -> bytes:
+    """A textual IPv6 prefix as 16 bytes (only for the literal tables below)."""
+    head, _, tail = text.partition("::")
+    groups = [int(g, 16) for g in head.split(":") if g] if head else []
+    rest = [int(g, 16) for g in tail.split(":") if g] if tail else []
+    full = groups + [0] * (8 - len(groups) - len(rest)) + rest
+    return b"".join(g.to_bytes(2, "big") for g in full)
 
-    packed = parse_ipv6(prefix)
-    assert packed is not None
-    return PolicyRule(packed, bits, value)
+
+def _rules(*rows: tuple[str, int, int]) -> tuple[PolicyRule, ...]:
+    return tuple(PolicyRule(_v6(prefix), bits, value) for prefix, bits, value in rows)
 
 
-# glibc's built-in tables (RFC 3484 §2.1 with glibc's ULA/site-local/Teredo additions).
-GLIBC_LABELS = (
-    _rule("::1", 128, 0),
-    _rule("2002::", 16, 2),
-    _rule("::", 96, 3),
-    _rule("::ffff:0:0", 96, 4),
-    _rule("fec0::", 10, 5),
-    _rule("fc00::", 7, 6),
-    _rule("2001::", 32, 7),
-    _rule("::", 0, 1),
+# glibc 2.36's built-in tables, in glibc's order (most specific first).
+GLIBC_LABELS = _rules(
+    ("::1", 128, 0),
+    ("2002::", 16, 2),
+    ("::", 96, 3),
+    ("::ffff:0:0", 96, 4),
+    ("fec0::", 10, 5),  # site-local: glibc's addition (never NATed, unlike private IPv4)
+    ("fc00::", 7, 6),  # ULA: glibc's addition
+    ("2001::", 32, 7),  # Teredo: glibc's addition
+    ("::", 0, 1),
 )
-GLIBC_PRECEDENCE = (
-    _rule("::1", 128, 50),
-    _rule("2002::", 16, 30),
-    _rule("::", 96, 20),
-    _rule("::ffff:0:0", 96, 10),
-    _rule("::", 0, 40),
+GLIBC_PRECEDENCE = _rules(
+    ("::1", 128, 50),
+    ("2002::", 16, 30),
+    ("::", 96, 20),
+    ("::ffff:0:0", 96, 10),
+    ("::", 0, 40),
 )
 GLIBC_SCOPEV4 = (
-    ScopeRule(0xA9FE0000, 0xFFFF0000, 2),  # 169.254/16 link-local
-    ScopeRule(0x7F000000, 0xFF000000, 2),  # 127/8 loopback
-    ScopeRule(0, 0, 14),
+    ScopeRule(0xA9FE0000, 0xFFFF0000, 2),  # 169.254/16: link-local
+    ScopeRule(0x7F000000, 0xFF000000, 2),  # 127/8: loopback counts as link-local
+    ScopeRule(0, 0, 14),  # the rest: global
 )
-# RFC 6724 §2.1 default policy table, most specific first.
-RFC6724_LABELS = (
-    _rule("::1", 128, 0),
-    _rule("::ffff:0:0", 96, 4),
-    _rule("::", 96, 3),
-    _rule("2001::", 32, 5),
-    _rule("2002::", 16, 2),
-    _rule("3ffe::", 16, 12),
-    _rule("fec0::", 10, 11),
-    _rule("fc00::", 7, 13),
-    _rule("::", 0, 1),
+
+# RFC 6724 §2.1, most specific first.
+RFC6724_LABELS = _rules(
+    ("::1", 128, 0),
+    ("::ffff:0:0", 96, 4),
+    ("::", 96, 3),
+    ("2001::", 32, 5),
+    ("2002::", 16, 2),
+    ("3ffe::", 16, 12),
+    ("fec0::", 10, 11),
+    ("fc00::", 7, 13),
+    ("::", 0, 1),
 )
-RFC6724_PRECEDENCE = (
-    _rule("::1", 128, 50),
-    _rule("::ffff:0:0", 96, 35),
-    _rule("::", 96, 1),
-    _rule("2001::", 32, 5),
-    _rule("2002::", 16, 30),
-    _rule("3ffe::", 16, 1),
-    _rule("fec0::", 10, 1),
-    _rule("fc00::", 7, 3),
-    _rule("::", 0, 40),
+RFC6724_PRECEDENCE = _rules(
+    ("::1", 128, 50),
+    ("::ffff:0:0", 96, 35),
+    ("::", 96, 1),
+    ("2001::", 32, 5),
+    ("2002::", 16, 30),
+    ("3ffe::", 16, 1),
+    ("fec0::", 10, 1),
+    ("fc00::", 7, 3),
+    ("::", 0, 40),
 )
 
 
-def _table(
-    rules: tuple[PolicyRule, ...] | None, default: tuple[PolicyRule, ...], catch_all: int
+class _ScopeLike(Protocol):
+    """A gai.conf ``scopev4`` row in either shape: IPv4 network and mask, or mapped prefix."""
+
+    @property
+    def value(self) -> int: ...
+
+
+def _scope_row(row: _ScopeLike) -> ScopeRule:
+    """A ``scopev4`` row as (network, netmask, scope); accepts an IPv4-mapped prefix row too."""
+    if isinstance(row, ScopeRule):
+        return row
+    prefix: bytes = getattr(row, "prefix")  # noqa: B009 - the other accepted shape
+    bits: int = getattr(row, "prefixlen")  # noqa: B009
+    v4bits = bits - 96 if len(prefix) == 16 else bits
+    mask = (0xFFFFFFFF << (32 - v4bits)) & 0xFFFFFFFF if v4bits > 0 else 0
+    return ScopeRule(int.from_bytes(prefix[-4:], "big") & mask, mask, row.value)
+
+
+def _complete(
+    rows: Sequence[PolicyRule] | None, default: tuple[PolicyRule, ...], catch_all: int
 ) -> tuple[PolicyRule, ...]:
-    """A gai.conf table as glibc completes it: a ``::/0`` entry added, most specific first."""
-    if rules is None:
+    """A gai.conf table as glibc installs it: a ``::/0`` row added when missing, then a stable
+    sort longest prefix first (glibc's ``prefixcmp`` under its merge sort)."""
+    if not rows:
         return default
-    full = list(rules)
+    full = list(rows)
     if not any(r.prefixlen == 0 for r in full):
         full.append(PolicyRule(bytes(16), 0, catch_all))
     return tuple(sorted(full, key=lambda r: -r.prefixlen))
 
 
+def _complete_scopes(rows: Sequence[_ScopeLike] | None) -> tuple[ScopeRule, ...]:
+    if not rows:
+        return GLIBC_SCOPEV4
+    full = [_scope_row(r) for r in rows]
+    if not any(r.netmask == 0 for r in full):
+        full.append(ScopeRule(0, 0, 14))
+    return tuple(sorted(full, key=lambda r: -r.netmask))
+
+
+def _compile(rows: tuple[PolicyRule, ...]) -> tuple[tuple[int, int, int], ...]:
+    """Rows as (shift, prefix >> shift, value) for matching a 128-bit integer."""
+    out = []
+    for r in rows:
+        shift = 128 - r.prefixlen
+        out.append((shift, int.from_bytes(r.prefix, "big") >> shift, r.value))
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Label, precedence and IPv4 scope tables, and whether rule 9 applies to IPv4."""
+    """The tables and switches one ordering uses.  Build it with a classmethod."""
 
+    name: str
     labels: tuple[PolicyRule, ...]
-    precedence: tuple[PolicyRule, ...]
+    precedences: tuple[PolicyRule, ...]
     scopev4: tuple[ScopeRule, ...]
-    ipv4_rule9: bool = True
+    #: rule 9 for two IPv4 destinations, scored only inside the source's subnet (glibc)
+    rule9_ipv4: bool = True
+    #: how many leading bits rule 9 compares for IPv6 (glibc 128, Go 64)
+    rule9_ipv6_bits: int = 128
+    #: IPv4-mapped IPv6 destinations count as IPv4 for scope and rule 9 (RFC 6724 §3.2, Go)
+    mapped_as_ipv4: bool = False
+    #: Go's shortcuts: rules 3, 4 and 7 skipped, two unusable destinations tie at rule 1
+    go_quirks: bool = False
+    _labels: tuple[tuple[int, int, int], ...] = field(init=False, repr=False, compare=False)
+    _precedences: tuple[tuple[int, int, int], ...] = field(init=False, repr=False, compare=False)
+    _memo: dict[tuple[int, bytes], tuple[int, int, int]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_labels", _compile(self.labels))
+        object.__setattr__(self, "_precedences", _compile(self.precedences))
+        object.__setattr__(self, "_memo", {})
 
     @classmethod
     def glibc(cls, gai: GaiConf | None = None) -> Policy:
-        if gai is None:
-            return cls(GLIBC_LABELS, GLIBC_PRECEDENCE, GLIBC_SCOPEV4)
-        scopes: tuple[ScopeRule, ...] = GLIBC_SCOPEV4
-        if gai.scopev4 is not None:
-            full = list(gai.scopev4)
-            if not any(s.netmask == 0 for s in full):
-                full.append(ScopeRule(0, 0, 14))
-            scopes = tuple(sorted(full, key=lambda s: -s.netmask))
+        """glibc 2.36's ordering: its built-in tables, or those gai.conf replaces."""
+        if gai is None or (gai.labels is None and gai.precedences is None and not gai.scopev4):
+            return cls("glibc", GLIBC_LABELS, GLIBC_PRECEDENCE, GLIBC_SCOPEV4)
         return cls(
-            _table(gai.labels, GLIBC_LABELS, 1),
-            _table(gai.precedences, GLIBC_PRECEDENCE, 40),
-            scopes,
+            "glibc+gai.conf",
+            _complete(gai.labels, GLIBC_LABELS, 1),
+            _complete(gai.precedences, GLIBC_PRECEDENCE, 40),
+            _complete_scopes(gai.scopev4),
         )
 
     @classmethod
     def rfc6724(cls) -> Policy:
-        return cls(RFC6724_LABELS, RFC6724_PRECEDENCE, GLIBC_SCOPEV4, ipv4_rule9=False)
+        """RFC 6724's default table; rule 9 for IPv6 only, on the first 64 bits (as Go)."""
+        return cls(
+            "rfc6724",
+            RFC6724_LABELS,
+            RFC6724_PRECEDENCE,
+            GLIBC_SCOPEV4,
+            rule9_ipv4=False,
+            rule9_ipv6_bits=64,
+            mapped_as_ipv4=True,
+        )
+
+    @classmethod
+    def go(cls) -> Policy:
+        """Go's ``net`` package (``addrselect.go``): RFC 6724 without rules 3, 4 and 7."""
+        return cls(
+            "go",
+            RFC6724_LABELS,
+            RFC6724_PRECEDENCE,
+            GLIBC_SCOPEV4,
+            rule9_ipv4=False,
+            rule9_ipv6_bits=64,
+            mapped_as_ipv4=True,
+            go_quirks=True,
+        )
+
+    # -- classification ----------------------------------------------------------------------
+
+    def classify(self, family: int, packed: bytes) -> tuple[int, int, int]:
+        """(scope, label, precedence) of an address under this policy."""
+        key = (family, packed)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        as_int = int.from_bytes(packed, "big")
+        if family == AF_INET:
+            scope = self._scope4(as_int)
+            as_int |= _MAPPED_INT
+        elif self.mapped_as_ipv4 and as_int >> 32 == 0xFFFF:
+            scope = self._scope4(as_int & 0xFFFFFFFF)
+        else:
+            scope = _scope6(packed, as_int)
+        found = (scope, _lookup(self._labels, as_int), _lookup(self._precedences, as_int))
+        if len(self._memo) >= 1024:
+            self._memo.clear()
+        self._memo[key] = found
+        return found
+
+    def rows_for(self, family: int, packed: bytes) -> tuple[PolicyRule, PolicyRule]:
+        """The label row and the precedence row an address matches (for explanations)."""
+        as_int = int.from_bytes(packed, "big") | (_MAPPED_INT if family == AF_INET else 0)
+
+        def first(rows: tuple[PolicyRule, ...]) -> PolicyRule:
+            return next(
+                r
+                for r in rows
+                if as_int >> (128 - r.prefixlen)
+                == int.from_bytes(r.prefix, "big") >> (128 - r.prefixlen)
+            )
+
+        return first(self.labels), first(self.precedences)
+
+    def _scope4(self, as_int: int) -> int:
+        for row in self.scopev4:
+            if as_int & row.netmask == row.addr:
+                return row.value
+        return 14  # unreachable: every table ends with a 0.0.0.0/0 row
+
+
+def _lookup(rows: tuple[tuple[int, int, int], ...], as_int: int) -> int:
+    for shift, prefix, value in rows:
+        if as_int >> shift == prefix:
+            return value
+    return _INT_MAX  # unreachable: every table ends with a ::/0 row
+
+
+def _scope6(packed: bytes, as_int: int) -> int:
+    """RFC 4291 §2.7 multicast scope field; fe80::/10 and ::1 link-local; fec0::/10 site."""
+    if packed[0] == 0xFF:
+        return packed[1] & 0x0F
+    if as_int >> 118 == 0x3FA or as_int == _LOOPBACK6:
+        return 2
+    if as_int >> 118 == 0x3FB:
+        return 5
+    return 14
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A destination and what the kernel said about reaching it.
 
-    ``src`` is the source address the kernel picked (None: unreachable); ``src_prefixlen``,
-    ``src_deprecated`` and ``src_home`` describe that source as the interface list shows it.
+    ``src`` is the source address the kernel would use (same length as ``dst``), or None when it
+    has none (RFC 6724 rule 1: unusable).  ``src_prefixlen``, ``src_deprecated``, ``src_home``
+    describe that source as the interface address list shows it; ``src_native`` is false when
+    the source sits on a tunnel interface, or (glibc) could not be found in that list.
+    ``index`` is the caller's tag, carried through untouched.
     """
 
     family: int
@@ -134,135 +301,190 @@ class Candidate:
     src_prefixlen: int = 0
     src_deprecated: bool = False
     src_home: bool = False
+    src_native: bool = True
     index: int = 0
 
 
-def _as_v6(family: int, packed: bytes) -> bytes:
-    return _MAPPED + packed if family == AF_INET else packed
+class _Attrs(NamedTuple):
+    """What the comparison needs of one candidate, computed once (Go's ``ipAttr``, both ends)."""
+
+    usable: bool  # Source(D) is defined
+    scope: int  # Scope(D)
+    label: int  # Label(D)
+    precedence: int  # Precedence(D)
+    src_scope: int  # Scope(Source(D))
+    src_label: int  # Label(Source(D))
+    deprecated: bool
+    home: bool
+    native: bool
+    family: int  # the family rule 9 compares within, or -1 when it does not apply
+    common: int  # rule 9's score: CommonPrefixLen(Source(D), D) as the policy counts it
+    pos: int  # place in the input (rule 10)
 
 
-def _match(table: tuple[PolicyRule, ...], addr16: bytes, default: int) -> int:
-    value = int.from_bytes(addr16, "big")
-    for r in table:
-        if r.prefixlen == 0:
-            return r.value
-        shift = 128 - r.prefixlen
-        if value >> shift == int.from_bytes(r.prefix, "big") >> shift:
-            return r.value
-    return default
-
-
-def _scope(policy: Policy, family: int, packed: bytes) -> int:
-    if family == AF_INET:
-        v = int.from_bytes(packed, "big")
-        for s in policy.scopev4:
-            if v & s.netmask == s.addr:
-                return s.value
-        return 14
-    if packed[0] == 0xFF:  # multicast: the scope field
-        return packed[1] & 0x0F
-    if (packed[0] == 0xFE and packed[1] & 0xC0 == 0x80) or packed == bytes(15) + b"\x01":
-        return 2  # link-local, and loopback treated as link-local (RFC 4291 §2.5.3)
-    if packed[0] == 0xFE and packed[1] & 0xC0 == 0xC0:
-        return 5  # site-local
-    return 14
-
-
-def _common_prefix(a: bytes, b: bytes) -> int:
-    x = int.from_bytes(a, "big") ^ int.from_bytes(b, "big")
-    return len(a) * 8 - x.bit_length()
-
-
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    c: Candidate
-    usable: bool
-    dst_scope: int
-    src_scope: int
-    dst_label: int
-    src_label: int
-    precedence: int
-
-
-def _facts(policy: Policy, c: Candidate) -> _Facts:
-    dst6 = _as_v6(c.family, c.dst)
-    usable = c.src is not None
-    src = c.src if c.src is not None else bytes(len(c.dst))
-    return _Facts(
-        c,
-        usable,
-        _scope(policy, c.family, c.dst),
-        _scope(policy, c.family, src) if usable else 0,
-        _match(policy.labels, dst6, 2**31 - 1),
-        _match(policy.labels, _as_v6(c.family, src), 2**31 - 1) if usable else 0,
-        _match(policy.precedence, dst6, 0),
+def _attrs(policy: Policy, c: Candidate, pos: int) -> _Attrs:
+    scope, label, precedence = policy.classify(c.family, c.dst)
+    if c.src is None:
+        return _Attrs(False, scope, label, precedence, 0, 0, False, False, False, -1, 0, pos)
+    src_scope, src_label, _ = policy.classify(c.family, c.src)
+    family, common = _rule9_score(policy, c.family, c.dst, c.src, c.src_prefixlen)
+    return _Attrs(
+        True,
+        scope,
+        label,
+        precedence,
+        src_scope,
+        src_label,
+        c.src_deprecated,
+        c.src_home,
+        c.src_native,
+        family,
+        common,
+        pos,
     )
 
 
-def _compare(policy: Policy, a: _Facts, b: _Facts) -> int:
-    """Negative when ``a`` goes first (glibc ``rfc3484_sort``)."""
-    # Rule 1: avoid unusable destinations (no source address).
-    if a.usable != b.usable:
-        return -1 if a.usable else 1
-    # Rule 2: prefer matching scope (destination scope equal to its source's).
-    if a.usable:
-        am, bm = a.dst_scope == a.src_scope, b.dst_scope == b.src_scope
-        if am != bm:
-            return -1 if am else 1
-    # Rule 3: avoid deprecated source addresses.
-    if a.usable and a.c.src_deprecated != b.c.src_deprecated:
-        return 1 if a.c.src_deprecated else -1
-    # Rule 4: prefer home addresses.
-    if a.usable and a.c.src_home != b.c.src_home:
-        return -1 if a.c.src_home else 1
-    # Rule 5: prefer matching label.
-    if a.usable:
-        am, bm = a.dst_label == a.src_label, b.dst_label == b.src_label
-        if am != bm:
-            return -1 if am else 1
-    # Rule 6: prefer higher precedence.
-    if a.precedence != b.precedence:
-        return -1 if a.precedence > b.precedence else 1
-    # Rule 7: prefer native transport.
-    # TODO: glibc asks the kernel whether the source's interface is a tunnel (__check_native);
-    # netdb treats every interface as native, so this rule never decides.
-    # Rule 8: prefer smaller scope.
-    if a.dst_scope != b.dst_scope:
-        return -1 if a.dst_scope < b.dst_scope else 1
-    # Rule 9: use longest matching prefix (IPv4 only inside the source's subnet, glibc).
-    if a.usable and a.c.family == b.c.family:
-        if a.c.family == AF_INET6:
-            bits_a = _common_prefix(a.c.dst, a.c.src or b"")
-            bits_b = _common_prefix(b.c.dst, b.c.src or b"")
-        elif policy.ipv4_rule9:
-            bits_a = _ipv4_prefix(a.c)
-            bits_b = _ipv4_prefix(b.c)
+def _rule9_score(policy: Policy, family: int, dst: bytes, src: bytes, plen: int) -> tuple[int, int]:
+    """(the family rule 9 compares within, or -1; the score), as the policy counts them."""
+    d = int.from_bytes(dst, "big")
+    s = int.from_bytes(src, "big")
+    if family == AF_INET6 and not (policy.mapped_as_ipv4 and d >> 32 == 0xFFFF):
+        return AF_INET6, min(128 - (d ^ s).bit_length(), policy.rule9_ipv6_bits)
+    if not policy.rule9_ipv4:
+        return -1, 0
+    d &= 0xFFFFFFFF  # an IPv4-mapped destination counts as IPv4 here
+    s &= 0xFFFFFFFF
+    # glibc: only inside the source's subnet.  Its mask is 0xffffffff << (32 - prefixlen); the
+    # shift by 32 of an unknown prefix length (0) wraps on x86 and keeps every bit.
+    mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if 0 < plen <= 32 else 0xFFFFFFFF
+    if d & mask != s & mask:
+        return AF_INET, 0
+    return AF_INET, 32 - (d ^ s).bit_length()
+
+
+PREFER_DA = -1
+PREFER_DB = 1
+
+
+def _compare(da: _Attrs, db: _Attrs, go: bool) -> tuple[int, int]:
+    """(PREFER_DA or PREFER_DB, the number of the rule that decided).  RFC 6724 §6."""
+    # Rule 1: Avoid unusable destinations.  A destination the kernel has no source address
+    # for (no route) goes after one it can reach.
+    if da.usable != db.usable:
+        return (PREFER_DA if da.usable else PREFER_DB), 1
+    usable = da.usable
+    if go and not usable:
+        return (PREFER_DA if da.pos < db.pos else PREFER_DB), 10  # Go stops here: "equal"
+
+    # Rule 2: Prefer matching scope.  A destination whose scope equals its source's scope
+    # goes before one whose scope differs from its source's.
+    if usable:
+        match_a = da.scope == da.src_scope
+        if match_a != (db.scope == db.src_scope):
+            return (PREFER_DA if match_a else PREFER_DB), 2
+
+    # Rule 3: Avoid deprecated addresses.  A destination reached from a deprecated source
+    # (glibc: IFA_F_DEPRECATED or IFA_F_OPTIMISTIC) goes after one that is not.
+    if usable and not go and da.deprecated != db.deprecated:
+        return (PREFER_DB if da.deprecated else PREFER_DA), 3
+
+    # Rule 4: Prefer home addresses.  A source that is a Mobile IPv6 home address
+    # (IFA_F_HOMEADDRESS) beats one that is not.
+    if usable and not go and da.home != db.home:
+        return (PREFER_DA if da.home else PREFER_DB), 4
+
+    # Rule 5: Prefer matching label.  A destination whose label equals its source's label
+    # (same kind of address: native, 6to4, IPv4, ...) goes first.
+    if usable:
+        match_a = da.label == da.src_label
+        if match_a != (db.label == db.src_label):
+            return (PREFER_DA if match_a else PREFER_DB), 5
+
+    # Rule 6: Prefer higher precedence.
+    if da.precedence != db.precedence:
+        return (PREFER_DA if da.precedence > db.precedence else PREFER_DB), 6
+
+    # Rule 7: Prefer native transport.  A source on a tunnel interface (sit, ipip, ip6tnl)
+    # loses to one that is not; glibc also counts a source missing from its interface list
+    # as not native.
+    if usable and not go and da.native != db.native:
+        return (PREFER_DA if da.native else PREFER_DB), 7
+
+    # Rule 8: Prefer smaller scope.
+    if da.scope != db.scope:
+        return (PREFER_DA if da.scope < db.scope else PREFER_DB), 8
+
+    # Rule 9: Use longest matching prefix.  Between two destinations of one family, the one
+    # sharing more leading bits with its source goes first (see _rule9_score for which
+    # families and how many bits each policy counts).
+    if usable and da.family == db.family != -1 and da.common != db.common:
+        return (PREFER_DA if da.common > db.common else PREFER_DB), 9
+
+    # Rule 10: Otherwise, leave the order unchanged.
+    return (PREFER_DA if da.pos < db.pos else PREFER_DB), 10
+
+
+def _merge_sort(items: list[_Attrs], go: bool) -> list[_Attrs]:
+    """glibc's ``msort_with_tmp``: halves of n // 2 and n - n // 2, sorted and merged; the left
+    element is taken unless the comparison prefers the right one."""
+    n = len(items)
+    if n <= 1:
+        return items
+    left = _merge_sort(items[: n // 2], go)
+    right = _merge_sort(items[n // 2 :], go)
+    out: list[_Attrs] = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if _compare(left[i], right[j], go)[0] == PREFER_DB:
+            out.append(right[j])
+            j += 1
         else:
-            bits_a = bits_b = 0
-        if bits_a != bits_b:
-            return -1 if bits_a > bits_b else 1
-    # Rule 10: otherwise leave the order unchanged (the sort is stable).
-    return 0
-
-
-def _ipv4_prefix(c: Candidate) -> int:
-    assert c.src is not None
-    d, s = int.from_bytes(c.dst, "big"), int.from_bytes(c.src, "big")
-    # glibc shifts 0xffffffff left by 32 - prefixlen; for an unknown prefix length (0) the x86
-    # shift count wraps to 0, so the mask keeps every bit.
-    mask = (0xFFFFFFFF << (32 - c.src_prefixlen)) & 0xFFFFFFFF if c.src_prefixlen else 0xFFFFFFFF
-    if s & mask != d & mask:
-        return 0
-    return 32 - (d ^ s).bit_length()
+            out.append(left[i])
+            i += 1
+    out.extend(left[i:])
+    out.extend(right[j:])
+    return out
 
 
 def sort_candidates(cands: Sequence[Candidate], policy: Policy) -> list[Candidate]:
-    """``cands`` in getaddrinfo's order under ``policy``."""
+    """``cands`` in the order getaddrinfo returns them under ``policy``.
+
+    The comparison is glibc's, and so is the sort: a merge sort whose outcome can depend on
+    the algorithm, because rule 9 never compares two families and so the comparison is not
+    transitive when IPv4 and IPv6 destinations meet.
+    """
     if len(cands) < 2:
         return list(cands)
-    facts = [_facts(policy, c) for c in cands]
-    facts.sort(key=cmp_to_key(lambda x, y: _compare(policy, x, y)))
-    return [f.c for f in facts]
+    attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
+    return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks)]
 
 
-__all__ = ["AF_INET6", "Candidate", "Policy", "sort_candidates"]
+def decide(a: Candidate, b: Candidate, policy: Policy) -> tuple[int, int]:
+    """Which of two candidates goes first (PREFER_DA: ``a``, PREFER_DB: ``b``) and which rule
+    (1-10) decided; ``a`` counts as the earlier one for rule 10."""
+    return _compare(_attrs(policy, a, 0), _attrs(policy, b, 1), policy.go_quirks)
+
+
+def common_prefix_len(a: bytes, b: bytes, limit: int = 128) -> int:
+    """Leading bits two addresses of one family share, at most ``limit`` for IPv6 (Go counts
+    64); 0 for addresses of different lengths."""
+    if len(a) != len(b):
+        return 0
+    common = len(a) * 8 - (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_length()
+    return min(common, limit) if len(a) == 16 else common
+
+
+__all__ = [
+    "GLIBC_LABELS",
+    "GLIBC_PRECEDENCE",
+    "GLIBC_SCOPEV4",
+    "PREFER_DA",
+    "PREFER_DB",
+    "RFC6724_LABELS",
+    "RFC6724_PRECEDENCE",
+    "Candidate",
+    "Policy",
+    "common_prefix_len",
+    "decide",
+    "sort_candidates",
+]
