@@ -1,148 +1,297 @@
-"""The interface addresses, as glibc's ``__check_pf`` reads them (``sysdeps/unix/sysv/linux/
-check_pf.c``).
+"""The interface addresses and link types, as glibc's getaddrinfo reads them over rtnetlink.
 
-One RTM_GETADDR dump over a NETLINK_ROUTE socket (rtnetlink(7)): every IPv4 and IPv6 address with
-its prefix length, ``IFA_F_*`` flags and interface index.  From the same list come the two facts
-getaddrinfo needs: whether an IPv4 / IPv6 address is configured for ``AI_ADDRCONFIG`` (glibc counts
-every address except exactly 127.0.0.1 and ::1) and the prefix length and flags of a source
-address for RFC 6724 rules 3, 4 and 9.  The list is kept until ``watch.WATCH`` sees the kernel
-report a change.
+Owns the two netlink dumps glibc 2.36 makes (rtnetlink(7), netlink(7)): ``RTM_GETADDR`` in
+``__check_pf`` (``sysdeps/unix/sysv/linux/check_pf.c``) and ``RTM_GETLINK`` in ``__check_native``
+(``check_native.c``), parsed with ``struct`` from ``nlmsghdr``/``ifaddrmsg``/``ifinfomsg`` and
+their ``rtattr`` lists, and the facts getaddrinfo takes from them:
+
+* :func:`addrconfig_families` -- ``AI_ADDRCONFIG``'s (seen IPv4, seen IPv6): any IPv4 address
+  other than exactly 127.0.0.1 counts (127.0.0.2 does), any IPv6 address other than ::1 counts
+  (link-local, deprecated and tentative ones too).  When netlink fails glibc says (True, True).
+* :func:`source_table` -- the list glibc looks a source address up in (rules 3, 4, 7 and 9):
+  every address (IPv4 ones IPv4-mapped) with its prefix length, flags and interface, sorted by
+  address.  glibc keeps it only when an IPv6 address other than ::1 exists; otherwise the list
+  is empty and every source has prefix length 0 and no interface.
+* :func:`link_types` -- interface index -> ARPHRD type, for rule 7 (tunnels are not native).
+
+Which address glibc takes from a message: ``IFA_ADDRESS`` when present, else ``IFA_LOCAL``.  On
+a point-to-point link ``IFA_ADDRESS`` is the *peer*, so glibc lists the peer there.
+
+Dumps are kept until ``watch.WATCH`` reports an address, link, route or rule change.
 """
 
 from __future__ import annotations
 
-import os
+import itertools
 import socket
 import struct
 from dataclasses import dataclass
 
 from .watch import WATCH
 
+# rtnetlink(7) and netlink(7) numbers
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
-RTM_GETADDR = 22
+RTM_NEWLINK = 16
+RTM_GETLINK = 18
 RTM_NEWADDR = 20
+RTM_GETADDR = 22
 NLM_F_REQUEST = 0x01
-NLM_F_DUMP = 0x300
+NLM_F_DUMP = 0x300  # NLM_F_ROOT | NLM_F_MATCH
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
+IFA_FLAGS = 8
+IFA_F_TEMPORARY = 0x01
 IFA_F_OPTIMISTIC = 0x04
+IFA_F_DADFAILED = 0x08
 IFA_F_HOMEADDRESS = 0x10
 IFA_F_DEPRECATED = 0x20
+IFA_F_TENTATIVE = 0x40
+IFA_F_PERMANENT = 0x80
+ARPHRD_TUNNEL = 768
+ARPHRD_TUNNEL6 = 769
+ARPHRD_SIT = 776
+TUNNEL_TYPES = frozenset({ARPHRD_TUNNEL, ARPHRD_TUNNEL6, ARPHRD_SIT})
 
-_NLMSGHDR = struct.Struct("=IHHII")
-_IFADDRMSG = struct.Struct("=BBBBI")
-_RTATTR = struct.Struct("=HH")
+_NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
+_IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
+_IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
+_RTATTR = struct.Struct("=HH")  # len, type
+_U32 = struct.Struct("=I")
+_MAPPED = b"\x00" * 10 + b"\xff\xff"
+_LOOPBACK4 = b"\x7f\x00\x00\x01"
+_LOOPBACK6 = bytes(15) + b"\x01"
+_TIMEOUT = 2.0
+_SEQ = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
 class InterfaceAddress:
+    """One address of one interface, as an ``RTM_NEWADDR`` message gives it.
+
+    ``address`` is what glibc reads (``IFA_ADDRESS``, else ``IFA_LOCAL``: the peer on a
+    point-to-point link); ``local`` is the interface's own address (``IFA_LOCAL``, else
+    ``IFA_ADDRESS``), what ``ip addr`` shows.  ``flags`` are the ``IFA_F_*`` bits (the 32-bit
+    ``IFA_FLAGS`` attribute when the kernel sends one; its low 8 bits are ``ifa_flags``).
+    """
+
     family: int
     address: bytes
     prefixlen: int
     flags: int
     index: int
+    local: bytes
 
     @property
     def deprecated(self) -> bool:
+        """What glibc calls deprecated (rule 3): ``IFA_F_DEPRECATED`` or ``IFA_F_OPTIMISTIC``."""
         return bool(self.flags & (IFA_F_DEPRECATED | IFA_F_OPTIMISTIC))
 
     @property
     def home(self) -> bool:
+        """A Mobile IPv6 home address (rule 4)."""
         return bool(self.flags & IFA_F_HOMEADDRESS)
+
+    @property
+    def key(self) -> bytes:
+        """The 16 bytes glibc files it under: IPv4 addresses IPv4-mapped."""
+        return _MAPPED + self.address if self.family == socket.AF_INET else self.address
 
 
 def _align(n: int) -> int:
     return (n + 3) & ~3
 
 
-_cache: tuple[int, list[InterfaceAddress]] | None = None
+def _dump(msg_type: int, body: bytes) -> list[tuple[int, bytes]] | None:
+    """Send one dump request; (type, payload) of every answer message, None when it failed."""
+    try:
+        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, 0)
+    except OSError:
+        return None
+    out: list[tuple[int, bytes]] = []
+    with sock:
+        try:
+            sock.settimeout(_TIMEOUT)
+            sock.bind((0, 0))
+            pid = sock.getsockname()[0]
+            seq = next(_SEQ) & 0xFFFFFFFF
+            header = _NLMSGHDR.pack(
+                _NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0
+            )
+            sock.sendto(header + body, (0, 0))
+            while True:
+                data, _, msg_flags, _ = sock.recvmsg(65536)
+                if msg_flags & socket.MSG_TRUNC:
+                    return None
+                off = 0
+                while off + _NLMSGHDR.size <= len(data):
+                    length, mtype, _, mseq, mpid = _NLMSGHDR.unpack_from(data, off)
+                    if length < _NLMSGHDR.size or off + length > len(data):
+                        break
+                    if mseq == seq and mpid == pid:
+                        if mtype == NLMSG_DONE:
+                            return out
+                        if mtype == NLMSG_ERROR:
+                            return None
+                        out.append((mtype, data[off + _NLMSGHDR.size : off + length]))
+                    off += _align(length)
+        except OSError:
+            return None
 
 
-def interface_addresses() -> list[InterfaceAddress]:
-    """Every configured IPv4/IPv6 address, kept until the kernel reports a change."""
-    global _cache
-    gen = WATCH.generation()
-    cached = _cache
-    if cached is not None and cached[0] == gen:
-        return cached[1]
-    found = dump_addresses()
-    _cache = (gen, found)
+def _attrs(payload: bytes, start: int) -> dict[int, bytes]:
+    """The ``rtattr`` list of a message: type -> first payload of that type."""
+    found: dict[int, bytes] = {}
+    off = start
+    while off + _RTATTR.size <= len(payload):
+        rlen, rtype = _RTATTR.unpack_from(payload, off)
+        if rlen < _RTATTR.size or off + rlen > len(payload):
+            break
+        found.setdefault(rtype, payload[off + _RTATTR.size : off + rlen])
+        off += _align(rlen)
     return found
 
 
-def dump_addresses() -> list[InterfaceAddress]:
-    """Every configured IPv4/IPv6 address, asked of the kernel now (empty without netlink)."""
-    try:
-        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
-    except OSError:
-        return []
-    out: list[InterfaceAddress] = []
-    with sock:
-        seq = os.getpid() & 0xFFFF
-        req = _NLMSGHDR.pack(
-            _NLMSGHDR.size + _IFADDRMSG.size, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq, 0
-        )
-        req += _IFADDRMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
-        try:
-            sock.sendto(req, (0, 0))
-        except OSError:
-            return []
-        done = False
-        while not done:
-            try:
-                data = sock.recv(65536)
-            except OSError:
-                return out
-            if not data:
-                break
-            off = 0
-            while off + _NLMSGHDR.size <= len(data):
-                length, mtype, _, _, _ = _NLMSGHDR.unpack_from(data, off)
-                if length < _NLMSGHDR.size:
-                    done = True
-                    break
-                if mtype in (NLMSG_DONE, NLMSG_ERROR):
-                    done = True
-                    break
-                if mtype == RTM_NEWADDR:
-                    out.extend(_parse_addr(data, off + _NLMSGHDR.size, off + length))
-                off += _align(length)
+def parse_address(payload: bytes) -> InterfaceAddress | None:
+    """An ``RTM_NEWADDR`` payload (``ifaddrmsg`` + attributes); None unless IPv4/IPv6."""
+    if len(payload) < _IFADDRMSG.size:
+        return None
+    family, prefixlen, flags, _, index = _IFADDRMSG.unpack_from(payload)
+    if family not in (socket.AF_INET, socket.AF_INET6):
+        return None
+    attrs = _attrs(payload, _IFADDRMSG.size)
+    address = attrs.get(IFA_ADDRESS, attrs.get(IFA_LOCAL))
+    if address is None:
+        return None
+    local = attrs.get(IFA_LOCAL, address)
+    if IFA_FLAGS in attrs and len(attrs[IFA_FLAGS]) >= 4:
+        flags = _U32.unpack_from(attrs[IFA_FLAGS])[0]
+    return InterfaceAddress(family, bytes(address), prefixlen, flags, index, bytes(local))
+
+
+def dump_addresses() -> list[InterfaceAddress] | None:
+    """Every IPv4/IPv6 address, asked of the kernel now, in its order; None when netlink fails."""
+    msgs = _dump(RTM_GETADDR, struct.pack("=B3x", socket.AF_UNSPEC))
+    if msgs is None:
+        return None
+    out = []
+    for mtype, payload in msgs:
+        if mtype == RTM_NEWADDR:
+            found = parse_address(payload)
+            if found is not None:
+                out.append(found)
     return out
 
 
-def _parse_addr(data: bytes, start: int, end: int) -> list[InterfaceAddress]:
-    family, prefixlen, flags, _, index = _IFADDRMSG.unpack_from(data, start)
-    if family not in (socket.AF_INET, socket.AF_INET6):
-        return []
-    off = start + _IFADDRMSG.size
-    address = local = None
-    while off + _RTATTR.size <= end:
-        rlen, rtype = _RTATTR.unpack_from(data, off)
-        if rlen < _RTATTR.size:
-            break
-        payload = data[off + _RTATTR.size : off + rlen]
-        if rtype == IFA_ADDRESS:
-            address = payload
-        elif rtype == IFA_LOCAL:
-            local = payload
-        off += _align(rlen)
-    chosen = local if local is not None else address
-    if chosen is None:
-        return []
-    return [InterfaceAddress(family, bytes(chosen), prefixlen, flags, index)]
+def dump_link_types() -> dict[int, int] | None:
+    """Interface index -> ARPHRD_* type, asked of the kernel now; None when netlink fails."""
+    msgs = _dump(RTM_GETLINK, struct.pack("=B3x", socket.AF_UNSPEC))
+    if msgs is None:
+        return None
+    types: dict[int, int] = {}
+    for mtype, payload in msgs:
+        if mtype == RTM_NEWLINK and len(payload) >= _IFINFOMSG.size:
+            _, arphrd, index, _, _ = _IFINFOMSG.unpack_from(payload)
+            types.setdefault(index, arphrd)
+    return types
 
 
-_LOOP4 = b"\x7f\x00\x00\x01"
-_LOOP6 = bytes(15) + b"\x01"
+def glibc_families(addrs: list[InterfaceAddress] | None) -> tuple[bool, bool]:
+    """(seen IPv4, seen IPv6) as ``__check_pf`` computes them from a dump."""
+    if addrs is None:
+        return True, True  # glibc: "we cannot determine ... be pessimistic"
+    seen4 = any(a.family == socket.AF_INET and a.address != _LOOPBACK4 for a in addrs)
+    seen6 = any(a.family == socket.AF_INET6 and a.address != _LOOPBACK6 for a in addrs)
+    return seen4, seen6
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """glibc's ``in6ai`` list: addresses by their 16-byte key, found by glibc's binary search.
+
+    ``entries`` are sorted by key, stably (glibc's merge sort keeps dump order among equal
+    keys), and :meth:`find` probes them exactly as glibc's ``bsearch`` does, so when an address
+    sits on two interfaces it finds the same one glibc finds.
+    """
+
+    entries: tuple[InterfaceAddress, ...]
+    keys: tuple[bytes, ...]
+
+    @classmethod
+    def build(cls, addrs: list[InterfaceAddress]) -> SourceTable:
+        ordered = tuple(sorted(addrs, key=lambda a: a.key))
+        return cls(ordered, tuple(a.key for a in ordered))
+
+    def find(self, key: bytes) -> InterfaceAddress | None:
+        lo, hi = 0, len(self.keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            probe = self.keys[mid]
+            if key < probe:
+                hi = mid
+            elif key > probe:
+                lo = mid + 1
+            else:
+                return self.entries[mid]
+        return None
+
+
+_EMPTY = SourceTable((), ())
+
+
+def glibc_source_table(addrs: list[InterfaceAddress] | None) -> SourceTable | None:
+    """The list ``__check_pf`` hands getaddrinfo: None when netlink failed, empty unless an
+    IPv6 address other than ::1 exists."""
+    if addrs is None:
+        return None
+    if not glibc_families(addrs)[1]:
+        return _EMPTY
+    return SourceTable.build(addrs)
+
+
+# --- kept until the kernel reports a change -------------------------------------------------------
+
+_addrs: tuple[int, list[InterfaceAddress] | None] | None = None
+_links: tuple[int, dict[int, int] | None] | None = None
+_table: tuple[int, SourceTable | None] | None = None
+
+
+def interface_addresses() -> list[InterfaceAddress] | None:
+    """:func:`dump_addresses`, kept until the kernel reports a change."""
+    global _addrs
+    gen = WATCH.generation()
+    cached = _addrs
+    if cached is not None and cached[0] == gen:
+        return cached[1]
+    found = dump_addresses()
+    _addrs = (gen, found)
+    return found
 
 
 def addrconfig_families() -> tuple[bool, bool]:
-    """(an IPv4 address other than 127.0.0.1 exists, an IPv6 address other than ::1 exists)."""
-    seen4 = seen6 = False
-    for a in interface_addresses():
-        if a.family == socket.AF_INET:
-            seen4 = seen4 or a.address != _LOOP4
-        else:
-            seen6 = seen6 or a.address != _LOOP6
-    return seen4, seen6
+    """(seen IPv4, seen IPv6) for ``AI_ADDRCONFIG``, as glibc 2.36 counts them."""
+    return glibc_families(interface_addresses())
+
+
+def source_table() -> SourceTable | None:
+    """glibc's source lookup list (see :func:`glibc_source_table`), kept like the dump."""
+    global _table
+    gen = WATCH.generation()
+    cached = _table
+    if cached is not None and cached[0] == gen:
+        return cached[1]
+    table = glibc_source_table(interface_addresses())
+    _table = (gen, table)
+    return table
+
+
+def link_types() -> dict[int, int] | None:
+    """:func:`dump_link_types`, kept until the kernel reports a change."""
+    global _links
+    gen = WATCH.generation()
+    cached = _links
+    if cached is not None and cached[0] == gen:
+        return cached[1]
+    found = dump_link_types()
+    _links = (gen, found)
+    return found

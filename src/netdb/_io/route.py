@@ -1,10 +1,26 @@
-"""Source address selection for RFC 6724 ordering, the way glibc's getaddrinfo finds Source(D).
+"""Source(D) for each destination, and the order getaddrinfo gives its answers (glibc 2.36).
 
-For each destination, a UDP socket of its family is connected to it (no packet is sent) and
-``getsockname`` gives the source the kernel would use; a failure (no route) means "unusable"
-(RFC 6724 rule 1).  The source's prefix length and flags come from the interface list.  The
-decision itself is ``sort.py``'s.  Answers are kept until the kernel reports an address, route
-or rule change (``watch.py``), so a repeated lookup costs no system call beyond one ``recv``.
+Owns the kernel half of RFC 6724 ordering, as ``getaddrinfo`` in glibc's
+``sysdeps/posix/getaddrinfo.c`` does it: for each destination a UDP socket is connected to it
+(connect(2) on a datagram socket only picks a route and a source; no packet leaves) and
+``getsockname`` gives the source the kernel would use; a failure (``ENETUNREACH``, ``EINVAL``
+for a link-local address without a scope, ...) means Source(D) is undefined.  The source is then
+looked up in glibc's interface address list (``ifaddrs.source_table``) for its prefix length,
+flags and interface, and the interface's type says whether it is a tunnel (rule 7).  The
+decision itself is ``sort.py``'s.
+
+glibc details kept here:
+
+* glibc reuses one socket: it opens one of the first destination's family and opens a new one
+  only for an IPv6 destination met while the socket is IPv4.  An IPv4 destination met while the
+  socket is IPv6 is connected through it (unless IPv6 sockets are v6-only, then glibc falls back
+  to IPv4), and that changes how the source is looked up: through an IPv4 socket any 127/8
+  source is looked up as 127.0.0.1, through an IPv6 socket as itself.
+* Only when the list holds more than one address does glibc sort at all.
+* The sort runs over getaddrinfo's whole result list, one entry per address and socket type
+  (``group``), which can matter when the comparison is not transitive (see ``sort.py``).
+
+Sources are kept until the kernel reports an address, route or rule change (``watch.py``).
 """
 
 from __future__ import annotations
@@ -13,18 +29,33 @@ import socket
 from collections.abc import Sequence
 
 from ..sort import Candidate, Policy, sort_candidates
-from .ifaddrs import interface_addresses
+from . import ifaddrs
 from .watch import WATCH
 
 _MAPPED = b"\x00" * 10 + b"\xff\xff"
-
+_CACHE_LIMIT = 4096
 
 _sources: dict[tuple[int, bytes, int], bytes | None] = {}
 _sources_gen = -1
+_v6only: tuple[int, bool | None] | None = None
+
+
+def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
+    """The source address the kernel picks to reach ``dst`` (packed), or None when it has none."""
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
+            if family == socket.AF_INET6:
+                s.connect((socket.inet_ntop(family, dst), 0, 0, scope_id))
+            else:
+                s.connect((socket.inet_ntop(family, dst), 0))
+            host = s.getsockname()[0]
+    except (OSError, OverflowError, ValueError):
+        return None
+    return socket.inet_pton(family, host.partition("%")[0])
 
 
 def cached_source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
-    """:func:`source_address`, remembered until the kernel reports an address or route change."""
+    """:func:`source_address`, kept until the kernel reports an address or route change."""
     global _sources_gen
     gen = WATCH.generation()
     if gen != _sources_gen:
@@ -35,38 +66,120 @@ def cached_source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes |
         return _sources[key]
     except KeyError:
         pass
-    if len(_sources) > 4096:
+    if len(_sources) >= _CACHE_LIMIT:
         _sources.clear()
-    src = _sources[key] = source_address(family, dst, scope_id)
-    return src
+    found = _sources[key] = source_address(family, dst, scope_id)
+    return found
 
 
-def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
-    """The source address the kernel picks to reach ``dst``, or None when it cannot."""
+def _ipv6_socket_is_v6only() -> bool | None:
+    """Whether a new IPv6 socket is v6-only (None: IPv6 sockets cannot be made)."""
+    global _v6only
+    gen = WATCH.generation()
+    if _v6only is not None and _v6only[0] == gen:
+        return _v6only[1]
     try:
-        with socket.socket(family, socket.SOCK_DGRAM) as s:
-            if family == socket.AF_INET:
-                s.connect((socket.inet_ntop(family, dst), 0))
-            else:
-                s.connect((socket.inet_ntop(family, dst), 0, 0, scope_id))
-            return socket.inet_pton(family, s.getsockname()[0].split("%", 1)[0])
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
+            answer: bool | None = bool(s.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
     except OSError:
-        return None
+        answer = None
+    _v6only = (gen, answer)
+    return answer
 
 
-def order_destinations(dests: Sequence[tuple[int, bytes, int]], policy: Policy) -> list[int]:
-    """The permutation that sorts ``(family, packed, scope_id)`` destinations as glibc would."""
-    known: dict[bytes, tuple[int, int]] = {}
-    for a in interface_addresses():
-        key = _MAPPED + a.address if a.family == socket.AF_INET else a.address
-        known.setdefault(key, (a.prefixlen, a.flags))
-    cands: list[Candidate] = []
-    for i, (family, dst, scope) in enumerate(dests):
-        src = cached_source_address(family, dst, scope)
-        prefixlen, flags = 0, 0
-        if src is not None:
-            prefixlen, flags = known.get(_MAPPED + src if family == socket.AF_INET else src, (0, 0))
-        cands.append(
-            Candidate(family, dst, src, prefixlen, bool(flags & 0x24), bool(flags & 0x10), i)
+def _lookup_keys(dests: Sequence[tuple[int, bytes, int]]) -> list[bool]:
+    """For each destination, whether glibc connects it through an IPv4 socket (so that a 127/8
+    source is looked up as 127.0.0.1): glibc's one-socket walk over the list."""
+    through_ipv4: list[bool] = []
+    af = 0  # the family of glibc's socket; 0 when it has none
+    for family, _, _ in dests:
+        if af == 0 or (af == socket.AF_INET and family == socket.AF_INET6):
+            af = family
+            if af == socket.AF_INET6 and _ipv6_socket_is_v6only() is None:
+                af = 0  # socket() failed: glibc tries again for the next destination
+        elif af == socket.AF_INET6 and family == socket.AF_INET and _ipv6_socket_is_v6only():
+            af = socket.AF_INET  # EAFNOSUPPORT on a v6-only socket: glibc reopens as IPv4
+        through_ipv4.append(af == socket.AF_INET)
+    return through_ipv4
+
+
+def candidates(dests: Sequence[tuple[int, bytes, int]]) -> list[Candidate]:
+    """One :class:`Candidate` per ``(family, packed, scope_id)`` destination, as glibc fills
+    its ``sort_result`` entries; ``index`` is the destination's position."""
+    sources = [cached_source_address(f, d, s) for f, d, s in dests]
+    if not any(src is not None for src in sources):
+        return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
+    table = ifaddrs.source_table()
+    through_ipv4 = _lookup_keys(dests)
+    found: list[ifaddrs.InterfaceAddress | None] = []
+    for (family, _, _), src, via4 in zip(dests, sources, through_ipv4, strict=True):
+        if src is None or table is None:
+            found.append(None)
+            continue
+        if family == socket.AF_INET:
+            key = _MAPPED + (b"\x7f\x00\x00\x01" if via4 and src[0] == 127 else src)
+        else:
+            key = src
+        found.append(table.find(key))
+    # Rule 7 needs the interfaces' types only when two usable destinations leave through
+    # different interfaces (or one through an interface glibc could not name).
+    usable_ifaces = {
+        None if a is None else a.index for a, s in zip(found, sources, strict=True) if s
+    }
+    types = ifaddrs.link_types() if len(usable_ifaces) > 1 else None
+    out = []
+    for i, ((family, dst, _), src, addr) in enumerate(zip(dests, sources, found, strict=True)):
+        if src is None:
+            out.append(Candidate(family, dst, None, index=i))
+            continue
+        if addr is None:
+            out.append(Candidate(family, dst, src, src_native=types is None, index=i))
+            continue
+        native = types is None or (
+            addr.index in types and types[addr.index] not in ifaddrs.TUNNEL_TYPES
         )
+        out.append(
+            Candidate(
+                family,
+                dst,
+                src,
+                src_prefixlen=addr.prefixlen,
+                src_deprecated=addr.deprecated,
+                src_home=addr.home,
+                src_native=native,
+                index=i,
+            )
+        )
+    return out
+
+
+def order_destinations(
+    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int = 1
+) -> list[int]:
+    """The order glibc's getaddrinfo gives ``(family, packed, scope_id)`` destinations.
+
+    With ``group`` = 1 the result is a permutation of destination indexes.  With ``group`` > 1
+    each destination stands for ``group`` consecutive answers (one per socket type, as
+    getaddrinfo lists them) and the result is a permutation of ``len(dests) * group`` answer
+    indexes, sorted as glibc sorts its whole answer list.
+    """
+    n = len(dests)
+    if n < 2:  # glibc sorts only when there is more than one address
+        return list(range(n * group))
+    cands = candidates(dests)
+    if group > 1:
+        cands = [
+            Candidate(
+                c.family,
+                c.dst,
+                c.src,
+                c.src_prefixlen,
+                c.src_deprecated,
+                c.src_home,
+                c.src_native,
+                c.index * group + j,
+            )
+            for c in cands
+            for j in range(group)
+        ]
     return [c.index for c in sort_candidates(cands, policy)]
