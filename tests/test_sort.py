@@ -465,17 +465,18 @@ def test_rule(policy: Policy, a: Candidate, b: Candidate, want: tuple[int, int])
 
 
 def test_merge_order_with_intransitive_comparison() -> None:
-    """IPv4, IPv4-mapped, IPv4: rule 9 ranks the two IPv4 destinations but never the mapped one,
-    so the outcome is the merge sort's.  Halves [A] and [M, C]: M before C (rule 10), then A
-    against M (rule 10, A first), then A is placed and M, C follow -- although C beats A."""
+    """Rule 9 ranks IPv4 destinations but never an IPv4 one against an IPv4-mapped IPv6 one, so
+    the outcome is the merge sort's.  [A, B, M, C]: halves [A, B] -> [B, A] (rule 9) and
+    [M, C] -> [M, C] (rule 10); merging meets only B-M and A-M (rule 10 both), so C -- its
+    own source, the best rule-9 score -- ends last.  An insertion or Tim sort puts C first."""
     a = cand("10.9.9.9", "10.0.0.1", 0, src_prefixlen=8)
-    m = cand("::ffff:192.0.2.9", "::ffff:192.0.2.1", 1)
-    c = cand("10.0.0.2", "10.0.0.1", 2, src_prefixlen=8)
-    assert decide(c, a, G) == (PREFER_DA, 9)
-    got = sort_candidates([a, m, c], Policy.glibc(parse_gai_conf("precedence ::/0 40\n")))
-    assert [x.index for x in got] == [0, 1, 2]
-    got = sort_candidates([m, a, c], Policy.glibc(parse_gai_conf("precedence ::/0 40\n")))
-    assert [x.index for x in got] == [1, 2, 0]
+    b = cand("10.0.0.2", "10.0.0.1", 1, src_prefixlen=8)
+    m = cand("::ffff:192.0.2.9", "::ffff:192.0.2.1", 2)
+    c = cand("10.0.0.1", "10.0.0.1", 3, src_prefixlen=8)
+    assert decide(c, b, G) == (PREFER_DA, 9)
+    assert decide(b, m, G) == (PREFER_DA, 10)
+    assert decide(m, c, G) == (PREFER_DA, 10)
+    assert [x.index for x in sort_candidates([a, b, m, c], G)] == [1, 0, 2, 3]
 
 
 def test_short_lists() -> None:
