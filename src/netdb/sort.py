@@ -177,11 +177,18 @@ class Policy:
     _memo: dict[tuple[int, bytes], tuple[int, int, int]] = field(
         init=False, repr=False, compare=False
     )
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_labels", _compile(self.labels))
         object.__setattr__(self, "_precedences", _compile(self.precedences))
         object.__setattr__(self, "_memo", {})
+        fields = (self.labels, self.precedences, self.scopev4, self.rule9_ipv4)
+        more = (self.rule9_ipv6_bits, self.mapped_as_ipv4, self.go_quirks)
+        object.__setattr__(self, "_hash", hash((self.name, *fields, *more)))
+
+    def __hash__(self) -> int:  # computed once: policies key the drivers' memos
+        return self._hash
 
     @classmethod
     def glibc(cls, gai: GaiConf | None = None) -> Policy:

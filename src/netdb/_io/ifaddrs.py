@@ -256,10 +256,12 @@ _links: tuple[int, dict[int, int] | None] | None = None
 _table: tuple[int, SourceTable | None] | None = None
 
 
-def interface_addresses() -> list[InterfaceAddress] | None:
-    """:func:`dump_addresses`, kept until the kernel reports a change."""
+def interface_addresses(gen: int | None = None) -> list[InterfaceAddress] | None:
+    """:func:`dump_addresses`, kept until the kernel reports a change (``gen``: a
+    ``WATCH.generation()`` the caller already has)."""
     global _addrs
-    gen = WATCH.generation()
+    if gen is None:
+        gen = WATCH.generation()
     cached = _addrs
     if cached is not None and cached[0] == gen:
         return cached[1]
@@ -273,22 +275,24 @@ def addrconfig_families() -> tuple[bool, bool]:
     return glibc_families(interface_addresses())
 
 
-def source_table() -> SourceTable | None:
+def source_table(gen: int | None = None) -> SourceTable | None:
     """glibc's source lookup list (see :func:`glibc_source_table`), kept like the dump."""
     global _table
-    gen = WATCH.generation()
+    if gen is None:
+        gen = WATCH.generation()
     cached = _table
     if cached is not None and cached[0] == gen:
         return cached[1]
-    table = glibc_source_table(interface_addresses())
+    table = glibc_source_table(interface_addresses(gen))
     _table = (gen, table)
     return table
 
 
-def link_types() -> dict[int, int] | None:
+def link_types(gen: int | None = None) -> dict[int, int] | None:
     """:func:`dump_link_types`, kept until the kernel reports a change."""
     global _links
-    gen = WATCH.generation()
+    if gen is None:
+        gen = WATCH.generation()
     cached = _links
     if cached is not None and cached[0] == gen:
         return cached[1]

@@ -35,9 +35,22 @@ from .watch import WATCH
 _MAPPED = b"\x00" * 10 + b"\xff\xff"
 _CACHE_LIMIT = 4096
 
-_sources: dict[tuple[int, bytes, int], bytes | None] = {}
-_sources_gen = -1
+_CacheKey = tuple[int, bytes, int]
+_sources: dict[_CacheKey, bytes | None] = {}
+_orders: dict[tuple[tuple[_CacheKey, ...], Policy, int], list[int]] = {}
+_cache_gen = -1
 _v6only: tuple[int, bool | None] | None = None
+
+
+def _generation() -> int:
+    """The kernel-state generation; moving to a new one drops what this module kept."""
+    global _cache_gen
+    gen = WATCH.generation()
+    if gen != _cache_gen:
+        _sources.clear()
+        _orders.clear()
+        _cache_gen = gen
+    return gen
 
 
 def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
@@ -56,11 +69,11 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
 
 def cached_source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     """:func:`source_address`, kept until the kernel reports an address or route change."""
-    global _sources_gen
-    gen = WATCH.generation()
-    if gen != _sources_gen:
-        _sources.clear()
-        _sources_gen = gen
+    _generation()
+    return _source(family, dst, scope_id)
+
+
+def _source(family: int, dst: bytes, scope_id: int) -> bytes | None:
     key = (family, dst, scope_id)
     try:
         return _sources[key]
@@ -72,10 +85,9 @@ def cached_source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes |
     return found
 
 
-def _ipv6_socket_is_v6only() -> bool | None:
+def _ipv6_socket_is_v6only(gen: int) -> bool | None:
     """Whether a new IPv6 socket is v6-only (None: IPv6 sockets cannot be made)."""
     global _v6only
-    gen = WATCH.generation()
     if _v6only is not None and _v6only[0] == gen:
         return _v6only[1]
     try:
@@ -87,7 +99,7 @@ def _ipv6_socket_is_v6only() -> bool | None:
     return answer
 
 
-def _lookup_keys(dests: Sequence[tuple[int, bytes, int]]) -> list[bool]:
+def _lookup_keys(dests: Sequence[tuple[int, bytes, int]], gen: int) -> list[bool]:
     """For each destination, whether glibc connects it through an IPv4 socket (so that a 127/8
     source is looked up as 127.0.0.1): glibc's one-socket walk over the list."""
     through_ipv4: list[bool] = []
@@ -95,9 +107,9 @@ def _lookup_keys(dests: Sequence[tuple[int, bytes, int]]) -> list[bool]:
     for family, _, _ in dests:
         if af == 0 or (af == socket.AF_INET and family == socket.AF_INET6):
             af = family
-            if af == socket.AF_INET6 and _ipv6_socket_is_v6only() is None:
+            if af == socket.AF_INET6 and _ipv6_socket_is_v6only(gen) is None:
                 af = 0  # socket() failed: glibc tries again for the next destination
-        elif af == socket.AF_INET6 and family == socket.AF_INET and _ipv6_socket_is_v6only():
+        elif af == socket.AF_INET6 and family == socket.AF_INET and _ipv6_socket_is_v6only(gen):
             af = socket.AF_INET  # EAFNOSUPPORT on a v6-only socket: glibc reopens as IPv4
         through_ipv4.append(af == socket.AF_INET)
     return through_ipv4
@@ -106,11 +118,12 @@ def _lookup_keys(dests: Sequence[tuple[int, bytes, int]]) -> list[bool]:
 def candidates(dests: Sequence[tuple[int, bytes, int]]) -> list[Candidate]:
     """One :class:`Candidate` per ``(family, packed, scope_id)`` destination, as glibc fills
     its ``sort_result`` entries; ``index`` is the destination's position."""
-    sources = [cached_source_address(f, d, s) for f, d, s in dests]
+    gen = _generation()
+    sources = [_source(f, d, s) for f, d, s in dests]
     if not any(src is not None for src in sources):
         return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
-    table = ifaddrs.source_table()
-    through_ipv4 = _lookup_keys(dests)
+    table = ifaddrs.source_table(gen)
+    through_ipv4 = _lookup_keys(dests, gen)
     found: list[ifaddrs.InterfaceAddress | None] = []
     for (family, _, _), src, via4 in zip(dests, sources, through_ipv4, strict=True):
         if src is None or table is None:
@@ -126,7 +139,7 @@ def candidates(dests: Sequence[tuple[int, bytes, int]]) -> list[Candidate]:
     usable_ifaces = {
         None if a is None else a.index for a, s in zip(found, sources, strict=True) if s
     }
-    types = ifaddrs.link_types() if len(usable_ifaces) > 1 else None
+    types = ifaddrs.link_types(gen) if len(usable_ifaces) > 1 else None
     out = []
     for i, ((family, dst, _), src, addr) in enumerate(zip(dests, sources, found, strict=True)):
         if src is None:
@@ -166,6 +179,11 @@ def order_destinations(
     n = len(dests)
     if n < 2:  # glibc sorts only when there is more than one address
         return list(range(n * group))
+    _generation()
+    memo_key = (tuple(dests), policy, group)
+    known = _orders.get(memo_key)
+    if known is not None:
+        return list(known)
     cands = candidates(dests)
     if group > 1:
         cands = [
@@ -182,4 +200,8 @@ def order_destinations(
             for c in cands
             for j in range(group)
         ]
-    return [c.index for c in sort_candidates(cands, policy)]
+    found = [c.index for c in sort_candidates(cands, policy)]
+    if len(_orders) >= _CACHE_LIMIT:
+        _orders.clear()
+    _orders[memo_key] = found
+    return list(found)
