@@ -39,7 +39,6 @@ from typing import NamedTuple, Protocol
 from .config.gaiconf import GaiConf, PolicyRule, ScopeRule
 from .constants import AF_INET, AF_INET6
 
-_MAPPED = b"\x00" * 10 + b"\xff\xff"
 _MAPPED_INT = 0xFFFF << 32
 _LOOPBACK6 = 1
 _INT_MAX = 2**31 - 1
@@ -463,6 +462,9 @@ def sort_candidates(cands: Sequence[Candidate], policy: Policy) -> list[Candidat
     if len(cands) < 2:
         return list(cands)
     attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
+    first = attrs[0][:-1]
+    if all(a[:-1] == first for a in attrs):
+        return list(cands)  # every comparison reaches rule 10 (say, IPv4 all unreachable)
     return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks)]
 
 
