@@ -173,6 +173,18 @@ VETH_RICH = [
     ["ip", "-6", "route", "add", "2001:db8:80::/48", "via", "2001:db8::2", "src", "2001:db8:8::1"],
     ["ip", "-6", "route", "add", "2001:db8:90::/48", "via", "2001:db8::2", "src", "2001:db8:9::1"],
 ]
+VETH_OPTIMISTIC = [  # no carrier, so the optimistic address stays optimistic (and tentative)
+    *LO_UP,
+    ["ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1"],
+    ["ip", "link", "set", "v0", "addrgenmode", "none"],
+    ["sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/v0/optimistic_dad"],
+    ["ip", "link", "set", "v0", "up"],
+    ["ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "v0", "nodad"],
+    ["ip", "-6", "addr", "add", "2001:db8:7::1/64", "dev", "v0", "optimistic"],
+    ["ip", "-6", "addr", "add", "2001:db8:8::1/64", "dev", "v0", "nodad"],
+    ["ip", "-6", "route", "add", "2001:db8:70::/48", "dev", "v0", "src", "2001:db8:7::1"],
+    ["ip", "-6", "route", "add", "2001:db8:80::/48", "dev", "v0", "src", "2001:db8:8::1"],
+]
 LOOPBACK_EXTRA = [  # 127.0.0.2 and a link-local address count for AI_ADDRCONFIG
     *LO_UP,
     ["ip", "addr", "add", "127.0.0.2/8", "dev", "lo"],
@@ -185,6 +197,7 @@ SETUPS: dict[str, tuple[list[list[str]], bool]] = {  # name: (commands, wait for
     "veth": (VETH, True),
     "veth-ipv4-only": (VETH_IPV4_ONLY, False),
     "veth-tentative": (VETH_TENTATIVE, False),
+    "veth-optimistic": (VETH_OPTIMISTIC, False),
     "veth-rich": (VETH_RICH, True),
 }
 
@@ -274,6 +287,8 @@ ORDER_CASES: list[tuple[str, str, str, list[str] | None, int, int | None]] = [
     ("veth-ipv4-only", "default", "ipv4", IPV4, 0, None),
     ("veth-ipv4-only", "default", "subnet", ["192.0.2.200", "192.0.2.3", "192.0.2.1"], 0, 9),
     ("veth-tentative", "default", "mixed", MIXED, 0, None),
+    # glibc counts an optimistic source as deprecated
+    ("veth-optimistic", "default", "optimistic", ["2001:db8:70::9", "2001:db8:80::9"], 0, 3),
     ("veth-rich", "default", "mixed", MIXED, 0, None),
     ("veth-rich", "default", "mixed-reversed", MIXED[::-1], 0, None),
     ("veth-rich", "default", "ipv4", IPV4, 0, 9),
@@ -434,6 +449,7 @@ EXPECTED_ADDRCONFIG = {
     "veth": [True, True],
     "veth-ipv4-only": [True, False],
     "veth-tentative": [True, True],  # a tentative IPv6 address counts
+    "veth-optimistic": [False, True],
     "veth-rich": [True, True],
 }
 
