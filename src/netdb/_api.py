@@ -228,13 +228,13 @@ class Resolver:
         except (OSError, OverflowError, ValueError):
             return None
 
-    def order(self, addresses: Sequence[Address]) -> list[int]:
+    def order(self, addresses: Sequence[Address], group: int = 1) -> list[int]:
         gai_conf = self._files.gai()
         if self._policy is None or self._policy_key is not gai_conf:
             self._policy = Policy.rfc6724() if self._rfc6724 else Policy.glibc(gai_conf)
             self._policy_key = gai_conf
         dests = [(a.family, a.packed, a.scope_id) for a in addresses]
-        return _route.order_destinations(dests, self._policy)
+        return _route.order_destinations(dests, self._policy, group)
 
     def idn_to_ascii(self, name: str) -> str:
         if "\\" in name:

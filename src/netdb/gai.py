@@ -135,8 +135,9 @@ class GaiContext(Protocol):
     def ifname(self, index: int) -> str | None:
         """Interface name of ``index``, None when there is none."""
 
-    def order(self, addresses: Sequence[Address]) -> list[int]:
-        """The RFC 3484 order of ``addresses`` (a permutation of their indexes)."""
+    def order(self, addresses: Sequence[Address], group: int) -> list[int]:
+        """The RFC 3484 order of the answers, each address standing for ``group`` consecutive
+        answers (one per socket type): a permutation of ``len(addresses) * group`` indexes."""
 
     def local_domain(self) -> str:
         """The domain ``NI_NOFQDN`` strips (glibc's ``nrl_domainname``)."""
@@ -438,10 +439,7 @@ def getaddrinfo(
         addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
     if not addresses:
         raise GaiError(EAI_NONAME)
-    if len(addresses) > 1:
-        addresses = [addresses[i] for i in ctx.order(addresses)]
 
-    canon = found.canon or ""
     out: list[AddrInfo] = []
     for a in addresses:
         sockaddr_host = format_ipv6(a.packed) if a.family == AF_INET6 else format_ipv4(a.packed)
@@ -451,8 +449,14 @@ def getaddrinfo(
                 sa = (sockaddr_host, s.port, 0, a.scope_id)
             else:
                 sa = (sockaddr_host, s.port)
-            out.append((a.family, s.socktype, s.protocol, canon, sa))
-            canon = ""
+            out.append((a.family, s.socktype, s.protocol, "", sa))
+    if len(addresses) > 1:
+        # glibc sorts its whole answer list (one entry per address and socket type), which can
+        # split one address's entries; the canonical name then goes to the new first entry.
+        out = [out[i] for i in ctx.order(addresses, len(st))]
+    if found.canon:
+        f0, s0, p0, _, sa0 = out[0]
+        out[0] = (f0, s0, p0, found.canon, sa0)
     return out
 
 
