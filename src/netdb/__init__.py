@@ -6,8 +6,9 @@
 ``getprotobynumber``, which ``socket`` lacks), ``inet_aton``/``inet_ntoa``/``inet_pton``/
 ``inet_ntop``,
 the ``AF_*``, ``SOCK_*``, ``IPPROTO_*``, ``AI_*``, ``NI_*``, ``EAI_*`` constants and the exception
-classes, which *are* ``socket``'s own.  Answers equal glibc's for the same files (see README.md for
-the documented differences).  :class:`Resolver` holds a configuration of its own.
+classes, which *are* ``socket``'s own.  Answers equal glibc's for the same files and DNS servers
+(see README.md for the documented differences).  :class:`Resolver` holds a configuration of its
+own; :mod:`netdb.aio` has the same lookups as coroutines.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ def _default_files() -> SystemFiles:
 _default = Resolver(files=_default_files())
 
 
+def _default_resolver() -> Resolver:
+    """The resolver behind the module-level functions (and ``netdb.aio``'s)."""
+    return _default
+
+
 def _reset_default_resolver() -> None:
     """Drop the default resolver's parsed files (tests that rewrite /etc use this)."""
     _default.invalidate()
@@ -96,7 +102,7 @@ def _reset_default_resolver() -> None:
 def getaddrinfo(
     host: Any, port: Any, family: Any = 0, type: Any = 0, proto: Any = 0, flags: Any = 0
 ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
-    """Like ``socket.getaddrinfo``; answers from /etc/hosts and numeric hosts (see README)."""
+    """Like ``socket.getaddrinfo``."""
     return _default.getaddrinfo(host, port, family, type, proto, flags)
 
 

@@ -14,18 +14,26 @@ loader and the kernel queries in ``_io``.
 from __future__ import annotations
 
 import os
+import secrets
 import socket as _socket
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from . import gai
+from ._io import driver as _driver
 from ._io import idn as _idn
 from ._io import ifaddrs as _ifaddrs
 from ._io import route as _route
 from ._io.watch import WATCH
 from .address import format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
 from .config.loader import FileSet, SystemFiles
+from .config.resolv import NAMESERVER_PORT, ResolvConf
 from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
+from .dns.cache import Cache
+from .dns.ops import Note, Op, Server
+from .dns.query import SendOptions, SendState
+from .dns.search import Context, SearchConfig
 from .errors import (
     EAI_ADDRFAMILY,
     EAI_IDN_ENCODE,
@@ -34,7 +42,8 @@ from .errors import (
     gai_strerror,
     hstrerror,
 )
-from .hosts import Address, HostsDatabase, Status
+from .hostent import Address, Status
+from .hosts import HostsDatabase
 from .sort import Policy
 
 T = TypeVar("T")
@@ -44,6 +53,7 @@ _FAMILIES: dict[int, Any] = {int(m): m for m in _AddressFamily}
 _KINDS: dict[int, Any] = {int(m): m for m in _SocketKind}
 
 MEMO_SIZE = 4096
+_FOREVER = float("inf")
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
 LONG_MAX = 2**63 - 1
@@ -161,6 +171,59 @@ def _kind(n: int) -> Any:
 # --- the resolver ---------------------------------------------------------------------------------
 
 
+class _Expiry:
+    """Collects the ``Note`` requests of a lookup: the earliest time its answer goes stale."""
+
+    __slots__ = ("expires",)
+
+    def __init__(self) -> None:
+        self.expires = _FOREVER
+
+    def collect(self, gen: Generator[Op, Any, T]) -> Generator[Op, Any, T]:
+        """Run ``gen`` as part of the caller's lookup, keeping its notes to itself."""
+        try:
+            op = gen.send(None)
+            while True:
+                if isinstance(op, Note):
+                    if op.expires < self.expires:
+                        self.expires = op.expires
+                    op = gen.send(None)
+                else:
+                    op = gen.send((yield op))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def _rng(n: int) -> int:
+    """Unpredictable numbers for query IDs and server rotation (never Python's Mersenne
+    Twister, whose next outputs can be predicted from past ones)."""
+    return secrets.randbelow(n) if n > 1 else 0
+
+
+def _server(host: str, port: int, ifindex: Callable[[str], int]) -> Server:
+    """A resolv.conf / ``nameservers=`` entry as a :class:`Server`."""
+    if ":" in host:
+        addr, _, scope = host.partition("%")
+        scope_id = 0
+        if scope:
+            scope_id = int(scope) if scope.isdigit() else ifindex(scope)
+        return Server(AF_INET6, addr, port, scope_id)
+    return Server(AF_INET, host, port)
+
+
+def _parse_nameserver(text: str) -> tuple[str, int]:
+    """``"192.0.2.1"``, ``"192.0.2.1:5353"``, ``"::1"``, ``"[::1]:5353"`` -> (host, port)."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") else NAMESERVER_PORT
+    elif text.count(":") == 1:
+        host, _, p = text.partition(":")
+        port = int(p)
+    else:
+        host, port = text, NAMESERVER_PORT
+    return host, port
+
+
 class Resolver:
     """One lookup configuration and the socket-compatible functions over it.
 
@@ -170,6 +233,11 @@ class Resolver:
     0 checks on every call, like glibc re-reading; the default 1.0 is netdb's documented
     difference (a changed file is seen within a second).  ``memoize=False`` recomputes every answer
     (the memo never changes an answer, only its cost; benchmarks use this to show both).
+
+    DNS: ``nameservers`` (``"192.0.2.1"``, ``"[2001:db8::1]:5353"``, ...), ``timeout`` (seconds
+    per try) and ``attempts`` replace what resolv.conf says; ``lifetime`` bounds every lookup as a
+    whole (seconds; None: only glibc's own limits).  ``cache`` keeps replies for their TTL
+    (``True``: a cache of its own, ``False``: none, or a :class:`~netdb.dns.cache.Cache` to share).
     """
 
     def __init__(
@@ -179,6 +247,11 @@ class Resolver:
         check_interval: float = 1.0,
         rfc6724: bool = False,
         memoize: bool = True,
+        nameservers: Sequence[str] | None = None,
+        timeout: int | None = None,
+        attempts: int | None = None,
+        lifetime: float | None = None,
+        cache: bool | Cache = True,
     ) -> None:
         self._files = FileSet(files or SystemFiles(), check_interval=check_interval)
         self._rfc6724 = rfc6724
@@ -187,7 +260,62 @@ class Resolver:
         self._db: HostsDatabase | None = None
         self._policy_key: object = None
         self._policy: Policy | None = None
-        self._memo: dict[tuple[object, ...], tuple[Any, object, int]] = {}
+        self._memo: dict[tuple[object, ...], tuple[Any, object, int, float]] = {}
+        self._nameservers = (
+            None if nameservers is None else tuple(_parse_nameserver(n) for n in nameservers)
+        )
+        self._timeout = timeout
+        self._attempts = attempts
+        self.lifetime = lifetime
+        if cache is True:
+            self.cache: Cache | None = Cache()
+        elif cache is False:
+            self.cache = None
+        else:
+            self.cache = cache
+        self._search: SearchConfig | None = None
+        self._state = SendState(rng=_rng)
+
+    # the DNS configuration ------------------------------------------------------------------------
+
+    def resolv_conf(self) -> ResolvConf:
+        """resolv.conf as glibc reads it, with this resolver's own settings over it."""
+        conf = self._files.resolv()
+        changes: dict[str, Any] = {}
+        if self._nameservers is not None:
+            changes["nameservers"] = self._nameservers
+        if self._timeout is not None:
+            changes["timeout"] = self._timeout
+        if self._attempts is not None:
+            changes["attempts"] = self._attempts
+        if changes:
+            import dataclasses
+
+            conf = dataclasses.replace(conf, **changes)
+        return conf
+
+    def _search_config(self) -> SearchConfig:
+        conf = self.resolv_conf()
+        opts = conf.options
+        servers = conf.nameservers if self._nameservers is not None else conf.nameservers_legacy
+        send = SendOptions(
+            servers=tuple(_server(h, p, self.ifindex) for h, p in servers),
+            timeout=conf.timeout,
+            attempts=conf.attempts,
+            rotate="rotate" in opts,
+            use_vc="use-vc" in opts,
+            single_request="single-request" in opts,
+            single_request_reopen="single-request-reopen" in opts,
+        )
+        return SearchConfig.from_resolv(conf, send)
+
+    def _dns_context(self) -> Context:
+        assert self._search is not None
+        return Context(self._search, self._state, clock=time.monotonic, rng=_rng, cache=self.cache)
+
+    def _run(self, gen: Generator[Op, Any, T]) -> T:
+        deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
+        return _driver.run(gen, deadline)
 
     # GaiContext ---------------------------------------------------------------------------------
 
@@ -195,11 +323,18 @@ class Resolver:
         snap = self._files.snapshot()
         if self._db is None or self._db_key is not snap:
             nss = self._files.nsswitch()
+            search = self._search_config()
+            if search != self._search:
+                # glibc starts afresh (sticky single-request modes included) when resolv.conf
+                # changes.
+                self._search = search
+                self._state = SendState(rng=_rng)
             self._db = HostsDatabase(
                 tuple(nss.hosts_sources()),
                 self._files.hosts(),
                 self._files.host_conf().multi,
                 self._memoize,
+                self._dns_context,
             )
             self._db_key = snap
         return self._db
@@ -252,17 +387,17 @@ class Resolver:
         except _idn.IdnError:
             return name
 
-    def local_domain(self) -> str:
+    def local_domain(self) -> Generator[Op, Any, str]:
         """glibc's ``nrl_domainname``: the domain of localhost's canonical name, else of the host
         name, else of the host name's canonical name."""
         db = self.hosts_db()
-        canon = db.gethostbyname2("localhost", AF_INET).name
+        canon = (yield from db.gethostbyname2("localhost", AF_INET)).name
         if "." in canon:
             return canon.split(".", 1)[1]
         name = os.uname().nodename
         if "." in name:
             return name.split(".", 1)[1]
-        canon = db.gethostbyname2(name, AF_INET).name
+        canon = (yield from db.gethostbyname2(name, AF_INET)).name
         return canon.split(".", 1)[1] if "." in canon else ""
 
     # socket-compatible functions ----------------------------------------------------------------
@@ -277,6 +412,12 @@ class Resolver:
         flags: object = 0,
     ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
         """``socket.getaddrinfo``."""
+        args = self._getaddrinfo_args(host, port, family, type, proto, flags)
+        return list(self._run(self._gai(*args)))
+
+    def _getaddrinfo_args(
+        self, host: object, port: object, family: object, type: object, proto: object, flags: object
+    ) -> tuple[str | None, str | None, int, int, int, int]:
         if host is None:
             h = None
         elif isinstance(host, str):
@@ -298,7 +439,26 @@ class Resolver:
         else:
             raise OSError("Int or String expected")
         fam, st, pr, fl = _c_int(family), _c_int(type), _c_int(proto), _c_int(flags)
-        return list(self._gai(h, p, fam, st, pr, fl))
+        return (h, p, fam, st, pr, fl)
+
+    def getaddrinfo_steps(
+        self,
+        host: object,
+        port: object,
+        family: object = 0,
+        type: object = 0,
+        proto: object = 0,
+        flags: object = 0,
+    ) -> Generator[Op, Any, list[tuple[Any, Any, int, str, tuple[Any, ...]]]]:
+        """``socket.getaddrinfo`` as a sans-I/O lookup (arguments checked before any step)."""
+        args = self._getaddrinfo_args(host, port, family, type, proto, flags)
+        return self._list(self._gai(*args))
+
+    @staticmethod
+    def _list(
+        gen: Generator[Op, Any, tuple[Any, ...]],
+    ) -> Generator[Op, Any, list[Any]]:
+        return list((yield from gen))
 
     def _gai(
         self,
@@ -308,7 +468,7 @@ class Resolver:
         socktype: int,
         proto: int,
         flags: int,
-    ) -> tuple[Any, ...]:
+    ) -> Generator[Op, Any, tuple[Any, ...]]:
         """The core's getaddrinfo with C-level arguments, remembered while its inputs stand.
 
         A result depends on the arguments, the files (hosts, nsswitch.conf, host.conf, services,
@@ -326,31 +486,43 @@ class Resolver:
             and hit[1] is files
             and (hit[2] < 0 or hit[2] == WATCH.generation())
             and self._memoize
+            and (hit[3] == _FOREVER or hit[3] > time.monotonic())
         ):
             value = hit[0]
         else:
+            notes = _Expiry()
             try:
-                results = gai.getaddrinfo(self, host, service, family, socktype, proto, flags)
+                results = yield from notes.collect(
+                    gai.getaddrinfo(self, host, service, family, socktype, proto, flags)
+                )
                 value = tuple(
                     (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
                     for f, s, pro, canon, sa in results
                 )
             except GaiError as exc:
                 value = exc
+            expires = notes.expires
             kernel = (
                 flags & AI_ADDRCONFIG
                 or (host is not None and "%" in host)
                 or (not isinstance(value, GaiError) and len({r[4] for r in value}) > 1)
             )
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = (value, files, WATCH.generation() if kernel else -1)
+            if expires == _FOREVER or expires > time.monotonic():
+                if len(self._memo) >= MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[key] = (value, files, WATCH.generation() if kernel else -1, expires)
         if isinstance(value, GaiError):
             _gaierror(value)
         return value
 
     def getnameinfo(self, sockaddr: object, flags: object) -> tuple[str, str]:
         """``socket.getnameinfo``."""
+        return self._run(self.getnameinfo_steps(sockaddr, flags))
+
+    def getnameinfo_steps(
+        self, sockaddr: object, flags: object
+    ) -> Generator[Op, Any, tuple[str, str]]:
+        """``socket.getnameinfo`` as a sans-I/O lookup."""
         fl = _c_int(flags)
         if not isinstance(sockaddr, tuple):
             raise TypeError("getnameinfo() argument 1 must be a tuple")
@@ -364,7 +536,7 @@ class Resolver:
         scope_id = _c_uint_bits(sockaddr[3]) if len(sockaddr) > 3 else 0
         if flowinfo > 0xFFFFF:
             raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
-        res = self._gai(_utf8(host), str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
+        res = yield from self._gai(_utf8(host), str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
         if len(res) > 1:
             raise OSError("sockaddr resolved to multiple addresses")
         fam, _, _, _, sa = res[0]
@@ -378,15 +550,15 @@ class Resolver:
             sid = scope_id
         assert packed is not None
         try:
-            h, s = gai.getnameinfo(self, fam, packed, int(sa[1]), sid, fl)
+            h, s = yield from gai.getnameinfo(self, fam, packed, int(sa[1]), sid, fl)
         except GaiError as exc:
             _gaierror(exc)
         return _out(h), _out(s)
 
-    def _setipaddr(self, name: str, af: int) -> tuple[int, bytes]:
+    def _setipaddr(self, name: str, af: int) -> Generator[Op, Any, tuple[int, bytes]]:
         """CPython's ``setipaddr``: the one address a gethostby* call starts from."""
         if name == "":
-            res = self._gai(None, "0", af, SOCK_DGRAM, 0, AI_PASSIVE)
+            res = yield from self._gai(None, "0", af, SOCK_DGRAM, 0, AI_PASSIVE)
             if len(res) > 1:
                 raise OSError("wildcard resolved to multiple address")
             fam, _, _, _, sa = res[0]
@@ -403,14 +575,18 @@ class Resolver:
             v6 = parse_ipv6(name)
             if v6 is not None:
                 return AF_INET6, v6
-        res = self._gai(name, None, af, 0, 0, 0)
+        res = yield from self._gai(name, None, af, 0, 0, 0)
         fam, _, _, _, sa = res[0]
         return fam, _packed(fam, sa[0])
 
     def gethostbyname(self, hostname: object) -> str:
         """``socket.gethostbyname``."""
+        return self._run(self.gethostbyname_steps(hostname))
+
+    def gethostbyname_steps(self, hostname: object) -> Generator[Op, Any, str]:
+        """``socket.gethostbyname`` as a sans-I/O lookup."""
         name = _et_idna("gethostbyname", hostname)
-        fam, packed = self._setipaddr(name, AF_INET)
+        fam, packed = yield from self._setipaddr(name, AF_INET)
         return format_ipv4(packed) if fam == AF_INET else format_ipv6(packed)
 
     def _hostent(
@@ -425,9 +601,15 @@ class Resolver:
 
     def gethostbyname_ex(self, hostname: object) -> tuple[str, list[str], list[str]]:
         """``socket.gethostbyname_ex``."""
+        return self._run(self.gethostbyname_ex_steps(hostname))
+
+    def gethostbyname_ex_steps(
+        self, hostname: object
+    ) -> Generator[Op, Any, tuple[str, list[str], list[str]]]:
+        """``socket.gethostbyname_ex`` as a sans-I/O lookup."""
         name = _et_idna("gethostbyname_ex", hostname)
-        fam, _ = self._setipaddr(name, AF_INET)
-        ans = self.hosts_db().gethostbyname2(name, AF_INET)
+        fam, _ = yield from self._setipaddr(name, AF_INET)
+        ans = yield from self.hosts_db().gethostbyname2(name, AF_INET)
         if ans.status is not Status.SUCCESS:
             _herror(ans.h_errno)
         kind = ans.addresses[0].family if ans.addresses else AF_INET
@@ -437,20 +619,30 @@ class Resolver:
 
     def gethostbyaddr(self, ip_address: object) -> tuple[str, list[str], list[str]]:
         """``socket.gethostbyaddr``."""
+        return self._run(self.gethostbyaddr_steps(ip_address))
+
+    def gethostbyaddr_steps(
+        self, ip_address: object
+    ) -> Generator[Op, Any, tuple[str, list[str], list[str]]]:
+        """``socket.gethostbyaddr`` as a sans-I/O lookup."""
         name = _et_idna("gethostbyaddr", ip_address)
-        fam, packed = self._setipaddr(name, AF_UNSPEC)
-        ans = self.hosts_db().gethostbyaddr(fam, packed)
+        fam, packed = yield from self._setipaddr(name, AF_UNSPEC)
+        ans = yield from self.hosts_db().gethostbyaddr(fam, packed)
         if ans.status is not Status.SUCCESS:
             _herror(ans.h_errno)
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
     def getfqdn(self, name: str = "") -> str:
         """``socket.getfqdn`` (the pure-Python algorithm of ``socket.py`` over this resolver)."""
+        return self._run(self.getfqdn_steps(name))
+
+    def getfqdn_steps(self, name: str = "") -> Generator[Op, Any, str]:
+        """``socket.getfqdn`` as a sans-I/O lookup."""
         name = name.strip()
         if not name or name in ("0.0.0.0", "::"):
             name = self.gethostname()
         try:
-            hostname, aliases, _ = self.gethostbyaddr(name)
+            hostname, aliases, _ = yield from self.gethostbyaddr_steps(name)
         except OSError:
             return name
         for candidate in [hostname, *aliases]:
@@ -519,6 +711,9 @@ class Resolver:
         self._memo.clear()
         self._db = None
         self._policy = None
+        self._search = None
+        if self.cache is not None:
+            self.cache.clear()
 
 
 def _packed(fam: int, text: str) -> bytes:

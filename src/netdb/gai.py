@@ -20,9 +20,9 @@ RFC 3484/6724 order of the destinations (see ``sort.py``).  This module does no 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .address import format_ipv4, format_ipv6, parse_ipv6, parse_numeric_host
 from .constants import (
@@ -55,6 +55,7 @@ from .constants import (
     SOCK_SEQPACKET,
     SOCK_STREAM,
 )
+from .dns.ops import Op
 from .errors import (
     EAI_ADDRFAMILY,
     EAI_AGAIN,
@@ -69,7 +70,8 @@ from .errors import (
     TRY_AGAIN,
     GaiError,
 )
-from .hosts import NETDB_INTERNAL, Address, HostAnswer, HostsDatabase, Status
+from .hostent import Address, HostAnswer, Status
+from .hosts import NETDB_INTERNAL, HostsDatabase
 
 # Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
 _GOOD_FLAGS = (
@@ -139,7 +141,7 @@ class GaiContext(Protocol):
         """The RFC 3484 order of the answers, each address standing for ``group`` consecutive
         answers (one per socket type): a permutation of ``len(addresses) * group`` indexes."""
 
-    def local_domain(self) -> str:
+    def local_domain(self) -> Generator[Op, Any, str]:
         """The domain ``NI_NOFQDN`` strips (glibc's ``nrl_domainname``)."""
 
     def idn_to_ascii(self, name: str) -> str:
@@ -277,9 +279,9 @@ def _numeric(ctx: GaiContext, name: str, family: int, flags: int) -> _Found | No
     raise GaiError(EAI_ADDRFAMILY)
 
 
-def _simple(db: HostsDatabase, name: str) -> _Found:
+def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
     """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
-    ans = db.gethostbyname2(name, AF_INET)
+    ans = yield from db.gethostbyname2(name, AF_INET)
     if ans.status is Status.SUCCESS:
         if not ans.addresses:
             raise GaiError(EAI_NONAME)
@@ -302,10 +304,11 @@ def _no_data(ans: HostAnswer) -> int:
     return 1 if ans.h_errno == NO_DATA else 0
 
 
-def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
+def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op, Any, _Found]:
     """glibc's ``get_nss_addresses``: the hosts sources, per family as the hints ask."""
     if family == AF_UNSPEC:
-        ans = db.by_name4(name)
+        # Every source netdb serves has gethostbyname4_r: one walk, both families at once.
+        ans = yield from db.by_name4(name)
         if ans.status is Status.SUCCESS:
             canon = ans.name if flags & AI_CANONNAME else None
             if not ans.addresses:
@@ -318,46 +321,75 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
             raise GaiError(EAI_AGAIN if nd == EAI_AGAIN else EAI_NODATA)
         raise GaiError(EAI_NONAME)
 
+    # One family: per source, gethostbyname3_r (with AI_CANONNAME) or gethostbyname2_r for
+    # AF_INET6 and/or AF_INET, the two statuses combined before the source's action is taken.
+    # gethostbyname2_r (dns) first checks that the name is a host name; gethostbyname3_r doesn't.
+    check = not flags & AI_CANONNAME
+    want4 = family == AF_INET
+    status = Status.UNAVAIL
+    h_errno = NETDB_INTERNAL
+    no_data = no_inet6_data = 0
     found = _Found([])
-    no_data6 = no_data4 = 0
-    status6: HostAnswer | None = None
-    status4: HostAnswer | None = None
-    if family == AF_INET6:
-        status6 = db.by_name3(name, AF_INET6)
-        if status6.status is Status.SUCCESS:
-            found.addresses.extend(status6.addresses)
-            found.canon = status6.name
-            found.got_ipv6 = bool(status6.addresses)
+    for source in db.sources:
+        found = _Found([])
+        no_data = 0
+        inet6_status = Status.UNAVAIL
+        status = Status.UNAVAIL
+        source_name: str = source.name  # type: ignore[attr-defined]
+        served = db.call(source_name, 3, (name, AF_INET6, check))
+        if served is None:
+            # The module cannot be loaded: glibc's "could not locate any lookup function".
+            h_errno = NETDB_INTERNAL
         else:
-            no_data6 = _no_data(status6)
-    if family == AF_INET or (
-        family == AF_INET6 and flags & AI_V4MAPPED and (flags & AI_ALL or not found.got_ipv6)
-    ):
-        status4 = db.by_name3(name, AF_INET)
-        if status4.status is Status.SUCCESS:
             if family == AF_INET6:
-                found.addresses.extend(
-                    Address(AF_INET6, _map4(a.packed)) for a in status4.addresses
-                )
-            else:
-                found.addresses.extend(status4.addresses)
-            if found.canon is None:
-                found.canon = status4.name
-            if status4.addresses:
-                found.got_ipv6 = False
-        else:
-            no_data4 = _no_data(status4)
-    if family == AF_INET:
-        no_data6 = no_data4
-    ok = any(s is not None and s.status is Status.SUCCESS for s in (status6, status4))
-    if not ok:
-        last = status4 if status4 is not None else status6
-        assert last is not None
-        if last.status in (Status.TRYAGAIN, Status.UNAVAIL) and last.h_errno == NETDB_INTERNAL:
-            raise GaiError(EAI_SYSTEM)
-        if no_data4 and no_data6:
+                ans6 = yield from served
+                status, h_errno = ans6.status, ans6.h_errno
+                no_data = _gethosts_no_data(ans6)
+                if ans6.status is Status.SUCCESS:
+                    found.addresses.extend(ans6.addresses)
+                    found.canon = ans6.name
+                    found.got_ipv6 = bool(ans6.addresses)
+                no_inet6_data = no_data
+                inet6_status = status
+            if want4 or (flags & AI_V4MAPPED and (flags & AI_ALL or not found.got_ipv6)):
+                gen4 = db.call(source_name, 3, (name, AF_INET, check))
+                assert gen4 is not None
+                ans4 = yield from gen4
+                status, h_errno = ans4.status, ans4.h_errno
+                no_data = _gethosts_no_data(ans4)
+                if ans4.status is Status.SUCCESS:
+                    if family == AF_INET6:
+                        found.addresses.extend(
+                            Address(AF_INET6, _map4(a.packed)) for a in ans4.addresses
+                        )
+                        if ans4.addresses:
+                            found.got_ipv6 = False
+                    else:
+                        found.addresses.extend(ans4.addresses)
+                    if found.canon is None:
+                        found.canon = ans4.name
+                if want4:
+                    no_inet6_data = no_data
+                    inet6_status = status
+            if Status.SUCCESS in (inet6_status, status):
+                status = Status.SUCCESS
+            elif inet6_status is Status.TRYAGAIN:
+                status = Status.TRYAGAIN
+            elif status is Status.UNAVAIL and inet6_status is not Status.UNAVAIL:
+                status = inet6_status
+        action: str = source.action(status.value)  # type: ignore[attr-defined]
+        if action == "return":
+            break
+        if action == "merge":
+            status = Status.UNAVAIL
+            h_errno = NETDB_INTERNAL
+            break
+    if status in (Status.TRYAGAIN, Status.UNAVAIL) and h_errno == NETDB_INTERNAL:
+        raise GaiError(EAI_SYSTEM)
+    if status is not Status.SUCCESS:
+        if no_data and no_inet6_data:
             raise GaiError(
-                EAI_AGAIN if no_data4 == EAI_AGAIN and no_data6 == EAI_AGAIN else EAI_NODATA
+                EAI_AGAIN if no_data == EAI_AGAIN and no_inet6_data == EAI_AGAIN else EAI_NODATA
             )
         raise GaiError(EAI_NONAME)
     if not flags & AI_CANONNAME:
@@ -365,6 +397,18 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> _Found:
     if not found.addresses:
         raise GaiError(EAI_NONAME)
     return found
+
+
+def _gethosts_no_data(ans: HostAnswer) -> int:
+    """glibc ``gethosts``: a failed call's ``no_data`` (EAI_SYSTEM when h_errno says errno
+    holds the reason, which aborts the whole lookup)."""
+    if ans.status is Status.SUCCESS:
+        return 0
+    if ans.h_errno == NETDB_INTERNAL:
+        raise GaiError(EAI_SYSTEM)
+    if ans.h_errno == TRY_AGAIN:
+        return EAI_AGAIN
+    return 1 if ans.h_errno == NO_DATA else 0
 
 
 def getaddrinfo(
@@ -375,7 +419,7 @@ def getaddrinfo(
     socktype: int = 0,
     protocol: int = 0,
     flags: int = 0,
-) -> list[AddrInfo]:
+) -> Generator[Op, Any, list[AddrInfo]]:
     """glibc's ``getaddrinfo``; raises :class:`GaiError` with glibc's code."""
     if host == "*":
         host = None
@@ -426,9 +470,9 @@ def getaddrinfo(
         else:
             db = ctx.hosts_db()
             if family == AF_INET and not flags & AI_CANONNAME:
-                found = _simple(db, host)
+                found = yield from _simple(db, host)
             else:
-                found = _nss(db, host, family, flags)
+                found = yield from _nss(db, host, family, flags)
             if flags & AI_CANONNAME and found.canon is None:
                 found.canon = orig_host
         if flags & AI_CANONNAME and flags & AI_CANONIDN and found.canon is not None:
@@ -476,7 +520,7 @@ def _strip_local_domain(name: str, domain: str) -> str:
 
 def getnameinfo(
     ctx: GaiContext, family: int, packed: bytes, port: int, scope_id: int, flags: int
-) -> tuple[str, str]:
+) -> Generator[Op, Any, tuple[str, str]]:
     """glibc's ``getnameinfo`` for an IPv4 or IPv6 socket address."""
     if flags & ~_GOOD_NI_FLAGS:
         raise GaiError(EAI_BADFLAGS)
@@ -487,13 +531,13 @@ def getnameinfo(
     if not flags & NI_NUMERICHOST:
         db = ctx.hosts_db()
         if family == AF_INET6 and packed.startswith(_V4MAPPED_PREFIX):
-            ans = db.gethostbyaddr(AF_INET6, packed)
+            ans = yield from db.gethostbyaddr(AF_INET6, packed)
         else:
-            ans = db.gethostbyaddr(family, packed)
+            ans = yield from db.gethostbyaddr(family, packed)
         if ans.status is Status.SUCCESS:
             host = ans.name
             if flags & NI_NOFQDN:
-                host = _strip_local_domain(host, ctx.local_domain())
+                host = _strip_local_domain(host, (yield from ctx.local_domain()))
             if flags & NI_IDN:
                 host = ctx.idn_to_unicode(host)
         elif flags & NI_NAMEREQD:

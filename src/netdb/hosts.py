@@ -17,53 +17,16 @@ the way glibc treats a module it cannot load, and the answer records that they w
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from . import nss_dns, nss_myhostname
 from .config.hosts import HostEntry, HostsFile
 from .constants import AF_INET, AF_INET6, AF_UNSPEC
-from .errors import HOST_NOT_FOUND, NO_RECOVERY
-
-
-class Status(enum.Enum):
-    """An NSS module's status (``enum nss_status``)."""
-
-    SUCCESS = "success"
-    NOTFOUND = "notfound"
-    UNAVAIL = "unavail"
-    TRYAGAIN = "tryagain"
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """One address of an answer: family, packed bytes, IPv6 scope id."""
-
-    family: int
-    packed: bytes
-    scope_id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class HostAnswer:
-    """What one source (or the whole walk) answered for a name or an address.
-
-    ``name`` is the canonical name, ``aliases`` the other names (a ``hostent``'s ``h_aliases``),
-    ``addresses`` in the order the source gave them.  ``h_errno`` matters only when ``status`` is
-    not ``SUCCESS``.  ``trace`` lists ``(source, status)`` for every source consulted: the start of
-    what ``netdb explain`` prints.
-    """
-
-    status: Status
-    name: str = ""
-    aliases: tuple[str, ...] = ()
-    addresses: tuple[Address, ...] = ()
-    h_errno: int = HOST_NOT_FOUND
-    trace: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-
-
-NOT_FOUND = HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
-UNAVAILABLE = HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+from .dns.ops import Op
+from .dns.search import Context
+from .hostent import NOT_FOUND, Address, HostAnswer, Status
 
 
 def _entry_address(entry: HostEntry) -> Address:
@@ -178,11 +141,30 @@ def walk(sources: Sequence[object], lookup: Lookup) -> HostAnswer:
     Each source has ``name`` and ``action(status) -> str`` (``"return"``, ``"continue"`` or
     ``"merge"``).  The answer is the last consulted source's, with the trace of all of them.
     """
+    gen = walk_steps(sources, lambda s: _now(lookup(s)))
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        result: HostAnswer = stop.value
+        return result
+
+
+def _now(answer: HostAnswer) -> Generator[Op, Any, HostAnswer]:
+    return answer
+    yield  # pragma: no cover - makes this a generator
+
+
+StepLookup = Callable[[str], Generator[Op, Any, HostAnswer]]
+
+
+def walk_steps(sources: Sequence[object], lookup: StepLookup) -> Generator[Op, Any, HostAnswer]:
+    """:func:`walk` for sources that may need I/O (the sans-I/O form)."""
     trace: list[tuple[str, str]] = []
     answer = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
     for source in sources:
         source_name: str = source.name  # type: ignore[attr-defined]
-        answer = lookup(source_name)
+        answer = yield from lookup(source_name)
         trace.append((source_name, answer.status.value))
         action: str = source.action(answer.status.value)  # type: ignore[attr-defined]
         if action == "return":
@@ -200,97 +182,147 @@ _UNSERVED = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
 _DIGITS_DOTS = frozenset("0123456789.")
 _HEX_COLON_DOTS = frozenset("0123456789abcdefABCDEF:.")
 
+DnsFactory = Callable[[], Context]
+"""Makes the per-lookup context of the ``dns`` source (configuration, state, cache, clock)."""
+MyHostnameFactory = Callable[[], "nss_myhostname.Host"]
+"""Gives the ``myhostname`` source the host's name and local addresses, read at lookup time."""
+
 
 @dataclass(frozen=True, slots=True)
 class HostsDatabase:
-    """The hosts database as NSS presents it: the ``hosts:`` sources and what each one reads."""
+    """The hosts database as NSS presents it: the ``hosts:`` sources and what each one reads.
+
+    Every lookup is a generator over the requests of ``dns/ops.py`` (none when no source needs
+    the network); walks that consulted only ``files`` are memoized for this (immutable) database.
+    """
 
     sources: tuple[object, ...]
     hosts: HostsFile
     multi: bool = True
     memoize: bool = True
-    # Answers already computed from this (immutable) database, by (method, arguments).
+    dns: DnsFactory | None = None
+    # The ``myhostname`` source (nss_myhostname.py) given the host's name and addresses.
+    myhostname: MyHostnameFactory | None = None
+    # Walks already computed from this (immutable) database, by (kind, arguments).
     _memo: dict[tuple[object, ...], HostAnswer] = field(
         default_factory=dict, compare=False, repr=False
     )
 
-    def _remember(self, key: tuple[object, ...], compute: Callable[[], HostAnswer]) -> HostAnswer:
-        if not self.memoize:
-            return compute()
-        found = self._memo.get(key)
-        if found is None:
+    def call(
+        self, source: str, kind: int, key: tuple[Any, ...]
+    ) -> Generator[Op, Any, HostAnswer] | None:
+        """One source's NSS function: ``kind`` 4 (``gethostbyname4_r``: name), 3
+        (``gethostbyname3_r``: name, family, check) or 1 (``gethostbyaddr2_r``: family, packed);
+        None when netdb has no such source (glibc: the module cannot be loaded)."""
+        if source == "files":
+            return _now(self._files(kind, key))
+        if source == "dns" and self.dns is not None:
+            ctx = self.dns()
+            if kind == 4:
+                return nss_dns.gethostbyname4(ctx, key[0])
+            if kind == 3:
+                return nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2])
+            return nss_dns.gethostbyaddr(ctx, key[0], key[1])
+        if source == "myhostname" and self.myhostname is not None:
+            host = self.myhostname()
+            if kind == 4:
+                return _now(nss_myhostname.gethostbyname4(host, key[0]))
+            if kind == 3:
+                return _now(nss_myhostname.gethostbyname3(host, key[0], key[1]))
+            return _now(nss_myhostname.gethostbyaddr(host, key[0], key[1]))
+        return None
+
+    def _files(self, kind: int, key: tuple[Any, ...]) -> HostAnswer:
+        if kind == 4:
+            return files_by_name4(self.hosts, key[0], multi=self.multi)
+        if kind == 3:
+            return files_by_name(self.hosts, key[0], key[1], multi=self.multi)
+        return files_by_address(self.hosts, key[0], key[1])
+
+    def walk(self, kind: int, key: tuple[Any, ...]) -> Generator[Op, Any, HostAnswer]:
+        """The sources in order for one NSS function, as glibc's ``nss_next_action``."""
+        memo_key = (kind, *key)
+        if self.memoize:
+            found = self._memo.get(memo_key)
+            if found is not None:
+                return found
+        only_files = True
+
+        def lookup(source: str) -> Generator[Op, Any, HostAnswer]:
+            nonlocal only_files
+            gen = self.call(source, kind, key)
+            if gen is None:
+                return _UNSERVED
+            if source != "files":
+                only_files = False
+            return (yield from gen)
+
+        answer = yield from walk_steps(self.sources, lookup)
+        if self.memoize and only_files:
             if len(self._memo) >= 4096:
                 self._memo.clear()
-            found = self._memo[key] = compute()
-        return found
+            self._memo[memo_key] = answer
+        return answer
 
-    def _source(self, source: str, files: Callable[[], HostAnswer]) -> HostAnswer:
-        if source == "files":
-            return files()
-        return _UNSERVED
-
-    def by_name4(self, name: str) -> HostAnswer:
+    def by_name4(self, name: str) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``)."""
-        return self._remember((4, name), lambda: self._by_name4(name))
+        return self.walk(4, (name,))
 
-    def _by_name4(self, name: str) -> HostAnswer:
-        return walk(
-            self.sources,
-            lambda s: self._source(s, lambda: files_by_name4(self.hosts, name, multi=self.multi)),
-        )
+    def by_name3(
+        self, name: str, family: int, *, check: bool = True
+    ) -> Generator[Op, Any, HostAnswer]:
+        """``gethostbyname3_r`` for one family through the sources (``check=True``: the
+        ``gethostbyname2_r`` entry point, which refuses names that are not host names)."""
+        return self.walk(3, (name, family, check))
 
-    def by_name3(self, name: str, family: int) -> HostAnswer:
-        """``gethostbyname3_r`` for one family through the sources."""
-        return self._remember((3, name, family), lambda: self._by_name3(name, family))
-
-    def _by_name3(self, name: str, family: int) -> HostAnswer:
-        return walk(
-            self.sources,
-            lambda s: self._source(
-                s, lambda: files_by_name(self.hosts, name, family, multi=self.multi)
-            ),
-        )
-
-    def gethostbyname2(self, name: str, family: int) -> HostAnswer:
+    def gethostbyname2(self, name: str, family: int) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyname2_r``: numeric shortcuts of ``nss/digits_dots.c``, then the sources.
 
         A name made only of digits and dots (no trailing dot) is an IPv4 address or not found; one
         that starts like an IPv6 address and holds only hex digits, colons and dots is an IPv6
         address or not found; neither reaches the sources.
         """
-        return self._remember((2, name, family), lambda: self._gethostbyname2(name, family))
+        numeric = _digits_dots(name, family)
+        if numeric is not None:
+            return numeric
+        return (yield from self.walk(3, (name, family, True)))
 
-    def _gethostbyname2(self, name: str, family: int) -> HostAnswer:
-        from .address import parse_ipv4_exact, parse_ipv6
-
-        if name and name[-1] != ".":
-            first = name[0]
-            if first.isdigit() and _DIGITS_DOTS.issuperset(name):
-                packed = parse_ipv4_exact(name) if family == AF_INET else parse_ipv6(name)
-                if packed is None:
-                    return NOT_FOUND
-                return HostAnswer(Status.SUCCESS, name=name, addresses=(Address(family, packed),))
-            starts_v6 = first == ":" or (first in _HEX_COLON_DOTS and first != "." and ":" in name)
-            if starts_v6 and _HEX_COLON_DOTS.issuperset(name):
-                packed6 = parse_ipv6(name)
-                if packed6 is None or family == AF_INET:
-                    return NOT_FOUND
-                return HostAnswer(
-                    Status.SUCCESS, name=name, addresses=(Address(AF_INET6, packed6),)
-                )
-        return self.by_name3(name, family)
-
-    def gethostbyaddr(self, family: int, packed: bytes) -> HostAnswer:
+    def gethostbyaddr(self, family: int, packed: bytes) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyaddr_r`` through the sources (the IPv6 unspecified address is never found)."""
         if family == AF_INET6 and packed == bytes(16):
             return NOT_FOUND
-        return self._remember((1, family, packed), lambda: self._gethostbyaddr(family, packed))
+        return (yield from self.walk(1, (family, packed)))
 
-    def _gethostbyaddr(self, family: int, packed: bytes) -> HostAnswer:
-        return walk(
-            self.sources,
-            lambda s: self._source(s, lambda: files_by_address(self.hosts, family, packed)),
-        )
+
+def _digits_dots(name: str, family: int) -> HostAnswer | None:
+    """``nss/digits_dots.c``: the answer for a numeric-looking name, or None for the sources."""
+    from .address import parse_ipv4_exact, parse_ipv6
+
+    if name and name[-1] != ".":
+        first = name[0]
+        if first.isdigit() and _DIGITS_DOTS.issuperset(name):
+            packed = parse_ipv4_exact(name) if family == AF_INET else parse_ipv6(name)
+            if packed is None:
+                return NOT_FOUND
+            return HostAnswer(Status.SUCCESS, name=name, addresses=(Address(family, packed),))
+        starts_v6 = first == ":" or (first in _HEX_COLON_DOTS and first != "." and ":" in name)
+        if starts_v6 and _HEX_COLON_DOTS.issuperset(name):
+            packed6 = parse_ipv6(name)
+            if packed6 is None or family == AF_INET:
+                return NOT_FOUND
+            return HostAnswer(Status.SUCCESS, name=name, addresses=(Address(AF_INET6, packed6),))
+    return None
+
+
+def run_now(gen: Generator[Op, Any, HostAnswer]) -> HostAnswer:
+    """Run a lookup that must not need I/O (files only); a request for I/O is a bug."""
+    try:
+        op = next(gen)
+    except StopIteration as stop:
+        result: HostAnswer = stop.value
+        return result
+    gen.close()
+    raise RuntimeError(f"lookup needed I/O ({op!r}) where none was expected")
 
 
 def family_filter(answer: HostAnswer, family: int) -> tuple[Address, ...]:

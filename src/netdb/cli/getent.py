@@ -48,7 +48,8 @@ from ..constants import (
     AI_IDN,
     AI_V4MAPPED,
 )
-from ..hosts import Status, as_family
+from ..hostent import Status
+from ..hosts import as_family
 from ._context import Context
 from ._output import Output, arg_bytes, c_bytes, c_string, text_bytes
 
@@ -229,20 +230,21 @@ def hosts(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
     if not keys:
         return _enumerate_hosts(ctx, out)
     db = ctx.resolver.hosts_db()
+    run = ctx.resolver._run
     result = FOUND
     for key in keys:
         packed6 = _parse_address(AF_INET6, key)
         if packed6 is not None:
-            answer = db.gethostbyaddr(AF_INET6, packed6)
+            answer = run(db.gethostbyaddr(AF_INET6, packed6))
         else:
             packed4 = _parse_address(AF_INET, key)
             if packed4 is not None:
-                answer = db.gethostbyaddr(AF_INET, packed4)
+                answer = run(db.gethostbyaddr(AF_INET, packed4))
             else:
                 name = c_string(key)
-                answer = db.gethostbyname2(name, AF_INET6)
+                answer = run(db.gethostbyname2(name, AF_INET6))
                 if answer.status is not Status.SUCCESS:
-                    answer = db.gethostbyname2(name, AF_INET)
+                    answer = run(db.gethostbyname2(name, AF_INET))
         if answer.status is not Status.SUCCESS:
             result = NOT_FOUND
             continue

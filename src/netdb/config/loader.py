@@ -27,6 +27,7 @@ from .hostconf import HostConf, parse_host_conf
 from .hosts import HostsFile, parse_hosts
 from .nsswitch import NsswitchConf, parse_nsswitch
 from .protocols import ProtocolsFile, parse_protocols
+from .resolv import ResolvConf, parse_resolv_conf
 from .services import ServicesFile, parse_services
 
 T = TypeVar("T")
@@ -161,6 +162,10 @@ class FileSet:
         self._host_conf = watch(
             files.host_conf, lambda t: parse_host_conf(t, env_map, files.host_conf)
         )
+        self._resolv = watch(
+            files.resolv,
+            lambda t: parse_resolv_conf(t, env=env_map, hostname=os.uname().nodename),
+        )
         self._all: tuple[WatchedFile[Any], ...] = (
             self._hosts,
             self._services,
@@ -168,6 +173,7 @@ class FileSet:
             self._nsswitch,
             self._gai,
             self._host_conf,
+            self._resolv,
         )
 
     def snapshot(self) -> tuple[object, ...]:
@@ -201,6 +207,9 @@ class FileSet:
 
     def host_conf(self) -> HostConf:
         return self._host_conf.get()
+
+    def resolv(self) -> ResolvConf:
+        return self._resolv.get()
 
     def invalidate(self) -> None:
         self._snapshot = None

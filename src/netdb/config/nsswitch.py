@@ -4,9 +4,10 @@ Each ``database: source [STATUS=action] source ...`` line lists the sources in o
 list in brackets applies to the source before it (``!STATUS`` negates; statuses ``success``,
 ``notfound``, ``unavail``, ``tryagain``; actions ``return``, ``continue``, ``merge``; all
 case-insensitive).  Without criteria a source returns on success and continues otherwise.  A
-database without a line (or a missing file) gets glibc's default: ``hosts`` is
-``dns [!UNAVAIL=return] files``, every other database ``files``.  A malformed action list makes
-glibc drop the rest of that line.
+database without a line (or a missing file) gets glibc 2.36's default (``nss_database.c``):
+``hosts`` is ``files dns``, every other database ``files``.  (``dns [!UNAVAIL=return]
+files``, which nsswitch.conf(5) still documents, is the default of older glibc.)  A malformed
+action list makes glibc drop the rest of that line.
 """
 
 from __future__ import annotations
@@ -58,10 +59,7 @@ class NsswitchConf:
         return self.sources("hosts")
 
 
-DEFAULT_HOSTS = (
-    Source("dns", (("success", "return"), ("notfound", "return"), ("tryagain", "return"))),
-    Source("files"),
-)
+DEFAULT_HOSTS = (Source("files"), Source("dns"))
 
 
 def _parse_sources(spec: str) -> tuple[Source, ...] | None:

@@ -1,0 +1,192 @@
+"""A TTL cache of DNS replies, keyed by question: RFC 1035 §7.4, RFC 2308 (negative caching).
+
+What is kept is the reply as received (bytes), so a cached lookup goes through exactly the same
+reading code (``nss_dns.py``) as a fresh one and gives the same answer while the data lives:
+
+* a reply with answer records lives for the smallest TTL among them (RFC 2181 §5.2: an RRset's
+  records share one TTL; the smallest is the safe choice across a CNAME chain);
+* NXDOMAIN, and NOERROR without answer records (NODATA), live for the SOA record's TTL capped
+  by its MINIMUM field, from the authority section (RFC 2308 §5); without an SOA they are not
+  kept (RFC 2308 §5: "negative responses without SOA records SHOULD NOT be cached");
+* anything else (SERVFAIL, REFUSED, truncated, unparsable, TTL 0) is not kept.
+
+The key is the question (name folded to lower case, type, class) plus the query flags that can
+change the reply (RD, AD, CD, and whether EDNS was offered).  The cache is bounded: when full,
+the oldest entries go first (insertion order, as replies are replaced on expiry).  Pure code: the
+caller passes ``now``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from . import wire
+from .query import SendResult
+
+MAX_TTL = 7 * 86400  # RFC 8767's cap on stored TTLs
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    reply: bytes
+    expires: float
+    tcp: bool
+    server: object
+
+
+def _key(query: bytes) -> bytes | None:
+    """The cache key of a query built by ``wire.build_query`` (one question, maybe an OPT)."""
+    if len(query) < 17 or query[4:6] != b"\x00\x01":
+        return None
+    end = 12
+    n = len(query)
+    while end < n and query[end]:
+        end += query[end] + 1
+    end += 5
+    if end > n:
+        return None
+    flags = bytes((query[2] & 0x01, query[3] & 0x30))
+    has_opt = b"\x01" if query[10:12] != b"\0\0" else b"\x00"
+    return flags + has_opt + wire.name_lower(query[12 : end - 4]) + query[end - 4 : end]
+
+
+def reply_ttl(reply: bytes) -> int | None:
+    """How long ``reply`` may be kept (seconds), or None when it must not be."""
+    try:
+        msg = wire.parse(reply)
+    except wire.WireError:
+        return None
+    if msg.tc:
+        return None
+    rcode = msg.rcode
+    if rcode == wire.NOERROR and msg.answer:
+        ttl = min(r.ttl for r in msg.answer)
+    elif rcode in (wire.NOERROR, wire.NXDOMAIN):
+        soas = [r for r in msg.authority if r.rtype == wire.SOA]
+        if not soas:
+            return None
+        soa = soas[0]
+        ttl = min(soa.ttl, soa.data.minimum)  # type: ignore[attr-defined]
+    else:
+        return None
+    if ttl <= 0:
+        return None
+    return min(ttl, MAX_TTL)
+
+
+class Cache:
+    """Replies by question, each until its TTL runs out; at most ``size`` of them."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[bytes, Entry] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def _get(self, query: bytes, now: float) -> Entry | None:
+        key = _key(query)
+        if key is None:
+            return None
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= now:
+            del self._entries[key]
+            return None
+        return entry
+
+    def lookup(self, query1: bytes, query2: bytes | None, now: float) -> SendResult | None:
+        """The cached replies for a query (or an A/AAAA pair, both needed), as ``send`` would
+        give them: first reply in the first slot."""
+        e1 = self._get(query1, now)
+        if e1 is None:
+            self.misses += 1
+            return None
+        e2 = None
+        if query2 is not None:
+            e2 = self._get(query2, now)
+            if e2 is None:
+                self.misses += 1
+                return None
+        self.hits += 1
+        return SendResult(
+            len(e1.reply),
+            e1.reply,
+            e2.reply if e2 is not None else b"",
+            0,
+            e1.server,  # type: ignore[arg-type]
+            e1.tcp,
+            e1.reply[3] & 0xF,
+        )
+
+    def expiry(self, query1: bytes, query2: bytes | None, now: float) -> float:
+        """When the cached replies for these queries go stale (``now`` if they are not kept)."""
+        e1 = self._get(query1, now)
+        if e1 is None:
+            return now
+        if query2 is None:
+            return e1.expires
+        e2 = self._get(query2, now)
+        return now if e2 is None else min(e1.expires, e2.expires)
+
+    def store(self, query1: bytes, query2: bytes | None, sent: SendResult, now: float) -> float:
+        """Keep what can be kept of ``sent``'s replies; the time the answer as a whole expires
+        (``now`` when some part of it cannot be kept)."""
+        if sent.n < 0:
+            return now
+        expires = float("inf")
+        replies = [sent.answer1[: sent.n]] if sent.n else []
+        if query2 is not None and sent.answer2:
+            replies.append(sent.answer2)
+        stored = 0
+        for reply in replies:
+            for query in (query1, query2):
+                if query is not None and _same_question(query, reply):
+                    ttl = reply_ttl(reply)
+                    if ttl is None:
+                        expires = now
+                        continue
+                    self._put(query, Entry(reply, now + ttl, sent.tcp, sent.server), now)
+                    expires = min(expires, now + ttl)
+                    stored += 1
+                    break
+        wanted = 1 if query2 is None else 2
+        if stored < wanted:
+            return now
+        return expires
+
+    def _put(self, query: bytes, entry: Entry, now: float) -> None:
+        key = _key(query)
+        if key is None:
+            return
+        entries = self._entries
+        entries.pop(key, None)
+        if len(entries) >= self.size:
+            # Drop stale entries first, then the oldest.
+            for k in [k for k, e in entries.items() if e.expires <= now]:
+                del entries[k]
+            while len(entries) >= self.size:
+                entries.popitem(last=False)
+        entries[key] = entry
+
+
+def _same_question(query: bytes, reply: bytes) -> bool:
+    """Whether ``reply`` answers ``query``'s one question (name compared without case)."""
+    if len(reply) < 12 or reply[4:6] != b"\x00\x01":
+        return False
+    kq = _key(query)
+    end = 12
+    n = len(reply)
+    while end < n and reply[end] and reply[end] < 64:
+        end += reply[end] + 1
+    end += 5
+    if kq is None or end > n:
+        return False
+    return kq[3:] == wire.name_lower(reply[12 : end - 4]) + reply[end - 4 : end]

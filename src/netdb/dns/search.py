@@ -1,0 +1,332 @@
+"""Names to queries: glibc 2.36's ``res_query``, ``res_querydomain`` and ``res_search``.
+
+``res_search`` (``resolv/res_query.c``) decides which absolute names to ask for and when to
+stop; ``res_query`` builds the query (or the A and AAAA pair), has ``query.send`` ask the
+servers, and turns the replies' RCODEs into an ``h_errno``.  Both are generators over the
+requests of ``ops.py``.  As in glibc:
+
+* A name with at least ``ndots`` dots, or a trailing dot, is tried as is first; a trailing dot
+  ends the search there.  Then every search domain, in order, while the answer is "no such
+  name" or "no data" (or SERVFAIL); any other failure stops the walk.  Last the name as is, if
+  not tried yet, unless it has no dot and ``no-tld-query`` is set.  When nothing worked the
+  error is that of the first, as-is query if there was one, else NO_DATA if any domain had the
+  name without data, else TRY_AGAIN after a SERVFAIL, else the last one's.
+* A reply pair counts as an answer when either reply is NOERROR with records; both failing
+  gives HOST_NOT_FOUND (NXDOMAIN), TRY_AGAIN (SERVFAIL), NO_DATA (NOERROR without records) or
+  NO_RECOVERY (anything else).
+* ``no-aaaa``: an AAAA query is sent as an A query and its reply turned into "no data" (the
+  RCODE kept, so NXDOMAIN stays NXDOMAIN).
+* HOSTALIASES is not read (a documented difference: netdb never reads files named by the
+  environment of the calling process).
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+from ..config.resolv import ResolvConf
+from ..errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
+from . import wire
+from .cache import Cache
+from .ops import Note, Op
+from .query import SendOptions, SendResult, SendState, send
+
+A_AND_AAAA = -1  # glibc's T_QUERY_A_AND_AAAA
+MAXDNAME = 1025
+EDNS_PAYLOAD = 1200  # RESOLV_EDNS_BUFFER_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """What res_search and res_query need: the search rules and how to send."""
+
+    send: SendOptions
+    search: tuple[str, ...] = ()
+    ndots: int = 1
+    edns0: bool = False
+    trust_ad: bool = False
+    no_aaaa: bool = False
+    no_tld_query: bool = False
+    sortlist: tuple[tuple[bytes, bytes], ...] = ()
+
+    @classmethod
+    def from_resolv(cls, conf: ResolvConf, send: SendOptions) -> SearchConfig:
+        opts = conf.options
+        return cls(
+            send=send,
+            search=conf.search,
+            ndots=conf.ndots,
+            edns0="edns0" in opts,
+            trust_ad="trust-ad" in opts,
+            no_aaaa="no-aaaa" in opts,
+            no_tld_query="no-tld-query" in opts,
+            sortlist=tuple(
+                (bytes(map(int, net.split("."))), bytes(map(int, mask.split("."))))
+                for net, mask in conf.sortlist
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """One query sent (for ``explain``): the name, the type(s), and what came of it."""
+
+    name: str
+    qtype: int
+    result: SendResult
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """res_query / res_search's outcome.
+
+    ``n`` < 0 is a failure (``h_errno`` and ``errno`` say which); otherwise ``answer1`` (``n``
+    bytes, possibly none) and ``answer2`` are the reply slots as glibc's callers see them.
+    """
+
+    n: int
+    answer1: bytes = b""
+    answer2: bytes = b""
+    h_errno: int = 0
+    errno: int = 0
+    asked: tuple[Asked, ...] = ()
+
+
+class Context:
+    """Per-lookup state: the configuration, the resolver's sticky state, clock, RNG, cache,
+    the queries sent so far, errno as glibc would leave it, and whether the driver's deadline
+    passed."""
+
+    __slots__ = (
+        "asked",
+        "cache",
+        "clock",
+        "config",
+        "errno",
+        "expired",
+        "rng",
+        "slot1_rcode",
+        "state",
+    )
+
+    def __init__(
+        self,
+        config: SearchConfig,
+        state: SendState,
+        *,
+        clock: Callable[[], float],
+        rng: Callable[[int], int],
+        cache: Cache | None = None,
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.clock = clock
+        self.rng = rng
+        self.expired = False
+        self.cache = cache
+        self.asked: list[Asked] = []
+        self.errno = 0
+        self.slot1_rcode = 0
+
+
+def mkquery(ctx: Context, name: str, qtype: int) -> bytes | None:
+    """glibc ``res_mkquery`` (+ ``res_nopt`` with edns0): None when the name cannot be encoded."""
+    try:
+        wname = wire.name_from_text(name)
+    except ValueError:
+        return None
+    cfg = ctx.config
+    return wire.build_query(
+        ctx.rng(0x10000),
+        wname,
+        qtype,
+        ad=cfg.trust_ad,
+        edns_payload=EDNS_PAYLOAD if cfg.edns0 else None,
+    )
+
+
+def _no_aaaa_reply(reply: bytes) -> bytes:
+    """An A reply turned into the AAAA "no data" reply glibc's no-aaaa mode makes of it."""
+    try:
+        qd, questions = wire.parse_questions(reply)
+    except wire.WireError:
+        return reply
+    if qd != 1 or not questions or questions[0].qtype != wire.A:
+        return reply
+    q = questions[0]
+    header = reply[:6] + b"\0\0\0\0\0\0"
+    return header + q.name + b"\x00\x1c" + q.qclass.to_bytes(2, "big")
+
+
+def _rcode(msg: bytes) -> int:
+    return msg[3] & 0xF if len(msg) >= 12 else 0
+
+
+def _ancount(msg: bytes) -> int:
+    return int.from_bytes(msg[6:8], "big") if len(msg) >= 12 else 0
+
+
+def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryResult]:
+    """glibc ``__res_context_query`` for ``name`` (absolute or not: it is sent as given)."""
+    cfg = ctx.config
+    ctx.slot1_rcode = wire.NOERROR
+    q2: bytes | None = None
+    if qtype == A_AND_AAAA:
+        q1 = mkquery(ctx, name, wire.A)
+        if q1 is not None:
+            q2 = mkquery(ctx, name, wire.AAAA)
+            if q2 is None:
+                q1 = None
+    else:
+        q1 = mkquery(ctx, name, qtype)
+    if q1 is None:
+        return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
+
+    no_aaaa = qtype == wire.AAAA and cfg.no_aaaa
+    if no_aaaa:
+        q1 = mkquery(ctx, name, wire.A)
+        assert q1 is not None
+        q1 = q1[:10] + b"\0\0" + q1[12 : 12 + len(wire.name_from_text(name)) + 4]
+
+    now = ctx.clock()
+    cache = ctx.cache
+    cached = cache.lookup(q1, q2, now) if cache is not None else None
+    if cached is not None:
+        sent = cached
+        assert cache is not None
+        yield Note(cache.expiry(q1, q2, now))
+    else:
+        sent = yield from send(cfg.send, q1, q2, state=ctx.state, clock=ctx.clock)
+        ctx.expired = sent.expired
+        now = ctx.clock()
+        yield Note(cache.store(q1, q2, sent, now) if cache is not None else now)
+    ctx.asked.append(Asked(name, qtype, sent))
+    ctx.slot1_rcode = sent.slot1_rcode
+    if no_aaaa and sent.answer1:
+        ans = _no_aaaa_reply(sent.answer1)
+        sent = SendResult(
+            len(ans) if sent.n >= 0 else sent.n,
+            ans,
+            b"",
+            sent.errno,
+            sent.server,
+            sent.tcp,
+            sent.slot1_rcode,
+        )
+    if sent.n < 0:
+        ctx.errno = sent.errno
+        return QueryResult(-1, sent.answer1, sent.answer2, TRY_AGAIN, sent.errno)
+    ctx.errno = 0
+
+    a1 = sent.answer1[: sent.n]
+    a2 = sent.answer2
+    hp = a1
+    hp2 = a1
+    if q2 is not None and len(a2) >= 12:
+        hp2 = a2
+        if sent.n < 12:
+            hp = hp2
+    r1, r2 = _rcode(hp), _rcode(hp2)
+    c1, c2 = _ancount(hp), _ancount(hp2)
+    if (r1 != wire.NOERROR or c1 == 0) and (r2 != wire.NOERROR or c2 == 0):
+        have = (r1 == wire.NOERROR and c1 != 0) or (r2 == wire.NOERROR and c2 != 0)
+        code = r2 if r1 == wire.NOERROR else r1
+        if code == wire.NXDOMAIN:
+            h = HOST_NOT_FOUND
+        elif code == wire.SERVFAIL:
+            h = TRY_AGAIN
+        elif code == wire.NOERROR:
+            h = NO_DATA
+        else:
+            h = NO_RECOVERY
+        if not (have and code in (wire.NXDOMAIN, wire.NOERROR, wire.FORMERR, wire.NOTIMP)):
+            return QueryResult(-1, a1, a2, h, 0, tuple(ctx.asked))
+    return QueryResult(sent.n, a1, a2, 0, 0, tuple(ctx.asked))
+
+
+def res_querydomain(
+    ctx: Context, name: str, domain: str | None, qtype: int
+) -> Generator[Op, Any, QueryResult]:
+    """glibc ``__res_context_querydomain``: ``name.domain`` (or ``name``), length-checked."""
+    if domain is None:
+        if not 0 < len(name.encode("latin-1", "replace")) <= MAXDNAME - 1:
+            return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
+        longname = name
+    else:
+        if len(name) + len(domain) + 1 >= MAXDNAME:
+            return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
+        longname = name + "." + domain
+    return (yield from res_query(ctx, longname, qtype))
+
+
+def _found(r: QueryResult, two: bool) -> bool:
+    return r.n > 0 or (r.n == 0 and two and len(r.answer2) > 0)
+
+
+def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryResult]:
+    """glibc ``__res_context_search``: the search list at work (see the module docstring)."""
+    cfg = ctx.config
+    two = qtype == A_AND_AAAA
+    ctx.errno = 0
+    h_errno = HOST_NOT_FOUND
+    dots = name.count(".")
+    trailing_dot = name.endswith(".")
+    saved_herrno = -1
+    tried_as_is = False
+    got_nodata = got_servfail = False
+    root_on_list = searched = False
+    last: QueryResult | None = None
+
+    if dots >= cfg.ndots or trailing_dot:
+        r = yield from res_querydomain(ctx, name, None, qtype)
+        if r.n > 0 or trailing_dot or (r.n == 0 and two and r.answer2) or ctx.expired:
+            return _with_asked(r, ctx)
+        last = r
+        saved_herrno = r.h_errno
+        tried_as_is = True
+
+    # res_init sets RES_DEFNAMES and RES_DNSRCH: every name without a trailing dot searches.
+    for domain in cfg.search:
+        searched = True
+        if domain.startswith("."):
+            domain = domain[1:]
+        if not domain:
+            root_on_list = True
+        r = yield from res_querydomain(ctx, name, domain, qtype)
+        if _found(r, two) or ctx.expired:
+            return _with_asked(r, ctx)
+        last = r
+        h_errno = r.h_errno
+        if ctx.errno == _errno.ECONNREFUSED:
+            return _with_asked(QueryResult(-1, r.answer1, r.answer2, TRY_AGAIN, ctx.errno), ctx)
+        if h_errno == NO_DATA:
+            got_nodata = True
+        elif h_errno == HOST_NOT_FOUND:
+            pass
+        elif h_errno == TRY_AGAIN and ctx.slot1_rcode == wire.SERVFAIL:
+            got_servfail = True
+        else:
+            break
+
+    if (dots or not searched or not cfg.no_tld_query) and not (tried_as_is or root_on_list):
+        r = yield from res_querydomain(ctx, name, None, qtype)
+        if _found(r, two):
+            return _with_asked(r, ctx)
+        last = r
+        h_errno = r.h_errno
+
+    if saved_herrno != -1:
+        h_errno = saved_herrno
+    elif got_nodata:
+        h_errno = NO_DATA
+    elif got_servfail:
+        h_errno = TRY_AGAIN
+    a1 = last.answer1 if last is not None else b""
+    return QueryResult(-1, a1, b"", h_errno, ctx.errno, tuple(ctx.asked))
+
+
+def _with_asked(r: QueryResult, ctx: Context) -> QueryResult:
+    return QueryResult(r.n, r.answer1, r.answer2, r.h_errno, r.errno, tuple(ctx.asked))

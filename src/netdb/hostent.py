@@ -1,0 +1,54 @@
+"""What a hosts source answers: glibc's ``enum nss_status`` plus a ``hostent`` in one value.
+
+Shared by the sources (``hosts.py`` for ``files``, ``nss_dns.py`` for ``dns``) and the lookups
+above them (``gai.py``, the front).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .errors import HOST_NOT_FOUND, NO_RECOVERY
+
+__all__ = ["NOT_FOUND", "UNAVAILABLE", "Address", "HostAnswer", "Status"]
+
+
+class Status(enum.Enum):
+    """An NSS module's status (``enum nss_status``)."""
+
+    SUCCESS = "success"
+    NOTFOUND = "notfound"
+    UNAVAIL = "unavail"
+    TRYAGAIN = "tryagain"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One address of an answer: family, packed bytes, IPv6 scope id."""
+
+    family: int
+    packed: bytes
+    scope_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HostAnswer:
+    """What one source (or the whole walk) answered for a name or an address.
+
+    ``name`` is the canonical name, ``aliases`` the other names (a ``hostent``'s ``h_aliases``),
+    ``addresses`` in the order the source gave them.  ``h_errno`` matters only when ``status`` is
+    not ``SUCCESS``.  ``trace`` lists ``(source, status)`` for every source consulted: the start of
+    what ``netdb explain`` prints.
+    """
+
+    status: Status
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    h_errno: int = HOST_NOT_FOUND
+    trace: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+
+NOT_FOUND = HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+UNAVAILABLE = HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)

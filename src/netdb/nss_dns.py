@@ -1,0 +1,491 @@
+"""The ``dns`` source of the hosts database: glibc 2.36's ``resolv/nss_dns/dns-host.c``.
+
+Generators over the requests of ``dns/ops.py`` (the sans-I/O core), returning a
+:class:`~netdb.hostent.HostAnswer` exactly as glibc's NSS functions would fill a ``hostent`` or
+an address-tuple list, status and ``h_errno`` included:
+
+* :func:`gethostbyname4` (getaddrinfo, ``AF_UNSPEC``): A and AAAA in parallel through
+  ``res_search``; the replies read in arrival order; the canonical name is the last CNAME target
+  that is a valid host name before the first address.
+* :func:`gethostbyname3` (one family; ``gethostbyname2``/``gethostbyname`` check the name
+  first): the query name and every valid CNAME target become aliases, the last of them the
+  official name; addresses are the records of the asked type owned by the current name of the
+  chain.
+* :func:`gethostbyaddr`: the PTR query for the reverse name (``res_query``, no search list),
+  following CNAMEs; the first PTR owned by the current name gives the host name.
+
+The quirks kept on purpose, because glibc has them: an owner name is never checked against the
+chain for CNAME records; a name becomes an alias only if it is a host name (letters, digits,
+``-``, ``_``, not starting with ``-``) and prints in at most 64 characters (MAXHOSTNAMELEN); the
+reverse lookup refuses a PTR owned by a name that is not a host name (so RFC 2317 ``0/25`` zones
+fail); the query name must be a host name for ``gethostbyname2``/``4``.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+from collections.abc import Generator, Sequence
+from typing import Any
+
+from .constants import AF_INET, AF_INET6
+from .dns.ops import Op
+from .dns.search import A_AND_AAAA, Context, QueryResult, res_query, res_search
+from .errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
+from .hostent import Address, HostAnswer, Status
+
+NETDB_INTERNAL = -1
+NETDB_SUCCESS = 0
+MAXHOSTNAMELEN = 64
+NS_MAXCDNAME = 255
+T_A, T_CNAME, T_PTR, T_AAAA = 1, 5, 12, 28
+C_IN = 1
+_RDLEN = {T_A: 4, T_AAAA: 16}
+
+
+# --- glibc's wire-format name helpers (ns_name.c, res-name-checking.c) ----------------------
+
+
+class _Bad(Exception):
+    """A packet glibc's parser refuses."""
+
+
+def unpack_name(msg: bytes, offset: int) -> tuple[bytes, int]:
+    """glibc ``ns_name_unpack``: (uncompressed name, bytes used at ``offset``).
+
+    Pointers may point anywhere before the end (forward too); a loop is caught by counting the
+    bytes examined; the name may take at most 255 bytes.
+    """
+    end = len(msg)
+    if offset >= end:
+        raise _Bad
+    out = bytearray()
+    src = offset
+    used = -1
+    checked = 0
+    while True:
+        if src >= end:
+            raise _Bad
+        n = msg[src]
+        src += 1
+        if n == 0:
+            break
+        kind = n & 0xC0
+        if kind == 0:
+            if len(out) + n + 1 >= NS_MAXCDNAME or src + n >= end:
+                raise _Bad
+            checked += n + 1
+            out.append(n)
+            out += msg[src : src + n]
+            src += n
+        elif kind == 0xC0:
+            if src >= end:
+                raise _Bad
+            if used < 0:
+                used = src - offset + 1
+            target = ((n & 0x3F) << 8) | msg[src]
+            if target >= end:
+                raise _Bad
+            src = target
+            checked += 2
+            if checked >= end:
+                raise _Bad
+        else:
+            raise _Bad
+    out.append(0)
+    if used < 0:
+        used = src - offset
+    return bytes(out), used
+
+
+def uncompressed_length(msg: bytes, offset: int) -> int:
+    """glibc ``__ns_name_length_uncompressed``: length of an uncompressed name, or -1."""
+    p = offset
+    end = len(msg)
+    while True:
+        if p >= end:
+            return -1
+        b = msg[p]
+        p += 1
+        if b == 0:
+            return p - offset if p - offset <= NS_MAXCDNAME else -1
+        if b <= 63:
+            if b > end - p:
+                return -1
+            p += b
+        else:
+            return -1
+
+
+_HNOK = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+
+
+def binary_hnok(name: bytes) -> bool:
+    """glibc ``__res_binary_hnok``: every label made of [0-9A-Za-z_-], no leading ``-``."""
+    if name[0] and name[1] == 0x2D:
+        return False
+    i = 0
+    while name[i]:
+        n = name[i]
+        if not _HNOK.issuperset(name[i + 1 : i + 1 + n]):
+            return False
+        i += n + 1
+    return True
+
+
+_SPECIAL = frozenset(b'".;\\()@$')
+
+
+def name_ntop(name: bytes, size: int) -> str | None:
+    """glibc ``ns_name_ntop`` into a buffer of ``size`` bytes: the text, or None if too long."""
+    parts: list[str] = []
+    i = 0
+    while name[i]:
+        n = name[i]
+        label = []
+        for c in name[i + 1 : i + 1 + n]:
+            if c in _SPECIAL:
+                label.append("\\" + chr(c))
+            elif c <= 0x20 or c >= 0x7F:
+                label.append("\\%03d" % c)
+            else:
+                label.append(chr(c))
+        parts.append("".join(label))
+        i += n + 1
+    text = ".".join(parts) if parts else "."
+    if len(text) + 1 > size:
+        return None
+    return text
+
+
+def same_name(a: bytes, b: bytes) -> bool:
+    """glibc ``__ns_samebinaryname``: equal names, ASCII letters compared without case."""
+    return a.upper() == b.upper() if a.isascii() and b.isascii() else _same_slow(a, b)
+
+
+def _same_slow(a: bytes, b: bytes) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if x != y and not (
+            (0x61 <= x <= 0x7A and x - 32 == y) or (0x61 <= y <= 0x7A and y - 32 == x)
+        ):
+            return False
+    return True
+
+
+class _Cursor:
+    """glibc ``ns_rr_cursor``: one question (uncompressed name), then records one by one."""
+
+    __slots__ = ("ancount", "msg", "pos", "qname", "qtype", "rcode")
+
+    def __init__(self, msg: bytes) -> None:
+        if len(msg) < 12 or msg[4] != 0 or msg[5] != 1:
+            raise _Bad
+        length = uncompressed_length(msg, 12)
+        if length < 0 or len(msg) - (12 + length) < 4:
+            raise _Bad
+        self.msg = msg
+        self.qname = msg[12 : 12 + length]
+        self.qtype = int.from_bytes(msg[12 + length : 14 + length], "big")
+        self.pos = 12 + length + 4
+        self.ancount = int.from_bytes(msg[6:8], "big")
+        self.rcode = msg[3] & 0xF
+
+    def next(self) -> tuple[bytes, int, int, int, int]:
+        """(owner, type, class, rdata offset, rdata length) of the next record."""
+        msg = self.msg
+        owner, used = unpack_name(msg, self.pos)
+        p = self.pos + used
+        if len(msg) - p < 10:
+            raise _Bad
+        rtype = (msg[p] << 8) | msg[p + 1]
+        rclass = (msg[p + 2] << 8) | msg[p + 3]
+        rdlen = (msg[p + 8] << 8) | msg[p + 9]
+        p += 10
+        if len(msg) - p < rdlen:
+            raise _Bad
+        self.pos = p + rdlen
+        return owner, rtype, rclass, p, rdlen
+
+
+# --- reading answers ------------------------------------------------------------------------
+
+
+def _store_alias(name: bytes, aliases: list[str]) -> bool:
+    """glibc ``getanswer_r_store_alias``: keep ``name`` if it is a printable host name."""
+    if not binary_hnok(name):
+        return False
+    text = name_ntop(name, MAXHOSTNAMELEN + 1)
+    if text is None:
+        return False
+    aliases.append(text)
+    return True
+
+
+def getanswer(packet: bytes, qtype: int, family: int) -> HostAnswer:
+    """glibc ``getanswer_r``: a ``hostent`` for one family from one reply."""
+    try:
+        c = _Cursor(packet)
+    except _Bad:
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+    aliases: list[str] = []
+    if c.rcode == 3 or not _store_alias(c.qname, aliases):
+        return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+    expected = c.qname
+    addresses: list[Address] = []
+    want = _RDLEN[qtype]
+    try:
+        for _ in range(c.ancount):
+            owner, rtype, rclass, at, rdlen = c.next()
+            if rclass != C_IN:
+                continue
+            if rtype == T_CNAME:
+                # No check of the owner against the chain, as glibc.
+                target, _used = unpack_name(packet, at)
+                _store_alias(target, aliases)
+                expected = target
+            elif rtype == qtype and rdlen == want and same_name(owner, expected):
+                addresses.append(Address(family, packet[at : at + rdlen]))
+    except _Bad:
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+    if not addresses:
+        return HostAnswer(Status.TRYAGAIN, h_errno=NO_RECOVERY)
+    return HostAnswer(
+        Status.SUCCESS,
+        name=aliases[-1],
+        aliases=tuple(aliases[:-1]),
+        addresses=tuple(addresses),
+        h_errno=NETDB_SUCCESS,
+    )
+
+
+def _answer_slice(
+    packet: bytes, out: list[Address], store_canon: bool
+) -> tuple[Status, int, str | None, bool]:
+    """glibc ``gaih_getanswer_slice``: (status, h_errno, canonical name, canon stored)."""
+    try:
+        c = _Cursor(packet)
+    except _Bad:
+        return Status.UNAVAIL, NO_RECOVERY, None, False
+    qtype = c.qtype
+    expected = c.qname
+    canon_name: bytes | None = c.qname
+    canon: str | None = None
+    stored = False
+    if c.ancount == 0 or not binary_hnok(c.qname):
+        return Status.NOTFOUND, HOST_NOT_FOUND, None, False
+    have = False
+    try:
+        for _ in range(c.ancount):
+            owner, rtype, _rclass, at, rdlen = c.next()
+            if rtype == T_CNAME:
+                target, _used = unpack_name(packet, at)
+                expected = target
+                if store_canon and binary_hnok(target):
+                    canon_name = target
+            elif rtype == qtype and rdlen == _RDLEN.get(qtype, -1) and same_name(owner, expected):
+                if store_canon and canon_name is not None:
+                    canon = name_ntop(canon_name, MAXHOSTNAMELEN + 1)
+                    stored = True
+                    store_canon = False
+                out.append(Address(AF_INET if rdlen == 4 else AF_INET6, packet[at : at + rdlen]))
+                have = True
+    except _Bad:
+        return Status.UNAVAIL, NO_RECOVERY, canon, stored
+    if have:
+        return Status.SUCCESS, NETDB_SUCCESS, canon, stored
+    return Status.NOTFOUND, HOST_NOT_FOUND, canon, stored
+
+
+def gaih_getanswer(packet1: bytes, packet2: bytes | None) -> HostAnswer:
+    """glibc ``gaih_getanswer``: both replies, statuses combined as glibc's table says."""
+    out: list[Address] = []
+    status, h_errno = Status.NOTFOUND, HOST_NOT_FOUND
+    canon: str | None = None
+    if packet1:
+        status, h_errno, canon, _stored = _answer_slice(packet1, out, True)
+    if status in (Status.SUCCESS, Status.NOTFOUND) and packet2:
+        status2, h2, canon2, _stored2 = _answer_slice(packet2, out, status is not Status.SUCCESS)
+        if canon is None:
+            canon = canon2
+        h_errno = h2  # the second slice writes h_errno whatever the first said
+        if status is not Status.SUCCESS and status2 is not Status.NOTFOUND:
+            status = status2
+    if status is Status.SUCCESS:
+        return HostAnswer(
+            Status.SUCCESS, name=canon or "", addresses=tuple(out), h_errno=NETDB_SUCCESS
+        )
+    return HostAnswer(status, h_errno=h_errno)
+
+
+def getanswer_ptr(packet: bytes) -> HostAnswer:
+    """glibc ``getanswer_ptr``: the host name from a PTR reply (CNAMEs followed)."""
+    try:
+        c = _Cursor(packet)
+    except _Bad:
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+    expected = c.qname
+    try:
+        for _ in range(c.ancount):
+            owner, rtype, rclass, at, _rdlen = c.next()
+            if rclass != C_IN:
+                continue
+            if rtype == T_CNAME:
+                expected, _used = unpack_name(packet, at)
+            elif rtype == T_PTR and same_name(owner, expected):
+                target, _used = unpack_name(packet, at)
+                text = name_ntop(target, MAXHOSTNAMELEN + 1) if binary_hnok(expected) else None
+                if text is None:
+                    return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+                return HostAnswer(Status.SUCCESS, name=text, h_errno=NETDB_SUCCESS)
+    except _Bad:
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+    return HostAnswer(Status.TRYAGAIN, h_errno=NO_RECOVERY)
+
+
+# --- the NSS entry points ---------------------------------------------------------------------
+
+
+def res_hnok(name: str) -> bool:
+    """glibc ``res_hnok`` on a text name: printable ASCII, encodable, a host name."""
+    from .dns import wire
+
+    if any(ch <= " " or ch > "~" for ch in name):
+        return False
+    try:
+        wname = wire.name_from_text(name)
+    except ValueError:
+        return False
+    return binary_hnok(wname)
+
+
+def _search_failed(r: QueryResult) -> HostAnswer:
+    """The status ``_nss_dns_gethostbyname*_r`` gives when ``res_search`` fails."""
+    e = r.errno
+    if e == _errno.ESRCH:
+        return HostAnswer(Status.TRYAGAIN, h_errno=TRY_AGAIN)
+    if e in (_errno.EMFILE, _errno.ENFILE):
+        return HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
+    if e in (_errno.ECONNREFUSED, _errno.ETIMEDOUT):
+        return HostAnswer(Status.UNAVAIL, h_errno=r.h_errno)
+    return HostAnswer(Status.NOTFOUND, h_errno=r.h_errno)
+
+
+def gethostbyname4(ctx: Context, name: str) -> Generator[Op, Any, HostAnswer]:
+    """``_nss_dns_gethostbyname4_r``: A and AAAA (only A with ``no-aaaa``)."""
+    if not res_hnok(name):
+        return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+    if ctx.config.no_aaaa:
+        r = yield from res_search(ctx, name, T_A)
+        if r.n < 0:
+            return _search_failed(r)
+        return gaih_getanswer(r.answer1[: r.n], None)
+    r = yield from res_search(ctx, name, A_AND_AAAA)
+    if r.n < 0:
+        return _search_failed(r)
+    return gaih_getanswer(r.answer1[: r.n], r.answer2 or None)
+
+
+def gethostbyname3(
+    ctx: Context, name: str, family: int, *, check: bool = False
+) -> Generator[Op, Any, HostAnswer]:
+    """``_nss_dns_gethostbyname3_r`` (``check=True``: ``gethostbyname2_r``/``gethostbyname_r``,
+    which refuse a query name that is not a host name)."""
+    if check and not res_hnok(name):
+        return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+    if family == AF_INET:
+        qtype = T_A
+    elif family == AF_INET6:
+        qtype = T_AAAA
+    else:
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_DATA)
+    r = yield from res_search(ctx, name, qtype)
+    if r.n < 0:
+        return _search_failed(r)
+    ans = getanswer(r.answer1[: r.n], qtype, family)
+    if ans.status is Status.SUCCESS and qtype == T_A and ctx.config.sortlist:
+        ans = HostAnswer(
+            ans.status,
+            ans.name,
+            ans.aliases,
+            addrsort(ans.addresses, ctx.config.sortlist),
+            ans.h_errno,
+        )
+    return ans
+
+
+def addrsort(
+    addresses: Sequence[Address], sortlist: Sequence[tuple[bytes, bytes]]
+) -> tuple[Address, ...]:
+    """glibc ``addrsort``: IPv4 answers ordered by the first ``sortlist`` entry they match.
+
+    An insertion sort over at most 35 (MAX_NR_ADDRS) addresses that starts at the first one out
+    of order, as glibc's, so equal ranks keep their order.
+    """
+    ap = list(addresses)
+    num = min(len(ap), 35)
+    aval: list[int] = []
+    needsort = 0
+    for i in range(num):
+        packed = ap[i].packed
+        j = 0
+        for net, mask in sortlist:
+            if net == bytes(a & b for a, b in zip(packed, mask, strict=True)):
+                break
+            j += 1
+        aval.append(j)
+        if needsort == 0 and i > 0 and j < aval[i - 1]:
+            needsort = i
+    if not needsort:
+        return tuple(ap)
+    while True:
+        needsort += 1
+        if needsort > num:
+            break
+        j = needsort - 2
+        while j >= 0:
+            if aval[j] > aval[j + 1]:
+                aval[j], aval[j + 1] = aval[j + 1], aval[j]
+                ap[j], ap[j + 1] = ap[j + 1], ap[j]
+            else:
+                break
+            j -= 1
+    return tuple(ap)
+
+
+_MAPPED = bytes(10) + b"\xff\xff"
+_TUNNELLED = bytes(12)
+
+
+def reverse_name(family: int, packed: bytes) -> str:
+    """The PTR query name glibc builds (``in-addr.arpa`` or nibbles under ``ip6.arpa``)."""
+    if family == AF_INET:
+        return "%d.%d.%d.%d.in-addr.arpa" % (packed[3], packed[2], packed[1], packed[0])
+    hexd = packed.hex()
+    return ".".join(reversed(hexd)) + ".ip6.arpa"
+
+
+def gethostbyaddr(ctx: Context, family: int, packed: bytes) -> Generator[Op, Any, HostAnswer]:
+    """``_nss_dns_gethostbyaddr2_r``: PTR for the address (IPv4-mapped and -compatible IPv6
+    addresses are looked up as IPv4)."""
+    if (
+        family == AF_INET6
+        and len(packed) == 16
+        and (
+            packed.startswith(_MAPPED)
+            or (packed.startswith(_TUNNELLED) and packed[12:] != b"\0\0\0\x01")
+        )
+    ):
+        packed = packed[12:]
+        family = AF_INET
+    if family not in (AF_INET, AF_INET6):
+        return HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
+    r = yield from res_query(ctx, reverse_name(family, packed), T_PTR)
+    if r.n < 0:
+        return HostAnswer(Status.NOTFOUND, h_errno=r.h_errno)
+    ans = getanswer_ptr(r.answer1[: r.n])
+    if ans.status is not Status.SUCCESS:
+        return ans
+    return HostAnswer(
+        Status.SUCCESS, name=ans.name, addresses=(Address(family, packed),), h_errno=NETDB_SUCCESS
+    )
