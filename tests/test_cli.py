@@ -506,17 +506,6 @@ SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], li
 }
 
 
-def _known_gap(key: str, argv: list[str]) -> str | None:
-    """Why netdb's library (not the CLI) is known to differ from glibc on this row, if it is."""
-    address_key = any(":" in a or a[:1].isdigit() for a in argv[1:])
-    if key == "nss-dns-unavail-return" and argv[0] == "hosts" and address_key and "-s" not in argv:
-        return (
-            "no dns source yet: glibc's dns gethostbyaddr answers NOTFOUND (not UNAVAIL) when the "
-            "server refuses, so [UNAVAIL=return] does not stop address lookups"
-        )
-    return None
-
-
 def _case_table() -> list[Any]:
     table = []
     for key, (make, cases) in SCENARIOS.items():
@@ -525,10 +514,8 @@ def _case_table() -> list[Any]:
         except OSError:  # fixture folder missing: the sandbox test will say so
             files = {}
         for argv in cases(files):
-            gap = _known_gap(key, argv)
-            marks = [pytest.mark.xfail(reason=gap, strict=False)] if gap else []
             case_id = f"{key}:{' '.join(argv) or '(none)'}"
-            table.append(pytest.param(key, argv, id=case_id, marks=marks))
+            table.append(pytest.param(key, argv, id=case_id))
     return table
 
 

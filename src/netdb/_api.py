@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket as _socket
+import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, NoReturn, TypeVar
@@ -31,7 +32,7 @@ from .config.loader import FileSet, SystemFiles
 from .config.resolv import NAMESERVER_PORT, ResolvConf
 from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
 from .dns.cache import Cache
-from .dns.ops import Note, Op, Server
+from .dns.ops import HErrno, Note, Op, Server
 from .dns.query import SendOptions, SendState
 from .dns.search import Context, SearchConfig
 from .errors import (
@@ -54,6 +55,9 @@ _KINDS: dict[int, Any] = {int(m): m for m in _SocketKind}
 
 MEMO_SIZE = 4096
 _FOREVER = float("inf")
+# A getaddrinfo answer kept: (value or GaiError, files snapshot, kernel generation or -1,
+# expiry, glibc's h_errno after it or None).
+_MemoEntry = tuple[Any, object, int, float, "int | None"]
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
 LONG_MAX = 2**63 - 1
@@ -172,12 +176,14 @@ def _kind(n: int) -> Any:
 
 
 class _Expiry:
-    """Collects the ``Note`` requests of a lookup: the earliest time its answer goes stale."""
+    """Collects the ``Note`` requests of a lookup (the earliest time its answer goes stale) and
+    the last ``HErrno`` it reported (passed on too)."""
 
-    __slots__ = ("expires",)
+    __slots__ = ("expires", "h_errno")
 
-    def __init__(self) -> None:
+    def __init__(self, h_errno: int | None = None) -> None:
         self.expires = _FOREVER
+        self.h_errno = h_errno
 
     def collect(self, gen: Generator[Op, Any, T]) -> Generator[Op, Any, T]:
         """Run ``gen`` as part of the caller's lookup, keeping its notes to itself."""
@@ -189,6 +195,8 @@ class _Expiry:
                         self.expires = op.expires
                     op = gen.send(None)
                 else:
+                    if isinstance(op, HErrno):
+                        self.h_errno = op.value
                     op = gen.send((yield op))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
@@ -260,7 +268,7 @@ class Resolver:
         self._db: HostsDatabase | None = None
         self._policy_key: object = None
         self._policy: Policy | None = None
-        self._memo: dict[tuple[object, ...], tuple[Any, object, int, float]] = {}
+        self._memo: dict[tuple[object, ...], _MemoEntry] = {}
         self._nameservers = (
             None if nameservers is None else tuple(_parse_nameserver(n) for n in nameservers)
         )
@@ -275,6 +283,18 @@ class Resolver:
             self.cache = cache
         self._search: SearchConfig | None = None
         self._state = SendState(rng=_rng)
+        self._tls = threading.local()
+
+    @property
+    def h_errno(self) -> int:
+        """glibc's global ``h_errno`` as this resolver's lookups would have left it (per
+        thread): what CPython's ``gethostbyname_ex``/``gethostbyaddr`` report on failure."""
+        value: int = getattr(self._tls, "h_errno", 0)
+        return value
+
+    def _set_h_errno(self, value: int | None) -> None:
+        if value is not None:
+            self._tls.h_errno = value
 
     # the DNS configuration ------------------------------------------------------------------------
 
@@ -315,7 +335,11 @@ class Resolver:
 
     def _run(self, gen: Generator[Op, Any, T]) -> T:
         deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
-        return _driver.run(gen, deadline)
+        run = _driver.Run(deadline)
+        try:
+            return _driver.drive(gen, None, run)
+        finally:
+            self._set_h_errno(run.h_errno)
 
     # GaiContext ---------------------------------------------------------------------------------
 
@@ -413,6 +437,12 @@ class Resolver:
     ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
         """``socket.getaddrinfo``."""
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
+        hit = self._memo_hit(args, self._files.snapshot())
+        if hit is not None:
+            self._set_h_errno(hit[4])
+            if isinstance(hit[0], GaiError):
+                _gaierror(hit[0])
+            return list(hit[0])
         return list(self._run(self._gai(*args)))
 
     def _getaddrinfo_args(
@@ -479,16 +509,12 @@ class Resolver:
         """
         key = (host, service, family, socktype, proto, flags)
         files = self._files.snapshot()
-        hit = self._memo.get(key)
+        hit = self._memo_hit(key, files)
         value: tuple[Any, ...] | GaiError
-        if (
-            hit is not None
-            and hit[1] is files
-            and (hit[2] < 0 or hit[2] == WATCH.generation())
-            and self._memoize
-            and (hit[3] == _FOREVER or hit[3] > time.monotonic())
-        ):
+        if hit is not None:
             value = hit[0]
+            if hit[4] is not None:
+                yield HErrno(hit[4])
         else:
             notes = _Expiry()
             try:
@@ -510,10 +536,28 @@ class Resolver:
             if expires == _FOREVER or expires > time.monotonic():
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
-                self._memo[key] = (value, files, WATCH.generation() if kernel else -1, expires)
+                self._memo[key] = (
+                    value,
+                    files,
+                    WATCH.generation() if kernel else -1,
+                    expires,
+                    notes.h_errno,
+                )
         if isinstance(value, GaiError):
             _gaierror(value)
         return value
+
+    def _memo_hit(self, key: tuple[object, ...], files: object) -> _MemoEntry | None:
+        hit = self._memo.get(key)
+        if (
+            hit is not None
+            and hit[1] is files
+            and (hit[2] < 0 or hit[2] == WATCH.generation())
+            and self._memoize
+            and (hit[3] == _FOREVER or hit[3] > time.monotonic())
+        ):
+            return hit
+        return None
 
     def getnameinfo(self, sockaddr: object, flags: object) -> tuple[str, str]:
         """``socket.getnameinfo``."""
@@ -608,10 +652,12 @@ class Resolver:
     ) -> Generator[Op, Any, tuple[str, list[str], list[str]]]:
         """``socket.gethostbyname_ex`` as a sans-I/O lookup."""
         name = _et_idna("gethostbyname_ex", hostname)
-        fam, _ = yield from self._setipaddr(name, AF_INET)
-        ans = yield from self.hosts_db().gethostbyname2(name, AF_INET)
+        track = _Expiry(self.h_errno)
+        fam, _ = yield from track.collect(self._setipaddr(name, AF_INET))
+        ans = yield from track.collect(self.hosts_db().gethostbyname2(name, AF_INET))
         if ans.status is not Status.SUCCESS:
-            _herror(ans.h_errno)
+            # CPython reports glibc's global h_errno, not the status gethostbyname_r gave.
+            _herror(track.h_errno if track.h_errno is not None else 0)
         kind = ans.addresses[0].family if ans.addresses else AF_INET
         if kind != fam:
             raise OSError(97, os.strerror(97))
@@ -626,10 +672,12 @@ class Resolver:
     ) -> Generator[Op, Any, tuple[str, list[str], list[str]]]:
         """``socket.gethostbyaddr`` as a sans-I/O lookup."""
         name = _et_idna("gethostbyaddr", ip_address)
-        fam, packed = yield from self._setipaddr(name, AF_UNSPEC)
-        ans = yield from self.hosts_db().gethostbyaddr(fam, packed)
+        track = _Expiry(self.h_errno)
+        fam, packed = yield from track.collect(self._setipaddr(name, AF_UNSPEC))
+        ans = yield from track.collect(self.hosts_db().gethostbyaddr(fam, packed))
         if ans.status is not Status.SUCCESS:
-            _herror(ans.h_errno)
+            # CPython reports glibc's global h_errno, not the status gethostbyaddr_r gave.
+            _herror(track.h_errno if track.h_errno is not None else 0)
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
     def getfqdn(self, name: str = "") -> str:

@@ -30,6 +30,7 @@ from ._io.driver import _FLAGS, _IP_RECVERR, _IPV6_RECVERR, RECV_SIZE
 from .dns.ops import (
     EXPIRED,
     Close,
+    HErrno,
     Note,
     Op,
     TcpOpen,
@@ -59,12 +60,13 @@ __all__ = [
 class _Run:
     """One lookup being driven on the running loop: its sockets and its own deadline."""
 
-    __slots__ = ("deadline", "loop", "socks")
+    __slots__ = ("deadline", "h_errno", "loop", "socks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
         self.loop = loop
         self.deadline = deadline
         self.socks: list[socket.socket] = []
+        self.h_errno: int | None = None
 
     def close(self) -> None:
         for sock in self.socks:
@@ -198,6 +200,8 @@ class _Run:
                 result: Any = None
                 if isinstance(op, Note):
                     pass
+                elif isinstance(op, HErrno):
+                    self.h_errno = op.value
                 elif self._expired() and not isinstance(op, Close):
                     result = EXPIRED
                 elif isinstance(op, UdpRecv):

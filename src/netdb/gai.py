@@ -55,7 +55,7 @@ from .constants import (
     SOCK_SEQPACKET,
     SOCK_STREAM,
 )
-from .dns.ops import Op
+from .dns.ops import HErrno, Op
 from .errors import (
     EAI_ADDRFAMILY,
     EAI_AGAIN,
@@ -281,7 +281,7 @@ def _numeric(ctx: GaiContext, name: str, family: int, flags: int) -> _Found | No
 
 def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
     """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
-    ans = yield from db.gethostbyname2(name, AF_INET)
+    ans = yield from db.gethostbyname2(name, AF_INET, global_h=True)
     if ans.status is Status.SUCCESS:
         if not ans.addresses:
             raise GaiError(EAI_NONAME)
@@ -340,9 +340,12 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
         if served is None:
             # The module cannot be loaded: glibc's "could not locate any lookup function".
             h_errno = NETDB_INTERNAL
+            yield HErrno(NETDB_INTERNAL)
         else:
             if family == AF_INET6:
                 ans6 = yield from served
+                if ans6.written is not None:
+                    yield HErrno(ans6.written)
                 status, h_errno = ans6.status, ans6.h_errno
                 no_data = _gethosts_no_data(ans6)
                 if ans6.status is Status.SUCCESS:
@@ -355,6 +358,8 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
                 gen4 = db.call(source_name, 3, (name, AF_INET, check))
                 assert gen4 is not None
                 ans4 = yield from gen4
+                if ans4.written is not None:
+                    yield HErrno(ans4.written)
                 status, h_errno = ans4.status, ans4.h_errno
                 no_data = _gethosts_no_data(ans4)
                 if ans4.status is Status.SUCCESS:

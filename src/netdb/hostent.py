@@ -48,7 +48,10 @@ class HostAnswer:
     addresses: tuple[Address, ...] = ()
     h_errno: int = HOST_NOT_FOUND
     trace: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # What the module stored through its ``h_errnop`` argument (None: nothing).  When the caller
+    # passed glibc's global ``h_errno`` there (getaddrinfo does), that is what it holds after.
+    written: int | None = field(default=None, compare=False)
 
 
-NOT_FOUND = HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+NOT_FOUND = HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND, written=HOST_NOT_FOUND)
 UNAVAILABLE = HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)

@@ -24,8 +24,9 @@ from typing import Any
 from . import nss_dns, nss_myhostname
 from .config.hosts import HostEntry, HostsFile
 from .constants import AF_INET, AF_INET6, AF_UNSPEC
-from .dns.ops import Op
+from .dns.ops import HErrno, Op
 from .dns.search import Context
+from .errors import HOST_NOT_FOUND
 from .hostent import NOT_FOUND, Address, HostAnswer, Status
 
 
@@ -50,6 +51,8 @@ def files_by_name4(hosts: HostsFile, name: str, *, multi: bool = True) -> HostAn
         Status.SUCCESS,
         name=entries[0].canonical,
         addresses=tuple(_entry_address(e) for e in entries),
+        # With multi on the file is read to its end, which sets HOST_NOT_FOUND on the way.
+        written=HOST_NOT_FOUND if multi else None,
     )
 
 
@@ -105,7 +108,12 @@ def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = Tru
                 break
     if not entries:
         return NOT_FOUND
-    return _merge(entries, family)
+    merged = _merge(entries, family)
+    if not multi:
+        return merged
+    return HostAnswer(
+        merged.status, merged.name, merged.aliases, merged.addresses, written=HOST_NOT_FOUND
+    )
 
 
 def files_by_address(hosts: HostsFile, family: int, packed: bytes) -> HostAnswer:
@@ -204,7 +212,7 @@ class HostsDatabase:
     # The ``myhostname`` source (nss_myhostname.py) given the host's name and addresses.
     myhostname: MyHostnameFactory | None = None
     # Walks already computed from this (immutable) database, by (kind, arguments).
-    _memo: dict[tuple[object, ...], HostAnswer] = field(
+    _memo: dict[tuple[object, ...], tuple[HostAnswer, tuple[int, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -219,10 +227,12 @@ class HostsDatabase:
         if source == "dns" and self.dns is not None:
             ctx = self.dns()
             if kind == 4:
-                return nss_dns.gethostbyname4(ctx, key[0])
-            if kind == 3:
-                return nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2])
-            return nss_dns.gethostbyaddr(ctx, key[0], key[1])
+                gen = nss_dns.gethostbyname4(ctx, key[0])
+            elif kind == 3:
+                gen = nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2])
+            else:
+                gen = nss_dns.gethostbyaddr(ctx, key[0], key[1])
+            return _wrote_h_errno(gen)
         if source == "myhostname" and self.myhostname is not None:
             host = self.myhostname()
             if kind == 4:
@@ -239,34 +249,53 @@ class HostsDatabase:
             return files_by_name(self.hosts, key[0], key[1], multi=self.multi)
         return files_by_address(self.hosts, key[0], key[1])
 
-    def walk(self, kind: int, key: tuple[Any, ...]) -> Generator[Op, Any, HostAnswer]:
-        """The sources in order for one NSS function, as glibc's ``nss_next_action``."""
-        memo_key = (kind, *key)
+    def walk(
+        self, kind: int, key: tuple[Any, ...], *, global_h: bool = False
+    ) -> Generator[Op, Any, HostAnswer]:
+        """The sources in order for one NSS function, as glibc's ``nss_next_action``.
+
+        ``global_h``: the caller passed glibc's global ``h_errno`` as the modules' ``h_errnop``
+        (getaddrinfo does; CPython's gethostby*_r calls pass a variable of their own), so what a
+        module stores there becomes the global's value (reported as ``HErrno`` requests).
+        """
+        memo_key = (kind, *key, global_h)
         if self.memoize:
             found = self._memo.get(memo_key)
             if found is not None:
-                return found
+                answer, replay = found
+                for value in replay:
+                    yield HErrno(value)
+                return answer
         only_files = True
+        effects: list[int] = []
 
         def lookup(source: str) -> Generator[Op, Any, HostAnswer]:
             nonlocal only_files
             gen = self.call(source, kind, key)
             if gen is None:
+                if global_h:
+                    # getaddrinfo: "could not locate any of the lookup functions".
+                    effects.append(NETDB_INTERNAL)
+                    yield HErrno(NETDB_INTERNAL)
                 return _UNSERVED
             if source != "files":
                 only_files = False
-            return (yield from gen)
+            answer = yield from gen
+            if global_h and answer.written is not None:
+                effects.append(answer.written)
+                yield HErrno(answer.written)
+            return answer
 
         answer = yield from walk_steps(self.sources, lookup)
         if self.memoize and only_files:
             if len(self._memo) >= 4096:
                 self._memo.clear()
-            self._memo[memo_key] = answer
+            self._memo[memo_key] = (answer, tuple(effects))
         return answer
 
     def by_name4(self, name: str) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``)."""
-        return self.walk(4, (name,))
+        return self.walk(4, (name,), global_h=True)
 
     def by_name3(
         self, name: str, family: int, *, check: bool = True
@@ -275,7 +304,9 @@ class HostsDatabase:
         ``gethostbyname2_r`` entry point, which refuses names that are not host names)."""
         return self.walk(3, (name, family, check))
 
-    def gethostbyname2(self, name: str, family: int) -> Generator[Op, Any, HostAnswer]:
+    def gethostbyname2(
+        self, name: str, family: int, *, global_h: bool = False
+    ) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyname2_r``: numeric shortcuts of ``nss/digits_dots.c``, then the sources.
 
         A name made only of digits and dots (no trailing dot) is an IPv4 address or not found; one
@@ -285,7 +316,7 @@ class HostsDatabase:
         numeric = _digits_dots(name, family)
         if numeric is not None:
             return numeric
-        return (yield from self.walk(3, (name, family, True)))
+        return (yield from self.walk(3, (name, family, True), global_h=global_h))
 
     def gethostbyaddr(self, family: int, packed: bytes) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyaddr_r`` through the sources (the IPv6 unspecified address is never found)."""
@@ -312,6 +343,20 @@ def _digits_dots(name: str, family: int) -> HostAnswer | None:
                 return NOT_FOUND
             return HostAnswer(Status.SUCCESS, name=name, addresses=(Address(AF_INET6, packed6),))
     return None
+
+
+def _wrote_h_errno(gen: Generator[Op, Any, HostAnswer]) -> Generator[Op, Any, HostAnswer]:
+    """The dns module stores its h_errno through ``h_errnop`` on every path."""
+    answer = yield from gen
+    return HostAnswer(
+        answer.status,
+        answer.name,
+        answer.aliases,
+        answer.addresses,
+        answer.h_errno,
+        answer.trace,
+        answer.h_errno,
+    )
 
 
 def run_now(gen: Generator[Op, Any, HostAnswer]) -> HostAnswer:

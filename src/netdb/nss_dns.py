@@ -17,8 +17,8 @@ an address-tuple list, status and ``h_errno`` included:
 The quirks kept on purpose, because glibc has them: an owner name is never checked against the
 chain for CNAME records; a name becomes an alias only if it is a host name (letters, digits,
 ``-``, ``_``, not starting with ``-``) and prints in at most 64 characters (MAXHOSTNAMELEN); the
-reverse lookup refuses a PTR owned by a name that is not a host name (so RFC 2317 ``0/25`` zones
-fail); the query name must be a host name for ``gethostbyname2``/``4``.
+reverse lookup refuses a PTR whose target (after a CNAME) or query name (without one) is not a
+host name; the query name must be a host name for ``gethostbyname2``/``4``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 from .constants import AF_INET, AF_INET6
-from .dns.ops import Op
+from .dns.ops import HErrno, Op
 from .dns.search import A_AND_AAAA, Context, QueryResult, res_query, res_search
 from .errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from .hostent import Address, HostAnswer, Status
@@ -325,6 +325,7 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
     except _Bad:
         return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
     expected = c.qname
+    followed = False
     try:
         for _ in range(c.ancount):
             owner, rtype, rclass, at, _rdlen = c.next()
@@ -332,9 +333,13 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
                 continue
             if rtype == T_CNAME:
                 expected, _used = unpack_name(packet, at)
+                followed = True
             elif rtype == T_PTR and same_name(owner, expected):
                 target, _used = unpack_name(packet, at)
-                text = name_ntop(target, MAXHOSTNAMELEN + 1) if binary_hnok(expected) else None
+                # glibc checks "expected_name", which after a CNAME is the buffer the PTR
+                # target was just unpacked into: the target then, else the query name.
+                checked = target if followed else expected
+                text = name_ntop(target, MAXHOSTNAMELEN + 1) if binary_hnok(checked) else None
                 if text is None:
                     return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
                 return HostAnswer(Status.SUCCESS, name=text, h_errno=NETDB_SUCCESS)
@@ -359,12 +364,14 @@ def res_hnok(name: str) -> bool:
     return binary_hnok(wname)
 
 
-def _search_failed(r: QueryResult) -> HostAnswer:
+def _search_failed(r: QueryResult) -> Generator[Op, Any, HostAnswer]:
     """The status ``_nss_dns_gethostbyname*_r`` gives when ``res_search`` fails."""
     e = r.errno
     if e == _errno.ESRCH:
+        yield HErrno(TRY_AGAIN)
         return HostAnswer(Status.TRYAGAIN, h_errno=TRY_AGAIN)
     if e in (_errno.EMFILE, _errno.ENFILE):
+        yield HErrno(NETDB_INTERNAL)
         return HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
     if e in (_errno.ECONNREFUSED, _errno.ETIMEDOUT):
         return HostAnswer(Status.UNAVAIL, h_errno=r.h_errno)
@@ -378,11 +385,11 @@ def gethostbyname4(ctx: Context, name: str) -> Generator[Op, Any, HostAnswer]:
     if ctx.config.no_aaaa:
         r = yield from res_search(ctx, name, T_A)
         if r.n < 0:
-            return _search_failed(r)
+            return (yield from _search_failed(r))
         return gaih_getanswer(r.answer1[: r.n], None)
     r = yield from res_search(ctx, name, A_AND_AAAA)
     if r.n < 0:
-        return _search_failed(r)
+        return (yield from _search_failed(r))
     return gaih_getanswer(r.answer1[: r.n], r.answer2 or None)
 
 
@@ -401,7 +408,7 @@ def gethostbyname3(
         return HostAnswer(Status.UNAVAIL, h_errno=NO_DATA)
     r = yield from res_search(ctx, name, qtype)
     if r.n < 0:
-        return _search_failed(r)
+        return (yield from _search_failed(r))
     ans = getanswer(r.answer1[: r.n], qtype, family)
     if ans.status is Status.SUCCESS and qtype == T_A and ctx.config.sortlist:
         ans = HostAnswer(

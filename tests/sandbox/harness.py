@@ -7,7 +7,9 @@ listed do not exist), the network profile and the host name.  :class:`Sandbox` s
 runs ``socket.F`` and ``netdb.F`` with the same arguments in the same process and returns both whole
 outcomes.  Nothing here touches the host's ``/etc`` or its network.
 
-The DNS issue extends a scenario with DNS servers started inside the namespace.
+A scenario may also have DNS servers started inside the namespace (``dns="knot"`` or
+``"unbound"``, see ``dnsservers.py``), with a fault-injecting proxy on 127.0.0.3
+(``faultproxy.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Scenario:
     network: str = "loopback"
     hostname: str = "sandbox"
     env: dict[str, str] = field(default_factory=dict, hash=False)
+    # DNS servers started inside (dnsservers.py): None, "knot" or "unbound".
+    dns: str | None = None
 
     @classmethod
     def from_dir(cls, name: str, **kw: Any) -> Scenario:
@@ -62,7 +66,7 @@ class Scenario:
                 files.pop(path, None)
             else:
                 files[path] = text
-        return Scenario(name, files, self.network, self.hostname, dict(self.env))
+        return Scenario(name, files, self.network, self.hostname, dict(self.env), self.dns)
 
 
 @cache
@@ -124,6 +128,7 @@ class Sandbox:
             "network": scenario.network,
             "hostname": scenario.hostname,
             "env": scenario.env,
+            "dns": scenario.dns,
             "src": str(SRC),
             "parent_ns": {k: os.readlink(f"/proc/self/ns/{k}") for k in ("mnt", "net", "uts")},
         }
@@ -170,6 +175,17 @@ class Sandbox:
         self._send({"op": "run", "argv": list(argv)})
         reply = self._recv()
         return reply["rc"], reply["stdout"], reply["stderr"]
+
+    def fault(self, rules: list[dict[str, Any]]) -> None:
+        """Set the fault proxy's rules (``[]``: pass everything); netdb forgets its caches."""
+        self._send({"op": "fault", "rules": rules})
+        self._recv()
+
+    def fault_log(self) -> list[dict[str, Any]]:
+        """What the fault proxy saw since the last call (or rule change)."""
+        self._send({"op": "fault_log"})
+        log: list[dict[str, Any]] = self._recv()["log"]
+        return log
 
     def reset(self) -> None:
         self._send({"op": "reset"})

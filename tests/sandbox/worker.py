@@ -11,7 +11,9 @@ for
 ``(args, kwargs)`` (harness.to_source); the reply holds both outcomes as text: the ``repr`` of the
 result, or the
 exception's class and args.  ``{"op": "write", "path": P, "text": T}`` rewrites a file under /etc;
-``{"op": "reset"}`` drops netdb's file caches so the next call re-reads;
+``{"op": "reset"}`` drops netdb's file caches (and its DNS cache) so the next call re-reads;
+``{"op": "fault", "rules": [...]}`` sets the fault proxy's rules (``faultproxy.py``) and resets
+netdb, ``{"op": "fault_log"}`` returns (and clears) what the proxy saw;
 ``{"op": "run", "argv": [...]}`` runs a command in the sandbox (``getent``, the ``netdb`` CLI) and
 returns its exit code, stdout and stderr.
 
@@ -63,6 +65,26 @@ def _check_private(parent: dict[str, str]) -> None:
             sys.exit(f"sandbox worker: refusing to run in the parent's {kind} namespace")
 
 
+_SERVERS: list[Any] = []
+_PROXY: list[Any] = []
+
+
+def _start_dns(kind: str) -> None:
+    """Knot (and Unbound) on loopback, plus the fault proxy on 127.0.0.3 (dnsservers.py)."""
+    import tempfile
+    from pathlib import Path
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import dnsservers
+    import faultproxy
+
+    workdir = Path(tempfile.mkdtemp(prefix="netdb-dns-"))
+    # Every 127/8 address is already local on lo: no address is added (that would change what
+    # AI_ADDRCONFIG and the source-address rules see).
+    _SERVERS.extend(dnsservers.start(kind, workdir))
+    _PROXY.append(faultproxy.FaultProxy())
+
+
 def _setup(spec: dict[str, Any]) -> None:
     files: dict[str, str] = spec["files"]
     subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "netdb-etc", "/etc"], check=True)
@@ -84,6 +106,8 @@ def _setup(spec: dict[str, Any]) -> None:
             break
         time.sleep(0.05)
     socket.sethostname(spec.get("hostname", "sandbox"))
+    if spec.get("dns"):
+        _start_dns(spec["dns"])
     for key, value in spec.get("env", {}).items():
         os.environ[key] = value
 
@@ -166,9 +190,21 @@ def main() -> None:
         elif op == "reset":
             netdb._reset_default_resolver()
             reply = {"ok": True}
+        elif op == "fault":
+            _PROXY[0].set_rules(req["rules"])
+            netdb._reset_default_resolver()
+            reply = {"ok": True}
+        elif op == "fault_log":
+            reply = {"log": _PROXY[0].take_log()}
         else:
             reply = {"error": f"unknown op {op!r}"}
         print(json.dumps(reply), flush=True)
+    for proxy in _PROXY:
+        proxy.close()
+    if _SERVERS:
+        import dnsservers
+
+        dnsservers.stop(_SERVERS)
 
 
 if __name__ == "__main__":

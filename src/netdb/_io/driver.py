@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from ..dns.ops import (
     EXPIRED,
     Close,
+    HErrno,
     Note,
     Op,
     TcpOpen,
@@ -46,13 +47,14 @@ RECV_SIZE = 65536
 class Run:
     """One lookup being driven: its sockets, its deadline, the earliest expiry it was told."""
 
-    __slots__ = ("deadline", "expires", "io", "socks")
+    __slots__ = ("deadline", "expires", "h_errno", "io", "socks")
 
     def __init__(self, deadline: float | None) -> None:
         self.deadline = deadline
         self.expires = float("inf")
         self.socks: list[socket.socket] = []
         self.io = False
+        self.h_errno: int | None = None
 
     def _until(self, deadline: float) -> tuple[float, bool]:
         """The wait's end and whether it is the lookup's own deadline."""
@@ -83,6 +85,9 @@ class Run:
         if isinstance(op, Note):
             if op.expires < self.expires:
                 self.expires = op.expires
+            return None
+        if isinstance(op, HErrno):
+            self.h_errno = op.value
             return None
         self.io = True
         if (

@@ -116,10 +116,11 @@ class Cache:
                 self.misses += 1
                 return None
         self.hits += 1
+        r1 = _echo(query1, e1.reply)
         return SendResult(
-            len(e1.reply),
-            e1.reply,
-            e2.reply if e2 is not None else b"",
+            len(r1),
+            r1,
+            _echo(query2, e2.reply) if query2 is not None and e2 is not None else b"",
             0,
             e1.server,  # type: ignore[arg-type]
             e1.tcp,
@@ -175,6 +176,19 @@ class Cache:
             while len(entries) >= self.size:
                 entries.popitem(last=False)
         entries[key] = entry
+
+
+def _echo(query: bytes, reply: bytes) -> bytes:
+    """The cached ``reply`` as the server would send it for ``query``: its question name in the
+    query's letter case (servers echo it; names compressed against it follow).  Both names are
+    uncompressed at offset 12 and, being equal but for case, of the same length."""
+    end = 12
+    while query[end]:
+        end += query[end] + 1
+    end += 1
+    if query[12:end] == reply[12:end]:
+        return reply
+    return reply[:12] + query[12:end] + reply[end:]
 
 
 def _same_question(query: bytes, reply: bytes) -> bool:

@@ -21,6 +21,7 @@ Requests and their results:
                    ``bytes``, ``None`` at the deadline, or ``OSError``
 ``Close``          close a handle: ``None``
 ``Note``           no I/O: tells the driver a fact (the answer's expiry, for memos)
+``HErrno``         no I/O: glibc's global ``h_errno`` changed (see the class)
 =================  =====================================================================
 
 A driver may also hold a deadline of its own for the whole lookup (``timeout=``): it then cuts
@@ -105,6 +106,17 @@ class Note:
     expires: float
 
 
+@dataclass(frozen=True, slots=True)
+class HErrno:
+    """No I/O: glibc's (thread-local) global ``h_errno`` now holds ``value``.
+
+    CPython's ``gethostbyname_ex`` and ``gethostbyaddr`` raise ``herror`` with that global, not
+    with the status the lookup returned, so the front keeps track of it.
+    """
+
+    value: int
+
+
 class Expired:
     """The type of :data:`EXPIRED`."""
 
@@ -117,4 +129,4 @@ class Expired:
 EXPIRED = Expired()
 """The driver's answer to any request once the lookup's own deadline has passed."""
 
-Op = UdpOpen | UdpSend | UdpRecv | TcpOpen | TcpSend | TcpRecv | Close | Note
+Op = UdpOpen | UdpSend | UdpRecv | TcpOpen | TcpSend | TcpRecv | Close | Note | HErrno

@@ -31,7 +31,7 @@ from ..config.resolv import ResolvConf
 from ..errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from . import wire
 from .cache import Cache
-from .ops import Note, Op
+from .ops import HErrno, Note, Op
 from .query import SendOptions, SendResult, SendState, send
 
 A_AND_AAAA = -1  # glibc's T_QUERY_A_AND_AAAA
@@ -183,6 +183,7 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
     else:
         q1 = mkquery(ctx, name, qtype)
     if q1 is None:
+        yield HErrno(NO_RECOVERY)
         return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
 
     no_aaaa = qtype == wire.AAAA and cfg.no_aaaa
@@ -218,6 +219,7 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
         )
     if sent.n < 0:
         ctx.errno = sent.errno
+        yield HErrno(TRY_AGAIN)
         return QueryResult(-1, sent.answer1, sent.answer2, TRY_AGAIN, sent.errno)
     ctx.errno = 0
 
@@ -243,6 +245,7 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
         else:
             h = NO_RECOVERY
         if not (have and code in (wire.NXDOMAIN, wire.NOERROR, wire.FORMERR, wire.NOTIMP)):
+            yield HErrno(h)
             return QueryResult(-1, a1, a2, h, 0, tuple(ctx.asked))
     return QueryResult(sent.n, a1, a2, 0, 0, tuple(ctx.asked))
 
@@ -253,10 +256,12 @@ def res_querydomain(
     """glibc ``__res_context_querydomain``: ``name.domain`` (or ``name``), length-checked."""
     if domain is None:
         if not 0 < len(name.encode("latin-1", "replace")) <= MAXDNAME - 1:
+            yield HErrno(NO_RECOVERY)
             return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
         longname = name
     else:
         if len(name) + len(domain) + 1 >= MAXDNAME:
+            yield HErrno(NO_RECOVERY)
             return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
         longname = name + "." + domain
     return (yield from res_query(ctx, longname, qtype))
@@ -272,6 +277,7 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
     two = qtype == A_AND_AAAA
     ctx.errno = 0
     h_errno = HOST_NOT_FOUND
+    yield HErrno(HOST_NOT_FOUND)  # "true if we never query"
     dots = name.count(".")
     trailing_dot = name.endswith(".")
     saved_herrno = -1
@@ -301,6 +307,7 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
         last = r
         h_errno = r.h_errno
         if ctx.errno == _errno.ECONNREFUSED:
+            yield HErrno(TRY_AGAIN)
             return _with_asked(QueryResult(-1, r.answer1, r.answer2, TRY_AGAIN, ctx.errno), ctx)
         if h_errno == NO_DATA:
             got_nodata = True
@@ -320,10 +327,13 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
 
     if saved_herrno != -1:
         h_errno = saved_herrno
+        yield HErrno(h_errno)
     elif got_nodata:
         h_errno = NO_DATA
+        yield HErrno(h_errno)
     elif got_servfail:
         h_errno = TRY_AGAIN
+        yield HErrno(h_errno)
     a1 = last.answer1 if last is not None else b""
     return QueryResult(-1, a1, b"", h_errno, ctx.errno, tuple(ctx.asked))
 
