@@ -284,6 +284,7 @@ class Resolver:
         self._search: SearchConfig | None = None
         self._state = SendState(rng=_rng)
         self._tls = threading.local()
+        self._local_domain: str | None = None
 
     @property
     def h_errno(self) -> int:
@@ -412,17 +413,29 @@ class Resolver:
             return name
 
     def local_domain(self) -> Generator[Op, Any, str]:
-        """glibc's ``nrl_domainname``: the domain of localhost's canonical name, else of the host
-        name, else of the host name's canonical name."""
+        """glibc's ``nrl_domainname`` (for ``NI_NOFQDN``): the domain of localhost's canonical
+        name, else of the host name, else of the host name's canonical name, else of
+        127.0.0.1's name.  Worked out once and kept, as glibc keeps it for the process."""
+        if self._local_domain is not None:
+            return self._local_domain
         db = self.hosts_db()
+        domain = ""
         canon = (yield from db.gethostbyname2("localhost", AF_INET)).name
-        if "." in canon:
-            return canon.split(".", 1)[1]
         name = os.uname().nodename
-        if "." in name:
-            return name.split(".", 1)[1]
-        canon = (yield from db.gethostbyname2(name, AF_INET)).name
-        return canon.split(".", 1)[1] if "." in canon else ""
+        if "." in canon:
+            domain = canon.split(".", 1)[1]
+        elif "." in name:
+            domain = name.split(".", 1)[1]
+        else:
+            canon = (yield from db.gethostbyname2(name, AF_INET)).name
+            if "." in canon:
+                domain = canon.split(".", 1)[1]
+            else:
+                canon = (yield from db.gethostbyaddr(AF_INET, b"\x7f\x00\x00\x01")).name
+                if "." in canon:
+                    domain = canon.split(".", 1)[1]
+        self._local_domain = domain
+        return domain
 
     # socket-compatible functions ----------------------------------------------------------------
 
@@ -678,6 +691,9 @@ class Resolver:
         if ans.status is not Status.SUCCESS:
             # CPython reports glibc's global h_errno, not the status gethostbyaddr_r gave.
             _herror(track.h_errno if track.h_errno is not None else 0)
+        if ans.addresses and ans.addresses[0].family != fam:
+            # An IPv4-mapped address answered as IPv4: CPython refuses the other family.
+            raise OSError(97, os.strerror(97))
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
     def getfqdn(self, name: str = "") -> str:

@@ -545,6 +545,10 @@ def getnameinfo(
                 host = _strip_local_domain(host, (yield from ctx.local_domain()))
             if flags & NI_IDN:
                 host = ctx.idn_to_unicode(host)
+        elif ans.h_errno == NETDB_INTERNAL:
+            raise GaiError(EAI_SYSTEM)
+        elif ans.h_errno == TRY_AGAIN:
+            raise GaiError(EAI_AGAIN)
         elif flags & NI_NAMEREQD:
             raise GaiError(EAI_NONAME)
     if host is None:

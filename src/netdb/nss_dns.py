@@ -16,9 +16,10 @@ an address-tuple list, status and ``h_errno`` included:
 
 The quirks kept on purpose, because glibc has them: an owner name is never checked against the
 chain for CNAME records; a name becomes an alias only if it is a host name (letters, digits,
-``-``, ``_``, not starting with ``-``) and prints in at most 64 characters (MAXHOSTNAMELEN); the
-reverse lookup refuses a PTR whose target (after a CNAME) or query name (without one) is not a
-host name; the query name must be a host name for ``gethostbyname2``/``4``.
+``-``, ``_``, not starting with ``-``) and prints in at most 256 characters (MAXHOSTNAMELEN as
+dns-host.c redefines it); the reverse lookup refuses a PTR whose target is not a host name; the
+query name must be a host name for ``gethostbyname2``/``4``; a successful A/AAAA pair still
+leaves HOST_NOT_FOUND in ``h_errno`` when the second reply had no address.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .hostent import Address, HostAnswer, Status
 
 NETDB_INTERNAL = -1
 NETDB_SUCCESS = 0
-MAXHOSTNAMELEN = 64
+MAXHOSTNAMELEN = 256  # dns-host.c redefines it (sys/param.h says 64)
 NS_MAXCDNAME = 255
 T_A, T_CNAME, T_PTR, T_AAAA = 1, 5, 12, 28
 C_IN = 1
@@ -312,9 +313,9 @@ def gaih_getanswer(packet1: bytes, packet2: bytes | None) -> HostAnswer:
         if status is not Status.SUCCESS and status2 is not Status.NOTFOUND:
             status = status2
     if status is Status.SUCCESS:
-        return HostAnswer(
-            Status.SUCCESS, name=canon or "", addresses=tuple(out), h_errno=NETDB_SUCCESS
-        )
+        # h_errno is what the last slice stored, even on success (HOST_NOT_FOUND when the
+        # second reply had no address).
+        return HostAnswer(Status.SUCCESS, name=canon or "", addresses=tuple(out), h_errno=h_errno)
     return HostAnswer(status, h_errno=h_errno)
 
 
@@ -325,7 +326,6 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
     except _Bad:
         return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
     expected = c.qname
-    followed = False
     try:
         for _ in range(c.ancount):
             owner, rtype, rclass, at, _rdlen = c.next()
@@ -333,13 +333,11 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
                 continue
             if rtype == T_CNAME:
                 expected, _used = unpack_name(packet, at)
-                followed = True
             elif rtype == T_PTR and same_name(owner, expected):
                 target, _used = unpack_name(packet, at)
-                # glibc checks "expected_name", which after a CNAME is the buffer the PTR
-                # target was just unpacked into: the target then, else the query name.
-                checked = target if followed else expected
-                text = name_ntop(target, MAXHOSTNAMELEN + 1) if binary_hnok(checked) else None
+                # The target must be a host name (glibc 2.36's source reads as if it checked
+                # the owner when no CNAME came first; Debian 12's glibc checks the target).
+                text = name_ntop(target, MAXHOSTNAMELEN + 1) if binary_hnok(target) else None
                 if text is None:
                     return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
                 return HostAnswer(Status.SUCCESS, name=text, h_errno=NETDB_SUCCESS)

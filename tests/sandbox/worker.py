@@ -155,6 +155,13 @@ def _libc_getprotobynumber() -> Callable[[int], tuple[str, list[str], int]]:
     return getprotobynumber
 
 
+def _glibc_h_errno() -> int:
+    location = ctypes.CDLL(None).__h_errno_location
+    location.restype = ctypes.POINTER(ctypes.c_int)
+    value: int = location().contents.value
+    return value
+
+
 _CTORS = {"bytearray": bytearray, "memoryview": memoryview}
 
 
@@ -174,11 +181,18 @@ def main() -> None:
             # The call is test-authored source text (see harness.to_source), never outside input.
             args, kwargs = eval(req["call"], {"__builtins__": {}}, _CTORS)
             func = req["func"]
-            oracle = oracles.get(func) or getattr(socket, func)
-            reply = {
-                "glibc": _outcome(oracle, args, kwargs),
-                "netdb": _outcome(getattr(netdb, func), args, kwargs),
-            }
+            if func == "h_errno":
+                # glibc's thread-local h_errno, and the value netdb keeps for it.
+                reply = {
+                    "glibc": "ok " + repr(_glibc_h_errno()),
+                    "netdb": "ok " + repr(netdb._default_resolver().h_errno),
+                }
+            else:
+                oracle = oracles.get(func) or getattr(socket, func)
+                reply = {
+                    "glibc": _outcome(oracle, args, kwargs),
+                    "netdb": _outcome(getattr(netdb, func), args, kwargs),
+                }
         elif op == "write":
             with open(os.path.join("/etc", req["path"]), "w", encoding="latin-1") as f:
                 f.write(req["text"])
