@@ -775,7 +775,8 @@ class Resolver:
         self._memo.clear()
         self._db = None
         self._policy = None
-        self._search = None
+        # The resolver state (sticky single-request fallbacks, rotation) survives: glibc's
+        # survives until resolv.conf really changes (hosts_db compares the configuration).
         if self.cache is not None:
             self.cache.clear()
 

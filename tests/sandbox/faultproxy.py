@@ -12,7 +12,7 @@ optional.  The first matching rule acts; none: the query passes.  Actions:
 =================  ==========================================================================
 ``pass``           forward, return the server's reply
 ``drop``           no reply at all
-``drop_first``     drop the first ``n`` matching queries, then pass
+``drop_first``     drop the first ``n`` matching queries from each client socket, then pass
 ``delay``          wait ``seconds``, then pass
 ``truncate``       UDP: an empty reply with TC set; TCP passes
 ``garbage``        40 bytes that start with the query's ID and are no DNS message
@@ -93,7 +93,7 @@ class FaultProxy:
     def __init__(self, listen: tuple[str, int] = LISTEN, upstream: tuple[str, int] = UPSTREAM):
         self.upstream = upstream
         self.rules: list[dict[str, Any]] = []
-        self.counts: list[int] = []
+        self.counts: dict[tuple[int, object], int] = {}
         self.log: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -116,7 +116,7 @@ class FaultProxy:
     def set_rules(self, rules: list[dict[str, Any]]) -> None:
         with self.lock:
             self.rules = list(rules)
-            self.counts = [0] * len(rules)
+            self.counts = {}
             self.log.clear()
 
     def take_log(self) -> list[dict[str, Any]]:
@@ -133,7 +133,9 @@ class FaultProxy:
 
     # --- rules ------------------------------------------------------------------------------
 
-    def _rule(self, query: bytes, transport: str) -> tuple[str, dict[str, Any]]:
+    def _rule(
+        self, query: bytes, transport: str, client: object = None
+    ) -> tuple[str, dict[str, Any]]:
         q = _question(query)
         with self.lock:
             for i, rule in enumerate(self.rules):
@@ -148,8 +150,10 @@ class FaultProxy:
                     continue
                 action = rule["action"]
                 if action == "drop_first":
-                    self.counts[i] += 1
-                    action = "drop" if self.counts[i] <= rule.get("n", 1) else "pass"
+                    # Counted per client socket, so every resolver meets the same drops.
+                    seen = self.counts.get((i, client), 0) + 1
+                    self.counts[(i, client)] = seen
+                    action = "drop" if seen <= rule.get("n", 1) else "pass"
                 self._note(q, query, transport, action)
                 return action, rule
             self._note(q, query, transport, "pass")
@@ -203,7 +207,7 @@ class FaultProxy:
             return None
 
     def _udp_query(self, query: bytes, client: tuple[str, int]) -> None:
-        action, rule = self._rule(query, "udp")
+        action, rule = self._rule(query, "udp", client)
         reply = self._act(action, rule, query, "udp", client)
         if reply is not None:
             with contextlib.suppress(OSError):

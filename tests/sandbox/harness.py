@@ -187,6 +187,12 @@ class Sandbox:
         log: list[dict[str, Any]] = self._recv()["log"]
         return log
 
+    def inspect(self, expr: str) -> str:
+        """The repr of ``expr`` evaluated in the worker with ``netdb`` in scope (debugging)."""
+        self._send({"op": "inspect", "expr": expr})
+        value: str = self._recv()["value"]
+        return value
+
     def reset(self) -> None:
         self._send({"op": "reset"})
         self._recv()

@@ -208,6 +208,9 @@ def main() -> None:
             _PROXY[0].set_rules(req["rules"])
             netdb._reset_default_resolver()
             reply = {"ok": True}
+        elif op == "inspect":
+            # Test-authored expression over netdb's state (debugging aid; never outside input).
+            reply = {"value": repr(eval(req["expr"], {"netdb": netdb}))}
         elif op == "fault_log":
             reply = {"log": _PROXY[0].take_log()}
         else:
