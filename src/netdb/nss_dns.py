@@ -134,10 +134,26 @@ def binary_hnok(name: bytes) -> bool:
 
 
 _SPECIAL = frozenset(b'".;\\()@$')
+# Host-name bytes, and the dots that replace label lengths.
+_PLAIN = _HNOK | {0x2E}
 
 
 def name_ntop(name: bytes, size: int) -> str | None:
     """glibc ``ns_name_ntop`` into a buffer of ``size`` bytes: the text, or None if too long."""
+    if name == b"\x00":
+        return "." if size >= 2 else None
+    # Fast path: every label made of letters, digits, "-" and "_" prints as itself.
+    raw = bytearray(name[1:-1])
+    i = name[0]
+    dots = 0
+    while i < len(raw):
+        n = raw[i]
+        raw[i] = 0x2E
+        dots += 1
+        i += n + 1
+    if _PLAIN.issuperset(raw) and raw.count(0x2E) == dots:
+        text = raw.decode("ascii")
+        return text if len(text) + 1 <= size else None
     parts: list[str] = []
     i = 0
     while name[i]:
@@ -353,7 +369,7 @@ def res_hnok(name: str) -> bool:
     """glibc ``res_hnok`` on a text name: printable ASCII, encodable, a host name."""
     from .dns import wire
 
-    if any(ch <= " " or ch > "~" for ch in name):
+    if not (name.isascii() and name.isprintable()) or " " in name:
         return False
     try:
         wname = wire.name_from_text(name)

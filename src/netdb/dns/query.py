@@ -113,18 +113,29 @@ class SendResult:
     expired: bool = False
 
 
-def _question_key(msg: bytes) -> tuple[int, tuple[tuple[bytes, int, int], ...]] | None:
-    """(QDCOUNT, questions with lower-cased names) of a query or reply; None when unparsable."""
+QuestionKey = tuple[int, tuple[tuple[bytes, int, int], ...], bytes]
+
+
+def _question_key(msg: bytes) -> QuestionKey | None:
+    """(QDCOUNT, questions with lower-cased names, the first question's bytes as sent) of a
+    query or reply; None when unparsable."""
     try:
         qd, questions = wire.parse_questions(msg)
     except wire.WireError:
         return None
-    return qd, tuple((wire.name_lower(q.name), q.qtype, q.qclass) for q in questions)
+    first = b""
+    if questions and len(msg) >= 12 + len(questions[0].name) + 4:
+        first = msg[12 : 12 + len(questions[0].name) + 4]
+        if first[: len(questions[0].name)] != questions[0].name:
+            first = b"\xff"  # compressed: never equal to a reply's bytes
+    keys = tuple((wire.name_lower(q.name), q.qtype, q.qclass) for q in questions)
+    return qd, keys, first
 
 
-def queries_match(query: bytes, reply: bytes) -> bool:
+def queries_match(query: bytes, reply: bytes, key: QuestionKey | None = None) -> bool:
     """glibc ``res_queriesmatch``: same question count, and each question of the query appears
     in the reply (name compared case-insensitively, type, class).  UPDATE messages always match.
+    ``key`` is ``_question_key(query)`` when the caller has it already.
     """
     if len(query) < HFIXEDSZ or len(reply) < HFIXEDSZ:
         return False
@@ -132,9 +143,13 @@ def queries_match(query: bytes, reply: bytes) -> bool:
         return True
     if query[4:6] != reply[4:6]:
         return False
-    q = _question_key(query)
+    q = key if key is not None else _question_key(query)
+    if q is None:
+        return False
+    if q[0] == 1 and reply[12 : 12 + len(q[2])] == q[2]:
+        return True  # the one question echoed byte for byte: the common case
     r = _question_key(reply)
-    if q is None or r is None:
+    if r is None:
         return False
     return all(item in r[1] for item in q[1])
 
@@ -286,6 +301,8 @@ def _send_dg(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
     save_gotsomewhere = call.gotsomewhere
     id1 = q1[:2]
     id2 = q2[:2] if q2 is not None else b""
+    key1 = _question_key(q1)
+    key2 = _question_key(q2) if q2 is not None else None
     resplen = 0
     answer1 = b""
     answer2 = b""
@@ -352,13 +369,13 @@ def _send_dg(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
             is_error = rcode in _ERROR_RCODES
             skip_match = len(data) == HFIXEDSZ and data[4:6] == b"\0\0" and is_error
             matching = 0
-            if not recv1 and rid == id1 and (skip_match or queries_match(q1, data)):
+            if not recv1 and rid == id1 and (skip_match or queries_match(q1, data, key1)):
                 matching = 1
             if (
                 q2 is not None
                 and not recv2
                 and rid == id2
-                and (skip_match or queries_match(q2, data))
+                and (skip_match or queries_match(q2, data, key2))
             ):
                 matching = 2
             if matching == 0:

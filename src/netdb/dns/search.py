@@ -132,12 +132,16 @@ class Context:
         self.slot1_rcode = 0
 
 
-def mkquery(ctx: Context, name: str, qtype: int) -> bytes | None:
-    """glibc ``res_mkquery`` (+ ``res_nopt`` with edns0): None when the name cannot be encoded."""
-    try:
-        wname = wire.name_from_text(name)
-    except ValueError:
-        return None
+def mkquery(ctx: Context, name: str | bytes, qtype: int) -> bytes | None:
+    """glibc ``res_mkquery`` (+ ``res_nopt`` with edns0): None when the name cannot be encoded.
+    ``name`` is text, or already in wire form."""
+    if isinstance(name, bytes):
+        wname = name
+    else:
+        try:
+            wname = wire.name_from_text(name)
+        except ValueError:
+            return None
     cfg = ctx.config
     return wire.build_query(
         ctx.rng(0x10000),
@@ -175,11 +179,13 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
     ctx.slot1_rcode = wire.NOERROR
     q2: bytes | None = None
     if qtype == A_AND_AAAA:
-        q1 = mkquery(ctx, name, wire.A)
-        if q1 is not None:
-            q2 = mkquery(ctx, name, wire.AAAA)
-            if q2 is None:
-                q1 = None
+        try:
+            wname = wire.name_from_text(name)
+        except ValueError:
+            q1 = None
+        else:
+            q1 = mkquery(ctx, wname, wire.A)
+            q2 = mkquery(ctx, wname, wire.AAAA)
     else:
         q1 = mkquery(ctx, name, qtype)
     if q1 is None:
