@@ -1,0 +1,174 @@
+"""netdb.aio in the sandbox: glibc's answers, no threads, deadlines, cancellation, sharing.
+
+Each test runs a small asyncio program inside a DNS sandbox (Knot behind the fault proxy, see
+``tests/sandbox``) and checks what it printed, plus what the proxy saw.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.sandbox import dnsservers
+from tests.sandbox.harness import Sandbox, Scenario
+from tests.test_differential_dns import scenario
+
+pytestmark = pytest.mark.skipif(
+    dnsservers.available() is not None, reason=str(dnsservers.available())
+)
+
+AIO = scenario(
+    "aio",
+    resolv="nameserver 127.0.0.3\nsearch example.test\noptions timeout:2 attempts:2\n",
+)
+
+PRELUDE = """
+import asyncio, json, os, socket, sys, threading, time
+import netdb, netdb.aio
+
+def fds():
+    return len(os.listdir("/proc/self/fd"))
+
+def outcome(fn, *args):
+    try:
+        return "ok " + repr(fn(*args))
+    except Exception as exc:
+        return f"raise {type(exc).__name__} {exc.args!r}"
+
+async def aoutcome(coro):
+    try:
+        return "ok " + repr(await coro)
+    except Exception as exc:
+        return f"raise {type(exc).__name__} {exc.args!r}"
+"""
+
+
+def run(box: Sandbox, body: str) -> dict[str, Any]:
+    code = PRELUDE + textwrap.dedent(body)
+    rc, out, err = box.run(sys.executable, "-c", code)
+    assert rc == 0, err
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def test_same_answers_as_glibc_concurrently_without_threads(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    box = sandboxes(AIO)
+    box.fault([])
+    got = run(
+        box,
+        """
+        names = ["both", "v4only", "v6only", "c3a", "nothere", "nodata", "big4", "x.wildc",
+                 "bigboth", "onlysub", "tobad", "infiles", "localhost", "MiXeD"]
+        calls = []
+        for n in names:
+            calls.append(("getaddrinfo", (n, 80, 0, socket.SOCK_STREAM)))
+            calls.append(("gethostbyname_ex", (n,)))
+        for a in ["192.0.2.1", "2001:db8::6", "192.0.2.99", "198.51.100.2"]:
+            calls.append(("gethostbyaddr", (a,)))
+            calls.append(("getnameinfo", ((a, 80), socket.NI_NAMEREQD)))
+        glibc = [outcome(getattr(socket, f), *a) for f, a in calls]
+        threads = threading.active_count()
+        async def main():
+            r = netdb.Resolver(cache=False, memoize=False)
+            return await asyncio.gather(
+                *(aoutcome(getattr(netdb.aio, f)(*a, resolver=r)) for f, a in calls)
+            )
+        ours = asyncio.run(main())
+        print(json.dumps({"glibc": glibc, "ours": ours,
+                          "threads": [threads, threading.active_count()]}))
+        """,
+    )
+    assert got["ours"] == got["glibc"]
+    assert got["threads"][0] == got["threads"][1]
+
+
+def test_deadline_cuts_a_silent_server_short(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(AIO)
+    box.fault([{"name": "both.example.test", "action": "drop"}])
+    try:
+        got = run(
+            box,
+            """
+            async def main():
+                t = time.monotonic()
+                res = await aoutcome(netdb.aio.getaddrinfo("both.example.test", 80, timeout=0.3))
+                return res, time.monotonic() - t
+            before = fds()
+            res, took = asyncio.run(main())
+            r = netdb.Resolver(lifetime=0.3)
+            t = time.monotonic()
+            sync = outcome(r.getaddrinfo, "both.example.test", 80)
+            print(json.dumps({"res": res, "took": took, "sync": sync,
+                              "sync_took": time.monotonic() - t, "fds": [before, fds()]}))
+            """,
+        )
+    finally:
+        box.fault([])
+    # glibc here would wait timeout:2 x attempts:2 = 4 s; the deadline stops it at 0.3 s.
+    assert got["res"] == "raise gaierror (-3, 'Temporary failure in name resolution')"
+    assert got["sync"] == got["res"]
+    assert got["took"] < 1.5 and got["sync_took"] < 1.5
+    assert got["fds"][0] == got["fds"][1]
+
+
+def test_cancel_leaves_no_socket_and_no_task(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(AIO)
+    box.fault([{"name": "example.test", "action": "drop"}])
+    try:
+        got = run(
+            box,
+            """
+            async def main():
+                before = fds()
+                tasks = [asyncio.ensure_future(netdb.aio.getaddrinfo(f"n{i}.wild.example.test", 80))
+                         for i in range(50)]
+                await asyncio.sleep(0.2)
+                during = fds()
+                for t in tasks:
+                    t.cancel()
+                results = await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.sleep(0)
+                cancelled = sum(isinstance(r, asyncio.CancelledError) for r in results)
+                others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                return [before, during, fds()], cancelled, len(others)
+            counts, cancelled, others = asyncio.run(main())
+            print(json.dumps({"fds": counts, "cancelled": cancelled, "others": others}))
+            """,
+        )
+    finally:
+        box.fault([])
+    before, during, after = got["fds"]
+    assert during >= before + 50  # one socket per lookup in flight
+    assert after == before
+    assert got["cancelled"] == 50 and got["others"] == 0
+
+
+def test_identical_lookups_in_flight_share_one(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(AIO)
+    box.fault([{"name": "both.example.test", "action": "delay", "seconds": 0.2}])
+    try:
+        got = run(
+            box,
+            """
+            async def main():
+                r = netdb.Resolver(cache=False, memoize=False)
+                return await asyncio.gather(
+                    *(aoutcome(netdb.aio.getaddrinfo("both.example.test", 80, resolver=r))
+                      for _ in range(100))
+                )
+            results = asyncio.run(main())
+            print(json.dumps({"distinct": sorted(set(results))}))
+            """,
+        )
+        log = box.fault_log()
+    finally:
+        box.fault([])
+    assert len(got["distinct"]) == 1 and "192.0.2.1" in got["distinct"][0]
+    assert len([e for e in log if e["name"] == "both.example.test"]) == 2  # one A, one AAAA
