@@ -450,13 +450,23 @@ class Resolver:
     ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
         """``socket.getaddrinfo``."""
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
-        hit = self._memo_hit(args, self._files.snapshot())
+        files = self._files.snapshot()
+        hit = self._memo_hit(args, files)
         if hit is not None:
             self._set_h_errno(hit[4])
-            if isinstance(hit[0], GaiError):
-                _gaierror(hit[0])
-            return list(hit[0])
-        return list(self._run(self._gai(*args)))
+            value = hit[0]
+        else:
+            # The driver itself collects the answer's expiry and glibc's h_errno.
+            deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
+            run = _driver.Run(deadline)
+            try:
+                value = _driver.drive(self._gai_value(args), None, run)
+            finally:
+                self._set_h_errno(run.h_errno)
+            self._remember(args, files, value, run.expires, run.h_errno)
+        if isinstance(value, GaiError):
+            _gaierror(value)
+        return list(value)
 
     def _getaddrinfo_args(
         self, host: object, port: object, family: object, type: object, proto: object, flags: object
@@ -530,35 +540,43 @@ class Resolver:
                 yield HErrno(hit[4])
         else:
             notes = _Expiry()
-            try:
-                results = yield from notes.collect(
-                    gai.getaddrinfo(self, host, service, family, socktype, proto, flags)
-                )
-                value = tuple(
-                    (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
-                    for f, s, pro, canon, sa in results
-                )
-            except GaiError as exc:
-                value = exc
-            expires = notes.expires
-            kernel = (
-                flags & AI_ADDRCONFIG
-                or (host is not None and "%" in host)
-                or (not isinstance(value, GaiError) and len({r[4] for r in value}) > 1)
-            )
-            if expires == _FOREVER or expires > time.monotonic():
-                if len(self._memo) >= MEMO_SIZE:
-                    self._memo.clear()
-                self._memo[key] = (
-                    value,
-                    files,
-                    WATCH.generation() if kernel else -1,
-                    expires,
-                    notes.h_errno,
-                )
+            value = yield from notes.collect(self._gai_value(key))
+            self._remember(key, files, value, notes.expires, notes.h_errno)
         if isinstance(value, GaiError):
             _gaierror(value)
         return value
+
+    def _gai_value(self, key: tuple[Any, ...]) -> Generator[Op, Any, tuple[Any, ...] | GaiError]:
+        """The core's getaddrinfo with Python's types on the results; a failure is returned."""
+        try:
+            results = yield from gai.getaddrinfo(self, *key)
+        except GaiError as exc:
+            return exc
+        return tuple(
+            (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
+            for f, s, pro, canon, sa in results
+        )
+
+    def _remember(
+        self,
+        key: tuple[Any, ...],
+        files: object,
+        value: tuple[Any, ...] | GaiError,
+        expires: float,
+        h_errno: int | None,
+    ) -> None:
+        """Keep a getaddrinfo answer in the memo while its inputs stand (see ``_gai``)."""
+        if not self._memoize or not (expires == _FOREVER or expires > time.monotonic()):
+            return
+        host, flags = key[0], key[5]
+        kernel = (
+            flags & AI_ADDRCONFIG
+            or (host is not None and "%" in host)
+            or (not isinstance(value, GaiError) and len({r[4] for r in value}) > 1)
+        )
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = (value, files, WATCH.generation() if kernel else -1, expires, h_errno)
 
     def _memo_hit(self, key: tuple[object, ...], files: object) -> _MemoEntry | None:
         hit = self._memo.get(key)

@@ -344,8 +344,9 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
         else:
             if family == AF_INET6:
                 ans6 = yield from served
-                if ans6.written is not None:
-                    yield HErrno(ans6.written)
+                written6 = ans6.h_errno if source_name == "dns" else ans6.written
+                if written6 is not None:
+                    yield HErrno(written6)
                 status, h_errno = ans6.status, ans6.h_errno
                 no_data = _gethosts_no_data(ans6)
                 if ans6.status is Status.SUCCESS:
@@ -358,8 +359,9 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
                 gen4 = db.call(source_name, 3, (name, AF_INET, check))
                 assert gen4 is not None
                 ans4 = yield from gen4
-                if ans4.written is not None:
-                    yield HErrno(ans4.written)
+                written4 = ans4.h_errno if source_name == "dns" else ans4.written
+                if written4 is not None:
+                    yield HErrno(written4)
                 status, h_errno = ans4.status, ans4.h_errno
                 no_data = _gethosts_no_data(ans4)
                 if ans4.status is Status.SUCCESS:

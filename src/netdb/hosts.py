@@ -232,7 +232,7 @@ class HostsDatabase:
                 gen = nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2])
             else:
                 gen = nss_dns.gethostbyaddr(ctx, key[0], key[1])
-            return _wrote_h_errno(gen)
+            return gen
         if source == "myhostname" and self.myhostname is not None:
             host = self.myhostname()
             if kind == 4:
@@ -281,9 +281,11 @@ class HostsDatabase:
             if source != "files":
                 only_files = False
             answer = yield from gen
-            if global_h and answer.written is not None:
-                effects.append(answer.written)
-                yield HErrno(answer.written)
+            # What the module stored through h_errnop: the dns module always stores its h_errno.
+            written = answer.h_errno if source == "dns" else answer.written
+            if global_h and written is not None:
+                effects.append(written)
+                yield HErrno(written)
             return answer
 
         answer = yield from walk_steps(self.sources, lookup)
@@ -343,20 +345,6 @@ def _digits_dots(name: str, family: int) -> HostAnswer | None:
                 return NOT_FOUND
             return HostAnswer(Status.SUCCESS, name=name, addresses=(Address(AF_INET6, packed6),))
     return None
-
-
-def _wrote_h_errno(gen: Generator[Op, Any, HostAnswer]) -> Generator[Op, Any, HostAnswer]:
-    """The dns module stores its h_errno through ``h_errnop`` on every path."""
-    answer = yield from gen
-    return HostAnswer(
-        answer.status,
-        answer.name,
-        answer.aliases,
-        answer.addresses,
-        answer.h_errno,
-        answer.trace,
-        answer.h_errno,
-    )
 
 
 def run_now(gen: Generator[Op, Any, HostAnswer]) -> HostAnswer:

@@ -25,6 +25,7 @@ leaves HOST_NOT_FOUND in ``h_errno`` when the second reply had no address.
 from __future__ import annotations
 
 import errno as _errno
+import functools
 from collections.abc import Generator, Sequence
 from typing import Any
 
@@ -211,8 +212,14 @@ class _Cursor:
     def next(self) -> tuple[bytes, int, int, int, int]:
         """(owner, type, class, rdata offset, rdata length) of the next record."""
         msg = self.msg
-        owner, used = unpack_name(msg, self.pos)
-        p = self.pos + used
+        pos = self.pos
+        if pos + 1 < len(msg) and msg[pos] == 0xC0 and msg[pos + 1] == 12:
+            # The usual owner: a pointer to the question name (already checked).
+            owner = self.qname
+            p = pos + 2
+        else:
+            owner, used = unpack_name(msg, pos)
+            p = pos + used
         if len(msg) - p < 10:
             raise _Bad
         rtype = (msg[p] << 8) | msg[p + 1]
@@ -365,6 +372,7 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
 # --- the NSS entry points ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def res_hnok(name: str) -> bool:
     """glibc ``res_hnok`` on a text name: printable ASCII, encodable, a host name."""
     from .dns import wire
