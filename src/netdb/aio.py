@@ -25,7 +25,7 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from . import _default_resolver
-from ._api import Resolver
+from ._api import Resolver, _gaierror
 from ._io.driver import _FLAGS, _IP_RECVERR, _IPV6_RECVERR, RECV_SIZE
 from .dns.ops import (
     EXPIRED,
@@ -40,6 +40,7 @@ from .dns.ops import (
     UdpRecv,
     UdpSend,
 )
+from .errors import GaiError
 
 T = TypeVar("T")
 
@@ -60,13 +61,14 @@ __all__ = [
 class _Run:
     """One lookup being driven on the running loop: its sockets and its own deadline."""
 
-    __slots__ = ("deadline", "h_errno", "loop", "socks")
+    __slots__ = ("deadline", "expires", "h_errno", "loop", "socks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
         self.loop = loop
         self.deadline = deadline
         self.socks: list[socket.socket] = []
         self.h_errno: int | None = None
+        self.expires = float("inf")
 
     def close(self) -> None:
         for sock in self.socks:
@@ -199,7 +201,8 @@ class _Run:
             while True:
                 result: Any = None
                 if isinstance(op, Note):
-                    pass
+                    if op.expires < self.expires:
+                        self.expires = op.expires
                 elif isinstance(op, HErrno):
                     self.h_errno = op.value
                 elif self._expired() and not isinstance(op, Close):
@@ -251,9 +254,13 @@ _IN_FLIGHT: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
 
 async def _shared(
-    key: tuple[Any, ...], make: Callable[[], Generator[Op, Any, T]], timeout: float | None
+    key: tuple[Any, ...],
+    make: Callable[[], Generator[Op, Any, T]],
+    timeout: float | None,
+    driven: list[_Run] | None = None,
 ) -> T:
-    """Run the lookup ``make()``, or join an identical one already in flight."""
+    """Run the lookup ``make()``, or join an identical one already in flight; ``driven`` gets
+    the driver when this call ran the lookup itself (its notes: expiry, h_errno)."""
     try:
         hash(key)
     except TypeError:
@@ -271,8 +278,11 @@ async def _shared(
     fut: asyncio.Future[Any] = loop.create_future()
     _IN_FLIGHT[key] = fut
     deadline = None if timeout is None else time.monotonic() + timeout
+    driver = _Run(loop, deadline)
+    if driven is not None:
+        driven.append(driver)
     try:
-        value = await _Run(loop, deadline).drive(gen, first)
+        value = await driver.drive(gen, first)
     except BaseException as exc:
         if isinstance(exc, asyncio.CancelledError):
             fut.cancel()
@@ -305,11 +315,27 @@ async def getaddrinfo(
 ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
     """``socket.getaddrinfo`` as a coroutine."""
     r = _resolver(resolver)
-    return await _shared(
-        (id(r), "gai", timeout, host, port, family, type, proto, flags),
-        lambda: r.getaddrinfo_steps(host, port, family, type, proto, flags),
-        timeout if timeout is not None else r.lifetime,
-    )
+    args = r._getaddrinfo_args(host, port, family, type, proto, flags)
+    files = r._files.snapshot()
+    hit = r._memo_hit(args, files)
+    if hit is not None:
+        r._set_h_errno(hit[4])
+        value = hit[0]
+    else:
+        notes: list[_Run] = []
+        value = await _shared(
+            (id(r), "gai", timeout, *args),
+            lambda: r._gai_value(args),
+            timeout if timeout is not None else r.lifetime,
+            notes,
+        )
+        if notes:
+            # This call drove the lookup (a joined call only shares its answer).
+            r._set_h_errno(notes[0].h_errno)
+            r._remember(args, files, value, notes[0].expires, notes[0].h_errno)
+    if isinstance(value, GaiError):
+        _gaierror(value)
+    return list(value)
 
 
 async def getnameinfo(
