@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from . import addrinfo as _addrinfo
+from . import bulk as _bulk
 from . import getent as _getent
 from ._context import Context, ServiceConfigError, make_context
 from ._output import Output, text_bytes
@@ -36,7 +37,7 @@ EXIT_IOERR = 74
 EXIT_SIGPIPE = 141
 EXIT_INTERRUPT = 130
 
-COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo")
+COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo", "bulk")
 
 
 class _UsageError(Exception):
@@ -188,6 +189,7 @@ def build_parser() -> _Parser:
         help="an NI_* flag (namereqd, numerichost, numericserv, nofqdn, dgram, ...; NI_ prefix "
         "optional) or a number; repeat for several",
     )
+    _bulk.add_parser(sub, common)
     return parser
 
 
@@ -260,6 +262,8 @@ def _run(ns: argparse.Namespace, args: Sequence[str], out: Output) -> int:
                 hint,
                 EXIT_USAGE,
             )
+    if command == "bulk":
+        return _bulk.run(ns)
     try:
         ctx = make_context(ns.etc, getattr(ns, "service", None))
     except ServiceConfigError as exc:

@@ -1,0 +1,99 @@
+"""A reply to one bulk query, read into (status, answers, CNAME chain): RFC 1035 §4.1, RFC 2308.
+
+Owns the reading of a reply already accepted by the engine (right ID, socket and question).  The
+common case, a NOERROR reply whose answers are all A or AAAA records of the asked type owned by
+the query name through the pointer ``0xC00C`` (what servers send for a plain address lookup),
+is read in place; every other reply goes through the strict codec (:func:`wire.parse`), and a
+reply it refuses is ``MALFORMED``.
+
+The CNAME chain is followed inside the answer section from the query name (RFC 1034 §3.6.2),
+names compared case-insensitively (RFC 4343), at most :data:`MAX_CHAIN` links (a loop ends it);
+the answers are the records of the asked type owned by the chain's last name.  ``NODATA`` is a
+NOERROR reply without such a record (RFC 2308 §2.2).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..address import format_ipv6
+from ..dns import wire
+from ._records import MALFORMED, NODATA, NOERROR, NXDOMAIN, Answer, rcode_status, rdata_text
+
+MAX_CHAIN = 16
+_RR = struct.Struct("!HHIH").unpack_from
+_A, _AAAA, _CNAME, _ANY = wire.A, wire.AAAA, wire.CNAME, wire.ANY
+
+Decoded = tuple[str, tuple[Answer, ...], tuple[str, ...], str | None]
+
+
+def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
+    """(status, answers, CNAME chain, error) of reply ``data`` whose question ends at ``qend``,
+    to a query of type ``qtype`` for the name printed ``qtext``."""
+    rcode = data[3] & 0xF
+    an = (data[6] << 8) | data[7]
+    if rcode == 0 and an and (qtype in (_A, _AAAA)) and data[4:6] == b"\x00\x01":
+        fast = _fast(data, qend, an, qtype, qtext)
+        if fast is not None:
+            return NOERROR, fast, (), None
+    return _full(data, qtype)
+
+
+def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[Answer, ...] | None:
+    out = []
+    size = 4 if qtype == _A else 16
+    tname = "A" if qtype == _A else "AAAA"
+    end = len(data)
+    for _ in range(an):
+        if pos + 12 + size > end or data[pos] != 0xC0 or data[pos + 1] != 0x0C:
+            return None
+        rtype, rclass, ttl, rdlen = _RR(data, pos + 2)
+        if rtype != qtype or rclass != 1 or rdlen != size:
+            return None
+        start = pos + 12
+        pos = start + size
+        if size == 4:
+            text = "%d.%d.%d.%d" % (data[start], data[start + 1], data[start + 2], data[pos - 1])
+        else:
+            text = format_ipv6(data[start:pos])
+        out.append(Answer(qtext, tname, ttl, text))
+    return tuple(out)
+
+
+def _full(data: bytes, qtype: int) -> Decoded:
+    try:
+        msg = wire.parse(data)
+    except wire.WireError as exc:
+        return MALFORMED, (), (), str(exc)
+    if not msg.question:
+        return MALFORMED, (), (), "reply without a question"
+    qname = msg.question[0].name
+    current = wire.name_lower(qname)
+    chain: list[str] = []
+    if qtype not in (_CNAME, _ANY):
+        seen = {current}
+        for _ in range(MAX_CHAIN):
+            link = next(
+                (r for r in msg.answer if r.rtype == _CNAME and wire.name_lower(r.name) == current),
+                None,
+            )
+            if link is None or not isinstance(link.data, bytes):
+                break
+            chain.append(wire.name_to_text(link.data))
+            current = wire.name_lower(link.data)
+            if current in seen:
+                break
+            seen.add(current)
+    answers = tuple(
+        Answer(
+            wire.name_to_text(r.name), wire.type_name(r.rtype), r.ttl, rdata_text(r.rtype, r.data)
+        )
+        for r in msg.answer
+        if (qtype == _ANY or r.rtype == qtype) and wire.name_lower(r.name) == current
+    )
+    status = rcode_status(msg.rcode)
+    if status == NOERROR and not answers:
+        status = NODATA
+    if status == NXDOMAIN:
+        answers = ()
+    return status, answers, tuple(chain), None

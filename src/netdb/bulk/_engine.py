@@ -1,0 +1,430 @@
+"""The bulk engine's core: many queries in flight over a few sockets, sans I/O.
+
+Rules of this file
+------------------
+* Everything that decides lives here: which query goes next and where, which datagram is an
+  answer to which query, when a try has timed out, what is tried again, what record a line gets.
+  It never touches a socket or a clock: drivers (``_io/loop.py``, ``_io/aio.py``) pass in the
+  time and the datagrams, and take the datagrams to send.
+* Every admitted line ends as exactly one :class:`~._records.Result` in :attr:`Engine.finished`,
+  whatever the network does: each try ends by an accepted reply or by its timeout, and the last
+  try's end finishes the query.
+* A reply is accepted only as the DNS core accepts one (``dns/query.py``): from the server asked
+  (drivers use connected sockets, so the kernel drops datagrams from any other address or
+  port), on the socket the query went out on, with the query's ID, with QR set and the same
+  single question, the name compared case-insensitively (RFC 4343; RFC 5452 §9.1).  Anything
+  else is counted as unmatched and dropped, at full speed.
+
+Theory of operation
+-------------------
+Queries are built from a template: a fixed header (RD, QDCOUNT 1, ARCOUNT 1 for EDNS0) after the
+ID, the name in wire form, the type and class, and an OPT record (RFC 6891 §6).  The in-flight
+table maps ``socket << 16 | ID`` to the query.  IDs of a socket come from a shuffled list of all
+65536 and go back at its end when a try ends, so an ID comes back only after every other one has
+been used on that socket.  Every try waits the same ``timeout``, so the times at which tries end
+arrive in the order they were sent: one FIFO of (deadline, query, try number) is the timer
+wheel (one slot wide); an entry whose try already ended is skipped when it comes up.  Tries go
+to the servers in turn (the first try of each query to the next server round-robin, each retry to
+the server after the previous one).  A TC reply hands the query to the driver for TCP
+(:attr:`Engine.tcp_wanted`, :meth:`Engine.tcp_query`, :meth:`Engine.on_tcp_reply`).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+from collections import deque
+from collections.abc import Sequence
+
+from ..dns import wire
+from ._decode import decode
+from ._jobs import Job
+from ._limits import TokenBucket
+from ._options import Options
+from ._records import NODATA, NOERROR, NXDOMAIN, TIMEOUT, Answer, Result
+
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_ID = struct.Struct("!H").pack
+_TRYING, _FLIGHT, _TCP, _DONE = 0, 1, 2, 3
+
+
+class _Query:
+    """One question of one line, across its tries."""
+
+    __slots__ = (
+        "answers",
+        "body",
+        "cname",
+        "error",
+        "gen",
+        "key",
+        "name",
+        "qend",
+        "qlower",
+        "qname",
+        "qtext",
+        "qtype",
+        "question",
+        "server",
+        "state",
+        "status",
+        "tries",
+    )
+
+    def __init__(self, name: _Name, qname: bytes, qtext: str, qtype: int, body: bytes) -> None:
+        self.name = name
+        self.qname = qname
+        self.qtext = qtext
+        self.qtype = qtype
+        self.question = qname + struct.pack("!HH", qtype, wire.IN)
+        self.qlower = qname.translate(_LOWER)
+        self.qend = 12 + len(self.question)
+        self.body = body
+        self.tries = 0
+        self.gen = 0
+        self.key = -1
+        self.server = 0
+        self.state = _TRYING
+        self.status = TIMEOUT
+        self.answers: tuple[Answer, ...] = ()
+        self.cname: tuple[str, ...] = ()
+        self.error: str | None = None
+
+
+class _Name:
+    """A line being resolved: its job, which candidate name, its queries, when it started."""
+
+    __slots__ = ("base", "cand", "job", "pending", "queries", "started", "tries")
+
+    def __init__(self, job: Job, base: int) -> None:
+        self.job = job
+        self.base = base
+        self.cand = 0
+        self.pending = 0
+        self.queries: list[_Query] = []
+        self.started = -1.0
+        self.tries = 0
+
+
+def _combine(statuses: Sequence[str]) -> str:
+    """One status for a line of several types: NOERROR when any type has answers; the common
+    status when all agree; NODATA when each is NODATA or NXDOMAIN; else the first failure."""
+    if NOERROR in statuses:
+        return NOERROR
+    first = statuses[0]
+    if all(s == first for s in statuses):
+        return first
+    for s in statuses:
+        if s not in (NODATA, NXDOMAIN):
+            return s
+    return NODATA
+
+
+class Engine:
+    """The core of a bulk run over ``len(sockets)`` sockets; ``sockets[i]`` is the index in
+    ``options.servers`` of the server socket ``i`` is connected to."""
+
+    def __init__(
+        self, options: Options, sockets: Sequence[int], *, rng: random.Random | None = None
+    ) -> None:
+        self.options = options
+        self.servers = options.servers
+        self.server_names = [str(s) for s in options.servers]
+        self.server_socks = [
+            [i for i, k in enumerate(sockets) if k == n] for n in range(len(options.servers))
+        ]
+        if not all(self.server_socks):
+            raise ValueError("every server needs a socket")
+        self.rng = rng if rng is not None else random.Random(os.urandom(32))
+        self.free_ids: list[deque[int]] = []
+        for _ in sockets:
+            ids = list(range(65536))
+            self.rng.shuffle(ids)
+            self.free_ids.append(deque(ids))
+        self.inflight: dict[int, _Query] = {}
+        self.ready: deque[_Query] = deque()
+        self.timeouts: deque[tuple[float, _Query, int]] = deque()
+        self.finished: deque[Result] = deque()
+        self.tcp_wanted: deque[_Query] = deque()
+        self.window = options.concurrency
+        self.max_tries = options.retries + 1
+        self.retry_on = options.retry_on
+        self.retry_timeout = TIMEOUT in options.retry_on
+        self.timeout = options.timeout
+        self.search = options.search
+        self.limiter = TokenBucket(options.rate) if options.rate is not None else None
+        self.server_limits = (
+            [TokenBucket(options.rate_per_server) for _ in options.servers]
+            if options.rate_per_server is not None
+            else None
+        )
+        self._rr = 0
+        self._sock_rr = [0] * len(options.servers)
+        edns = options.edns_payload
+        self._head = b"\x01\x00\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
+        self._opt = b"" if edns is None else b"\x00" + struct.pack("!HHIH", wire.OPT, edns, 0, 0)
+        self._tails: dict[int, bytes] = {}
+        self.active = 0  # lines admitted and not finished
+        self.sent = 0
+        self.received = 0
+        self.unmatched = 0
+        self.retried = 0
+        self.tcp = 0
+
+    # --- lines in -------------------------------------------------------------------------------
+
+    def room(self) -> int:
+        """How many more queries the window takes now (admit lines while this is positive)."""
+        return self.window - len(self.inflight) - len(self.ready) - len(self.tcp_wanted)
+
+    def admit(self, job: Job, now: float) -> None:
+        """Take one input line; a line with an error is finished at once."""
+        if job.error is not None:
+            self.finished.append(Result(job.line, job.name, job.type, "INVALID", error=job.error))
+            return
+        self.active += 1
+        name = _Name(job, self._rr)
+        self._rr += 1
+        name.started = now
+        self._start(name)
+
+    def _start(self, name: _Name) -> None:
+        job = name.job
+        qname = job.qnames[name.cand]
+        if name.cand == 0 and job.name.isascii() and "\\" not in job.name and job.type != "PTR":
+            qtext = job.name[:-1] if job.name.endswith(".") else job.name
+        else:
+            qtext = wire.name_to_text(qname)
+        name.queries = []
+        name.pending = len(job.qtypes)
+        head = self._head
+        for qtype in job.qtypes:
+            tail = self._tails.get(qtype)
+            if tail is None:
+                tail = self._tails[qtype] = struct.pack("!HH", qtype, wire.IN) + self._opt
+            q = _Query(name, qname, qtext, qtype, head + qname + tail)
+            name.queries.append(q)
+            self.ready.append(q)
+
+    # --- datagrams out --------------------------------------------------------------------------
+
+    def poll_sends(self, now: float) -> list[tuple[int, bytes]]:
+        """The datagrams to send now, as (socket index, payload), within the window and rates."""
+        ready = self.ready
+        n = min(len(ready), self.window - len(self.inflight))
+        if n <= 0:
+            return []
+        if self.limiter is not None:
+            n = self.limiter.grant(now, n)
+        out: list[tuple[int, bytes]] = []
+        inflight = self.inflight
+        timeouts = self.timeouts
+        deadline = now + self.timeout
+        nservers = len(self.servers)
+        limits = self.server_limits
+        for _ in range(n):
+            q = ready.popleft()
+            k = (q.name.base + q.tries) % nservers
+            if limits is not None:
+                for step in range(nservers):
+                    kk = (k + step) % nservers
+                    if limits[kk].grant(now, 1):
+                        k = kk
+                        break
+                else:
+                    ready.appendleft(q)
+                    if self.limiter is not None:
+                        self.limiter.give_back(n - len(out))
+                    break
+            socks = self.server_socks[k]
+            rr = self._sock_rr[k]
+            self._sock_rr[k] = rr + 1
+            si = socks[rr % len(socks)]
+            qid = self.free_ids[si].popleft()
+            key = (si << 16) | qid
+            q.key = key
+            q.server = k
+            q.tries += 1
+            q.gen += 1
+            q.state = _FLIGHT
+            q.name.tries += 1
+            inflight[key] = q
+            timeouts.append((deadline, q, q.gen))
+            out.append((si, _ID(qid) + q.body))
+        self.sent += len(out)
+        return out
+
+    def unsend(self, si: int, payload: bytes) -> None:
+        """The driver could not send ``payload`` on socket ``si`` (buffer full): it goes back to
+        the front of the queue, its try not counted."""
+        key = (si << 16) | (payload[0] << 8) | payload[1]
+        q = self.inflight.pop(key, None)
+        if q is None:
+            return
+        self.free_ids[si].append(key & 0xFFFF)
+        q.tries -= 1
+        q.name.tries -= 1
+        q.gen += 1
+        q.key = -1
+        q.state = _TRYING
+        self.sent -= 1
+        self.ready.appendleft(q)
+
+    # --- datagrams in ---------------------------------------------------------------------------
+
+    def on_reply(self, si: int, data: bytes, now: float) -> None:
+        """A datagram that came in on socket ``si``."""
+        self.received += 1
+        if len(data) < 12:
+            self.unmatched += 1
+            return
+        key = (si << 16) | (data[0] << 8) | data[1]
+        q = self.inflight.get(key)
+        if q is None or not data[2] & 0x80 or data[4] or data[5] != 1:
+            self.unmatched += 1
+            return
+        question = q.question
+        end = q.qend
+        if data[12:end] != question:
+            n = end - 4
+            if data[12:n].translate(_LOWER) != q.qlower or data[n:end] != question[-4:]:
+                self.unmatched += 1
+                return
+        del self.inflight[key]
+        self.free_ids[si].append(key & 0xFFFF)
+        q.key = -1
+        if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
+            q.state = _TCP
+            self.tcp_wanted.append(q)
+            return
+        self._answered(q, data, now)
+
+    def _answered(self, q: _Query, data: bytes, now: float) -> None:
+        status, answers, cname, error = decode(data, q.qend, q.qtype, q.qtext)
+        if status in self.retry_on and q.tries < self.max_tries:
+            self.retried += 1
+            q.state = _TRYING
+            q.status, q.answers, q.cname, q.error = status, answers, cname, error
+            self.ready.appendleft(q)
+            return
+        q.status, q.answers, q.cname, q.error = status, answers, cname, error
+        self._query_done(q, now)
+
+    # --- TCP ------------------------------------------------------------------------------------
+
+    def tcp_query(self, q: _Query) -> tuple[int, bytes]:
+        """(server index, query message with a fresh ID) for the TCP exchange of ``q``."""
+        q.tries += 1
+        q.name.tries += 1
+        self.tcp += 1
+        return q.server, _ID(self.rng.randrange(65536)) + q.body
+
+    def on_tcp_reply(self, q: _Query, query: bytes, data: bytes | None, now: float) -> None:
+        """What the TCP exchange of ``q`` gave: the reply, or None (failed, timed out)."""
+        ok = (
+            data is not None
+            and len(data) >= q.qend
+            and data[:2] == query[:2]
+            and data[2] & 0x80
+            and data[4:6] == b"\x00\x01"
+            and data[12 : q.qend - 4].translate(_LOWER) == q.qlower
+            and data[q.qend - 4 : q.qend] == q.question[-4:]
+        )
+        if data is not None and ok:
+            self._answered(q, data, now)
+        elif q.tries < self.max_tries:
+            self.retried += 1
+            self.tcp_wanted.append(q)
+        else:
+            q.status, q.answers, q.cname, q.error = TIMEOUT, (), (), None
+            self._query_done(q, now)
+
+    # --- time -----------------------------------------------------------------------------------
+
+    def next_deadline(self, now: float) -> float | None:
+        """When the engine next needs :meth:`on_timer` or :meth:`poll_sends` (None: no need)."""
+        t = self.timeouts[0][0] if self.timeouts else None
+        if self.ready and len(self.inflight) < self.window:
+            wake = now
+            if self.limiter is not None:
+                wake = self.limiter.next_time(now)
+            if self.server_limits is not None:
+                wake = max(wake, min(b.next_time(now) for b in self.server_limits))
+            t = wake if t is None else min(t, wake)
+        return t
+
+    def on_timer(self, now: float) -> None:
+        """End every try whose time is up."""
+        timeouts = self.timeouts
+        inflight = self.inflight
+        while timeouts and timeouts[0][0] <= now:
+            _, q, gen = timeouts.popleft()
+            if q.gen != gen or q.state != _FLIGHT:
+                continue
+            del inflight[q.key]
+            self.free_ids[q.key >> 16].append(q.key & 0xFFFF)
+            q.key = -1
+            if self.retry_timeout and q.tries < self.max_tries:
+                self.retried += 1
+                q.state = _TRYING
+                self.ready.appendleft(q)
+            else:
+                if q.tries < self.max_tries or not self.retry_timeout or q.status == TIMEOUT:
+                    q.status, q.answers, q.cname, q.error = TIMEOUT, (), (), None
+                self._query_done(q, now)
+
+    # --- lines out ------------------------------------------------------------------------------
+
+    def _query_done(self, q: _Query, now: float) -> None:
+        q.state = _DONE
+        name = q.name
+        name.pending -= 1
+        if name.pending:
+            return
+        queries = name.queries
+        job = name.job
+        statuses = [x.status for x in queries]
+        if name.cand + 1 < len(job.qnames) and all(s in (NXDOMAIN, NODATA) for s in statuses):
+            name.cand += 1
+            self._start(name)
+            return
+        self.active -= 1
+        if len(queries) == 1:
+            status = q.status
+            answers = q.answers
+            cname = q.cname
+            error = q.error
+            per: tuple[tuple[str, str], ...] = ()
+        else:
+            status = _combine(statuses)
+            answers = tuple(a for x in queries for a in x.answers)
+            cname = next((x.cname for x in queries if x.cname), ())
+            error = next((x.error for x in queries if x.error), None)
+            per = tuple((wire.type_name(x.qtype), x.status) for x in queries)
+        heard = [x for x in queries if x.status != TIMEOUT]
+        server = self.server_names[heard[-1].server] if heard else None
+        qname = None
+        if name.cand or job.type == "PTR":
+            qname = q.qtext
+        self.finished.append(
+            Result(
+                job.line,
+                job.name,
+                job.type,
+                status,
+                answers,
+                cname,
+                server,
+                name.tries,
+                (now - name.started) * 1000.0,
+                per,
+                qname,
+                error,
+            )
+        )
+
+    @property
+    def idle(self) -> bool:
+        """No line in progress."""
+        return self.active == 0

@@ -1,0 +1,71 @@
+"""UDP sockets and TCP exchanges for the bulk drivers (RFC 1035 §4.2, RFC 7766).
+
+Owns opening the engine's sockets: non-blocking, *connected* UDP sockets (the kernel then drops
+datagrams from any other address or port, and the source port is a random ephemeral one chosen
+at bind time), with receive buffers as large as the kernel allows; and one blocking-free TCP
+exchange with a deadline, used when a reply came truncated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import time
+
+from ...dns.ops import Server
+
+RCVBUF = 8 << 20
+SNDBUF = 4 << 20
+
+
+def open_udp(server: Server) -> socket.socket:
+    """A non-blocking UDP socket bound to a random port and connected to ``server``."""
+    family = socket.AF_INET6 if ":" in server.host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        for opt, force, size in (
+            (socket.SO_RCVBUF, 33, RCVBUF),  # SO_RCVBUFFORCE
+            (socket.SO_SNDBUF, 32, SNDBUF),  # SO_SNDBUFFORCE
+        ):
+            try:
+                s.setsockopt(socket.SOL_SOCKET, force, size)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    s.setsockopt(socket.SOL_SOCKET, opt, size)
+        s.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))
+        s.connect(server.sockaddr)
+        s.setblocking(False)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+def _recv_exact(s: socket.socket, n: int, deadline: float) -> bytes | None:
+    data = b""
+    while len(data) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def tcp_exchange(server: Server, query: bytes, timeout: float) -> bytes | None:
+    """One query over TCP (two-byte length prefix, RFC 1035 §4.2.2); the reply, or None when
+    the server refused, closed or did not answer within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    try:
+        with socket.create_connection(server.sockaddr[:2], timeout=timeout) as s:
+            s.sendall(struct.pack("!H", len(query)) + query)
+            head = _recv_exact(s, 2, deadline)
+            if head is None:
+                return None
+            return _recv_exact(s, struct.unpack("!H", head)[0], deadline)
+    except OSError:
+        return None

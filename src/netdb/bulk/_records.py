@@ -1,0 +1,223 @@
+"""What bulk resolution answers for one input line: the record, its statuses, its three formats.
+
+Owns the output schema (version :data:`SCHEMA_VERSION`), the status vocabulary and the text form
+of record data (RFC 1035 §5.1 presentation format; RFC 3597 §5 ``\\# len hex`` for types without
+one).  Pure code: formatting only, no I/O.
+
+JSON Lines schema, version 1 (one object per input line, keys in this order; optional keys are
+left out when empty):
+
+=============  ===========================================================================
+``v``          schema version (1)
+``line``       the input line number, from 1
+``name``       the name as written on the input line (an address for PTR)
+``type``       ``A+AAAA`` (both, the default), ``A``, ``PTR``, ``TYPE65``, ...
+``status``     one of :data:`STATUSES`
+``qname``      the name queried, when it differs from ``name`` (PTR, search list)
+``answers``    ``[{"name", "type", "ttl", "data"}, ...]`` of the asked type(s) at the end of the
+               CNAME chain, in the server's order (A answers before AAAA answers)
+``cname``      the CNAME chain followed from the query name: ``[target, target, ...]``
+``statuses``   per type, when several types were asked: ``{"A": "NOERROR", "AAAA": "NODATA"}``
+``server``     the server that gave the final answer (``host:port``), absent on TIMEOUT
+``tries``      queries sent for this line, retries included
+``ms``         milliseconds from the first query sent to the last answer
+``error``      what was wrong (INVALID input, MALFORMED reply)
+=============  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii as _js
+
+from ..address import format_ipv6
+from ..dns import wire
+
+SCHEMA_VERSION = 1
+
+NOERROR = "NOERROR"
+NXDOMAIN = "NXDOMAIN"
+NODATA = "NODATA"  # NOERROR without an answer of the asked type (RFC 2308 §2.2)
+SERVFAIL = "SERVFAIL"
+REFUSED = "REFUSED"
+FORMERR = "FORMERR"
+NOTIMP = "NOTIMP"
+TIMEOUT = "TIMEOUT"  # no acceptable reply within the tries
+MALFORMED = "MALFORMED"  # a reply to the question that is no valid DNS message
+INVALID = "INVALID"  # the input line holds no name that can be asked
+
+STATUSES = (NOERROR, NXDOMAIN, NODATA, SERVFAIL, REFUSED, FORMERR, NOTIMP, TIMEOUT, MALFORMED,
+            INVALID)  # fmt: skip
+RCODE_STATUS = {
+    wire.NOERROR: NOERROR,
+    wire.FORMERR: FORMERR,
+    wire.SERVFAIL: SERVFAIL,
+    wire.NXDOMAIN: NXDOMAIN,
+    wire.NOTIMP: NOTIMP,
+    wire.REFUSED: REFUSED,
+}
+
+
+def rcode_status(rcode: int) -> str:
+    """The status of a reply's RCODE: ``SERVFAIL``, or ``RCODE9`` for one without a name."""
+    return RCODE_STATUS.get(rcode) or f"RCODE{rcode}"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer record: owner name, type mnemonic, TTL and data in presentation form."""
+
+    name: str
+    type: str
+    ttl: int
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The one record an input line gets (see the module docstring for each field)."""
+
+    line: int
+    name: str
+    type: str
+    status: str
+    answers: tuple[Answer, ...] = ()
+    cname: tuple[str, ...] = ()
+    server: str | None = None
+    tries: int = 0
+    ms: float = 0.0
+    statuses: tuple[tuple[str, str], ...] = ()
+    qname: str | None = None
+    error: str | None = None
+
+
+# --- record data as text ------------------------------------------------------------------------
+
+
+def _chars(s: bytes) -> str:
+    """A <character-string> in quotes (RFC 1035 §5.1): ``\\"`` and ``\\\\`` escaped, bytes
+    outside 0x20-0x7e as ``\\DDD``."""
+    out = []
+    for c in s:
+        if c == 0x22 or c == 0x5C:
+            out.append("\\" + chr(c))
+        elif c < 0x20 or c > 0x7E:
+            out.append("\\%03d" % c)
+        else:
+            out.append(chr(c))
+    return '"' + "".join(out) + '"'
+
+
+def rdata_text(rtype: int, data: object) -> str:
+    """Presentation form of decoded RDATA (``wire.parse``'s objects); names without the
+    trailing dot, as :func:`wire.name_to_text` prints them."""
+    if rtype == wire.A and isinstance(data, bytes) and len(data) == 4:
+        return "%d.%d.%d.%d" % (data[0], data[1], data[2], data[3])
+    if rtype == wire.AAAA and isinstance(data, bytes) and len(data) == 16:
+        return format_ipv6(data)
+    if rtype in (wire.CNAME, wire.PTR, wire.NS) and isinstance(data, bytes):
+        return wire.name_to_text(data)
+    if isinstance(data, wire.Mx):
+        return f"{data.preference} {wire.name_to_text(data.exchange)}"
+    if isinstance(data, wire.Soa):
+        return (
+            f"{wire.name_to_text(data.mname)} {wire.name_to_text(data.rname)} {data.serial} "
+            f"{data.refresh} {data.retry} {data.expire} {data.minimum}"
+        )
+    if isinstance(data, wire.Srv):
+        return f"{data.priority} {data.weight} {data.port} {wire.name_to_text(data.target)}"
+    if isinstance(data, wire.Caa):
+        return f"{data.flags} {data.tag.decode('latin-1')} {_chars(data.value)}"
+    if isinstance(data, tuple):
+        return " ".join(_chars(s) for s in data if isinstance(s, bytes))
+    raw = bytes(data) if isinstance(data, (bytes, bytearray)) else b""
+    return f"\\# {len(raw)} {raw.hex()}" if raw else "\\# 0"
+
+
+# --- the three output formats -------------------------------------------------------------------
+
+
+def to_jsonl(r: Result) -> str:
+    """One JSON object, no newline (keys in schema order, ASCII only)."""
+    parts = [
+        '{"v":1,"line":',
+        str(r.line),
+        ',"name":',
+        _js(r.name),
+        ',"type":"',
+        r.type,
+        '","status":"',
+        r.status,
+        '"',
+    ]
+    if r.qname is not None:
+        parts += (',"qname":', _js(r.qname))
+    if r.answers:
+        parts.append(',"answers":[')
+        parts.append(
+            ",".join(
+                '{"name":%s,"type":"%s","ttl":%d,"data":%s}' % (_js(a.name), a.type, a.ttl,
+                                                               _js(a.data))
+                for a in r.answers
+            )
+        )  # fmt: skip
+        parts.append("]")
+    if r.cname:
+        parts += (',"cname":[', ",".join(_js(c) for c in r.cname), "]")
+    if r.statuses:
+        parts += (',"statuses":{', ",".join(f'"{t}":"{s}"' for t, s in r.statuses), "}")
+    if r.server is not None:
+        parts += (',"server":"', r.server, '"')
+    parts.append(',"tries":%d,"ms":%.3f' % (r.tries, r.ms))
+    if r.error is not None:
+        parts += (',"error":', _js(r.error))
+    parts.append("}")
+    return "".join(parts)
+
+
+CSV_HEADER = ("line", "name", "type", "status", "answers", "cname", "server", "tries", "ms",
+              "error")  # fmt: skip
+
+
+def _answers_text(r: Result) -> str:
+    return "; ".join(f"{a.type} {a.data}" for a in r.answers)
+
+
+def _fields(r: Result) -> list[str]:
+    return [
+        str(r.line),
+        r.name,
+        r.type,
+        r.status,
+        _answers_text(r),
+        " ".join(r.cname),
+        r.server or "",
+        str(r.tries),
+        "%.3f" % r.ms,
+        r.error or "",
+    ]
+
+
+def to_text(r: Result) -> str:
+    """Tab-separated: line, name, type, status, answers (``TYPE DATA`` joined by ``; ``), the
+    CNAME chain (space-separated), server, tries, ms, error.  Tabs and newlines inside a field
+    become spaces."""
+    return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in _fields(r))
+
+
+def to_csv(r: Result) -> str:
+    """One CSV row (RFC 4180 quoting) with the columns of :data:`CSV_HEADER`, no newline."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(_fields(r))
+    return buf.getvalue()
+
+
+def csv_header() -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(CSV_HEADER)
+    return buf.getvalue()
+
+
+FORMATTERS = {"jsonl": to_jsonl, "text": to_text, "csv": to_csv}

@@ -1,0 +1,383 @@
+"""``netdb bulk``: resolve a stream of names, one record per input line (JSON Lines, text, CSV).
+
+Owns the command's options, input and output files, ``--resume``, the progress line and the
+summary.  The resolution itself is ``netdb.bulk`` (its epoll driver).  Input is read and output
+written as a stream, so memory stays flat however long the input is; ``--resume`` keeps a bitmap
+of the line numbers already in the output (one bit a line).
+
+Exit status: 0 when every input line got its record (whatever the DNS said), 64 bad usage, 66 the
+input cannot be read, 74 the output cannot be written, 130 interrupted (the records written so far
+are complete lines: run again with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from ..bulk import _jobs
+from ..bulk._options import DEFAULT_RETRY_ON, Options, parse_server, system_servers
+from ..bulk._records import FORMATTERS, STATUSES, Result, csv_header
+from ..config.resolv import parse_resolv_conf
+
+EXIT_OK = 0
+EXIT_USAGE = 64
+EXIT_NOINPUT = 66
+EXIT_IOERR = 74
+EXIT_INTERRUPT = 130
+_FLUSH_EVERY = 512
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``bulk`` on the ``netdb`` command's subparsers."""
+    p = sub.add_parser(
+        "bulk",
+        parents=[common],
+        help="resolve many names (one per line, optionally 'NAME TYPE'), one record each",
+        description="Resolve every line of FILE (or stdin) - 'NAME' or 'NAME TYPE' - and write "
+        "one record per line (JSON Lines, schema v1, by default). TYPE: both (A and AAAA, the "
+        "default), A, AAAA, PTR (the input is an address), CNAME, NS, MX, TXT, SOA, SRV, CAA, "
+        "TYPEnnn or a number.",
+        epilog="Exit status: 0 every line got its record, 64 bad usage, 66 input unreadable, "
+        "74 output not written, 130 interrupted (run again with --resume).",
+    )
+    p.add_argument("input", metavar="FILE", nargs="?", default="-", help="input ('-': stdin)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write records here (default stdout)")
+    p.add_argument(
+        "-f", "--format", choices=("jsonl", "text", "csv"), default="jsonl", help="output format"
+    )
+    p.add_argument("-t", "--type", default="both", help="type of lines without one (both)")
+    p.add_argument(
+        "-s",
+        "--nameserver",
+        action="append",
+        metavar="ADDR",
+        help="server to ask (ADDR, ADDR:PORT, [V6]:PORT); repeat for several "
+        "(default: resolv.conf's)",
+    )
+    p.add_argument("--nameservers-file", metavar="FILE", help="servers, one per line")
+    p.add_argument(
+        "-c", "--concurrency", type=int, default=2000, help="queries in flight at most (2000)"
+    )
+    p.add_argument("--rate", type=float, help="queries per second at most, in all")
+    p.add_argument("--rate-per-server", type=float, help="queries per second at most, per server")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds a try waits (2)")
+    p.add_argument("--retries", type=int, default=3, help="tries after the first (3)")
+    p.add_argument(
+        "--retry-on",
+        action="append",
+        metavar="STATUS",
+        help="statuses tried again, comma-separated or repeated "
+        f"(default {','.join(sorted(DEFAULT_RETRY_ON))}; 'none' for none)",
+    )
+    p.add_argument(
+        "--search",
+        action="store_true",
+        help="try names not found under resolv.conf's search domains too (off: names are absolute)",
+    )
+    p.add_argument(
+        "--search-domain", action="append", metavar="DOMAIN", help="a search domain (implies "
+        "--search instead of resolv.conf's list)",
+    )  # fmt: skip
+    p.add_argument(
+        "--edns-payload",
+        type=int,
+        default=1232,
+        help="EDNS0 UDP size offered (1232; 0: no EDNS, replies over 512 bytes come truncated "
+        "and are asked again over TCP)",
+    )
+    p.add_argument("--sockets", type=int, default=2, help="UDP sockets per server (2)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip input lines already in the output file (needs --output, same input)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress line on stderr (default: when stderr is a terminal)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+
+
+class _Usage(Exception):
+    pass
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"netdb bulk: {message}\n")
+    return code
+
+
+def _resolv_path(ns: argparse.Namespace) -> str:
+    return os.path.join(ns.etc or "/etc", "resolv.conf")
+
+
+def _options(ns: argparse.Namespace) -> Options:
+    texts: list[str] = list(ns.nameserver or ())
+    if ns.nameservers_file:
+        try:
+            with open(ns.nameservers_file, encoding="utf-8") as f:
+                texts += [w for line in f for w in line.split("#")[0].split()]
+        except OSError as exc:
+            raise _Usage(f"{ns.nameservers_file}: {exc.strerror or exc}") from None
+    try:
+        servers = (
+            tuple(parse_server(t) for t in texts) if texts else system_servers(_resolv_path(ns))
+        )
+        types = _jobs.parse_type(ns.type)
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+    search: tuple[str, ...] = ()
+    if ns.search_domain:
+        search = tuple(ns.search_domain)
+    elif ns.search:
+        try:
+            with open(_resolv_path(ns), encoding="latin-1") as f:
+                text: str | None = f.read()
+        except OSError:
+            text = None
+        search = parse_resolv_conf(text, env=os.environ, hostname="").search
+    retry_on = DEFAULT_RETRY_ON
+    if ns.retry_on:
+        words = {w.strip().upper() for item in ns.retry_on for w in item.split(",") if w.strip()}
+        retry_on = frozenset(words - {"NONE"})
+    try:
+        return Options(
+            servers,
+            concurrency=ns.concurrency,
+            rate=ns.rate,
+            rate_per_server=ns.rate_per_server,
+            timeout=ns.timeout,
+            retries=ns.retries,
+            retry_on=retry_on,
+            search=search,
+            sockets_per_server=ns.sockets,
+            edns_payload=ns.edns_payload or None,
+            types=types,
+        )
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+
+
+# --- resume -------------------------------------------------------------------------------------
+
+
+def _line_number(record: str, fmt: str) -> int | None:
+    try:
+        if fmt == "jsonl":
+            value = json.loads(record).get("line")
+            return value if isinstance(value, int) else None
+        first = record.split("\t" if fmt == "text" else ",", 1)[0]
+        return int(first) if first.isdigit() else None
+    except (ValueError, AttributeError):
+        return None
+
+
+def done_lines(path: str, fmt: str) -> bytearray:
+    """A bitmap of the line numbers recorded in ``path``; a last line cut short (the run was
+    killed while writing it) is cut off the file, so that line is resolved again."""
+    seen = bytearray()
+    try:
+        f = open(path, "r+b")  # noqa: SIM115 - kept open to truncate at the end
+    except FileNotFoundError:
+        return seen
+    with f:
+        good = 0
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break
+            good += len(raw)
+            n = _line_number(raw.decode("utf-8", "surrogateescape").rstrip("\r\n"), fmt)
+            if n is None or n <= 0:
+                continue
+            byte = n >> 3
+            if byte >= len(seen):
+                seen.extend(bytes(byte + 1 - len(seen) + len(seen) // 2))
+            seen[byte] |= 1 << (n & 7)
+        f.truncate(good)
+    return seen
+
+
+def _is_done(seen: bytearray, n: int) -> bool:
+    byte = n >> 3
+    return byte < len(seen) and bool(seen[byte] & (1 << (n & 7)))
+
+
+# --- input --------------------------------------------------------------------------------------
+
+
+def _lines(stream: IO[str]) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _jobs_of(
+    lines: Iterable[str], options: Options, seen: bytearray | None, skipped: list[int]
+) -> Iterator[_jobs.Job]:
+    parse = _jobs.parse_line
+    types, search = options.types, options.search
+    for n, text in enumerate(lines, 1):
+        if seen is not None and _is_done(seen, n):
+            skipped[0] += 1
+            continue
+        yield parse(n, text, types, search)
+
+
+def _count_lines(path: str) -> int | None:
+    try:
+        with open(path, "rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    except OSError:
+        return None
+
+
+# --- progress and summary -----------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(self, total: int | None, stream: IO[str]) -> None:
+        self.total = total
+        self.stream = stream
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def show(self, done: int, counts: Counter[str], force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < 0.5:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = done / elapsed
+        eta = ""
+        if self.total and rate > 0:
+            left = max(self.total - done, 0) / rate
+            eta = f"  ETA {int(left // 60)}:{int(left % 60):02d}"
+        errors = " ".join(
+            f"{s} {counts[s]}" for s in STATUSES if s not in ("NOERROR", "NODATA") and counts[s]
+        )
+        total = f"/{self.total}" if self.total else ""
+        self.stream.write(f"\r\x1b[K{done}{total} names  {rate:,.0f}/s{eta}  {errors}")
+        self.stream.flush()
+
+    def end(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+
+
+def _summary(
+    counts: Counter[str], elapsed: float, engine: Any, skipped: int, interrupted: bool
+) -> str:
+    done = sum(counts.values())
+    rate = done / elapsed if elapsed > 0 else 0.0
+    parts = ", ".join(f"{s} {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    lines = [
+        f"netdb bulk: {done} names in {elapsed:.2f} s ({rate:,.0f} names/s)"
+        + (f", {skipped} skipped (--resume)" if skipped else ""),
+        f"  statuses: {parts or 'none'}",
+    ]
+    if engine is not None:
+        lines.append(
+            f"  queries: {engine.sent} sent, {engine.retried} retried, {engine.tcp} over TCP, "
+            f"{engine.received} datagrams received, {engine.unmatched} unmatched (dropped)"
+        )
+    if interrupted:
+        lines.append("  interrupted: the records written are complete; run again with --resume")
+    return "\n".join(lines) + "\n"
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Run ``netdb bulk`` with the parsed arguments ``ns``; the exit status."""
+    from ..bulk._io.loop import Run
+
+    try:
+        options = _options(ns)
+        if ns.resume and not ns.output:
+            raise _Usage("--resume needs --output FILE")
+    except _Usage as exc:
+        sys.stderr.write(f"netdb bulk: {exc}\nTry 'netdb bulk --help' for more information.\n")
+        return EXIT_USAGE
+    fmt: str = ns.format
+    try:
+        stream: IO[str] = (
+            sys.stdin
+            if ns.input == "-"
+            else open(ns.input, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
+        )
+    except OSError as exc:
+        return _fail(f"{ns.input}: {exc.strerror or exc}", EXIT_NOINPUT)
+    seen = done_lines(ns.output, fmt) if ns.resume else None
+    try:
+        if ns.output:
+            exists = os.path.exists(ns.output) and os.path.getsize(ns.output) > 0
+            out: IO[bytes] = open(ns.output, "ab" if ns.resume else "wb")  # noqa: SIM115
+        else:
+            exists = False
+            out = sys.stdout.buffer
+    except OSError as exc:
+        return _fail(f"{ns.output}: {exc.strerror or exc}", EXIT_IOERR)
+    show = ns.progress if ns.progress is not None else sys.stderr.isatty()
+    total = _count_lines(ns.input) if show and ns.input != "-" else None
+    progress = _Progress(total, sys.stderr) if show else None
+    counts: Counter[str] = Counter()
+    skipped = [0]
+    start = time.monotonic()
+    engine = None
+    interrupted = False
+    formatter = FORMATTERS[fmt]
+    buf: list[str] = []
+    try:
+        if fmt == "csv" and not (ns.resume and exists):
+            out.write((csv_header() + "\n").encode())
+        with Run(_jobs_of(_lines(stream), options, seen, skipped), options) as bulk:
+            engine = bulk.engine
+            result: Result
+            for result in bulk:
+                buf.append(formatter(result))
+                counts[result.status] += 1
+                if len(buf) >= _FLUSH_EVERY:
+                    buf.append("")
+                    out.write("\n".join(buf).encode("utf-8", "surrogateescape"))
+                    buf.clear()
+                    if progress is not None:
+                        progress.show(sum(counts.values()) + skipped[0], counts)
+            if buf:
+                buf.append("")
+                out.write("\n".join(buf).encode("utf-8", "surrogateescape"))
+                buf.clear()
+    except KeyboardInterrupt:
+        interrupted = True
+        if buf:
+            buf.append("")
+            out.write("\n".join(buf).encode("utf-8", "surrogateescape"))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        if progress is not None:
+            progress.end()
+        return _fail(f"{exc.strerror or exc}", EXIT_IOERR)
+    finally:
+        try:
+            out.flush()
+        finally:
+            if ns.output:
+                out.close()
+            if stream is not sys.stdin:
+                stream.close()
+    if progress is not None:
+        progress.end()
+    if not ns.quiet:
+        sys.stderr.write(
+            _summary(counts, time.monotonic() - start, engine, skipped[0], interrupted)
+        )
+    return EXIT_INTERRUPT if interrupted else EXIT_OK
