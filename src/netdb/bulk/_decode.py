@@ -3,8 +3,9 @@
 Owns the reading of a reply already accepted by the engine (right ID, socket and question).  The
 common case, a NOERROR reply whose answers are all A or AAAA records of the asked type owned by
 the query name through the pointer ``0xC00C`` (what servers send for a plain address lookup),
-is read in place; every other reply goes through the strict codec (:func:`wire.parse`), and a
-reply it refuses is ``MALFORMED``.
+with no authority section and at most an OPT record after them, is read in place; every other
+reply goes through the strict codec (:func:`wire.parse`), and a reply it refuses is
+``MALFORMED``.
 
 The CNAME chain is followed inside the answer section from the query name (RFC 1034 §3.6.2),
 names compared case-insensitively (RFC 4343), at most :data:`MAX_CHAIN` links (a loop ends it);
@@ -57,6 +58,17 @@ def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[Answe
         else:
             text = format_ipv6(data[start:pos])
         out.append(Answer(qtext, tname, ttl, text))
+    # What follows must be nothing, or only an OPT record that fits (RFC 6891 §6.1.2); anything
+    # else is read by the strict codec.
+    if data[8] or data[9]:
+        return None
+    ar = (data[10] << 8) | data[11]
+    if ar == 0:
+        return tuple(out)
+    if ar != 1 or pos + 11 > end or data[pos] or data[pos + 1] or data[pos + 2] != 41:
+        return None
+    if pos + 11 + ((data[pos + 9] << 8) | data[pos + 10]) > end:
+        return None
     return tuple(out)
 
 
