@@ -77,7 +77,7 @@ class Options:
     """
 
     servers: tuple[Server, ...]
-    concurrency: int = 2000
+    concurrency: int = 200
     rate: float | None = None
     rate_per_server: float | None = None
     timeout: float = 2.0

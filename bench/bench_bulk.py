@@ -1,0 +1,398 @@
+"""Bulk resolution: ``netdb bulk`` against glibc threads, asyncio, aiodns, dnspython and dnsperf.
+
+Run: ``python3 bench/bench_bulk.py [--names 100000] [--rss-names 10000000]`` (re-executes itself
+under ``unshare --net --mount --uts``: Knot serves a generated zone ``bench.test.`` of N names,
+each with one A and one AAAA record, on 127.0.0.1 inside the private namespace; /etc is a tmpfs
+with ``nameserver 127.0.0.1``; no packet leaves the machine).  dnsperf comes from Debian's
+``dnsperf`` package (installed with apt-get when missing).
+
+Prints names/s of each peer and its ratio to netdb (every peer asks A and AAAA per name, except
+dnsperf, which sends A queries as fast as Knot takes them: its queries/s / 2 is the ceiling in
+names/s), then netdb with 5% of the packets (both directions) dropped by a small drop proxy
+started here (the sandbox kernel has no netem), compared with the same proxy dropping nothing,
+then the peak RSS of ``netdb bulk`` over ``--rss-names`` generated names written to a file.
+Peers that are too slow for the whole zone get a subset (their names/s are still comparable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import resource
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
+
+ETC = {
+    "hosts": "127.0.0.1 localhost\n",
+    "nsswitch.conf": "hosts: files dns\n",
+    "resolv.conf": "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n",
+    "host.conf": "multi on\n",
+}
+ZONE = "bench.test."
+DROP_PROXY = ("127.0.0.3", 53)
+
+
+def _in_sandbox() -> bool:
+    parent = os.environ.get("NETDB_BENCH_PARENT_NS")
+    return parent is not None and parent != os.readlink("/proc/self/ns/mnt")
+
+
+def _enter_sandbox() -> None:
+    os.environ["NETDB_BENCH_PARENT_NS"] = os.readlink("/proc/self/ns/mnt")
+    script = (
+        "set -e; ip link set lo up; mount -t tmpfs netdb-etc /etc; hostname sandbox; "
+        f"exec {sys.executable} {Path(__file__).resolve()} {' '.join(sys.argv[1:])}"
+    )
+    os.execvp("unshare", ["unshare", "--net", "--mount", "--uts", "--fork", "sh", "-c", script])
+
+
+def name(i: int) -> str:
+    return f"h{i}.bench.test"
+
+
+def write_zone(path: Path, n: int) -> None:
+    with path.open("w") as f:
+        f.write("$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 120\n@ NS ns\nns A 127.0.0.1\n")
+        for i in range(n):
+            f.write(
+                f"h{i} A 10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}\n"
+                f"h{i} AAAA fd00::{(i >> 16) & 0xFFFF:x}:{i & 0xFFFF:x}\n"
+            )
+
+
+def start_knot(workdir: Path, n: int) -> list[subprocess.Popen[bytes]]:
+    from tests.sandbox import dnsservers
+
+    zone = workdir / "bench.test.zone"
+    write_zone(zone, n)
+    conf = dnsservers.write_knot(
+        workdir, ["127.0.0.1"], knot_address="127.0.0.1", zones=[(ZONE, zone)]
+    )
+    procs = [dnsservers._spawn([dnsservers.KNOTD, "-c", str(conf)])]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until the zone is loaded: the last name answers
+        try:
+            socket.getaddrinfo(name(n - 1), None, socket.AF_INET)
+            return procs
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("Knot did not load the zone")
+
+
+# --- peers ----------------------------------------------------------------------------------------
+
+
+def run_netdb(infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = ()) -> float:
+    out = infile.with_suffix(".out.jsonl")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "netdb.cli", "bulk", "-s", server, "-o", str(out), *extra,
+         str(infile)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    n_in = sum(1 for _ in infile.open())
+    statuses: dict[str, int] = {}
+    lines = 0
+    with out.open() as f:
+        for line in f:
+            lines += 1
+            s = json.loads(line)["status"]
+            statuses[s] = statuses.get(s, 0) + 1
+    assert lines == n_in, f"{lines} records for {n_in} lines"
+    print(f"    netdb summary: {proc.stderr.strip().splitlines()[-1].strip()}; {statuses}")
+    return n_in / elapsed
+
+
+def run_glibc_threads(names: list[str]) -> float:
+    def one(n: str) -> int:
+        return len(socket.getaddrinfo(n, None, 0, socket.SOCK_STREAM))
+
+    with ThreadPoolExecutor(64) as pool:
+        t = time.perf_counter()
+        got = list(pool.map(one, names, chunksize=16))
+        elapsed = time.perf_counter() - t
+    assert all(g == 2 for g in got)
+    return len(names) / elapsed
+
+
+def run_loop_getaddrinfo(names: list[str]) -> float:
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        t = time.perf_counter()
+        got = await asyncio.gather(
+            *(loop.getaddrinfo(n, None, type=socket.SOCK_STREAM) for n in names)
+        )
+        elapsed = time.perf_counter() - t
+        assert all(len(g) == 2 for g in got)
+        return len(names) / elapsed
+
+    return asyncio.run(main())
+
+
+def run_aiodns(names: list[str], window: int = 1000) -> float:
+    import warnings
+
+    import aiodns
+
+    warnings.simplefilter("ignore", DeprecationWarning)  # query(): the A/AAAA lists, as before
+
+    async def main() -> float:
+        resolver = aiodns.DNSResolver(nameservers=["127.0.0.1"], timeout=2, tries=2)
+        sem = asyncio.Semaphore(window)
+
+        async def one(n: str) -> int:
+            async with sem:
+                a, aaaa = await asyncio.gather(resolver.query(n, "A"), resolver.query(n, "AAAA"))
+                return len(a) + len(aaaa)
+
+        t = time.perf_counter()
+        got = await asyncio.gather(*(one(n) for n in names))
+        elapsed = time.perf_counter() - t
+        assert all(g == 2 for g in got)
+        return len(names) / elapsed
+
+    return asyncio.run(main())
+
+
+def run_dnspython(names: list[str], window: int = 500) -> float:
+    import dns.asyncresolver
+
+    async def main() -> float:
+        r = dns.asyncresolver.Resolver(configure=False)
+        r.nameservers = ["127.0.0.1"]
+        r.cache = None
+        sem = asyncio.Semaphore(window)
+
+        async def one(n: str) -> int:
+            async with sem:
+                a, aaaa = await asyncio.gather(r.resolve(n, "A"), r.resolve(n, "AAAA"))
+                return len(a) + len(aaaa)
+
+        t = time.perf_counter()
+        got = await asyncio.gather(*(one(n) for n in names))
+        elapsed = time.perf_counter() - t
+        assert all(g == 2 for g in got)
+        return len(names) / elapsed
+
+    return asyncio.run(main())
+
+
+def ensure_dnsperf() -> str | None:
+    path = shutil.which("dnsperf")
+    if path is None:
+        # Debian's package, through apt-get (the namespace has no network: ask outside it).
+        print("  (dnsperf missing: run `apt-get install dnsperf` outside the sandbox)")
+    return path
+
+
+def run_dnsperf(dnsperf: str, names: list[str], workdir: Path, seconds: int = 10) -> float:
+    data = workdir / "dnsperf.txt"
+    data.write_text("".join(f"{n} A\n" for n in names))
+    proc = subprocess.run(
+        [dnsperf, "-s", "127.0.0.1", "-d", str(data), "-l", str(seconds), "-c", "4", "-q", "2000"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    for line in proc.stdout.splitlines():
+        if "Queries per second:" in line:
+            return float(line.split(":")[1])
+    raise RuntimeError(proc.stdout + proc.stderr)
+
+
+# --- a drop proxy ---------------------------------------------------------------------------
+
+
+def drop_proxy(loss: float, ready_w: int) -> None:
+    """Forward UDP between clients and Knot, dropping each packet with probability ``loss``
+    (one upstream socket per client address; epoll, drained per readiness event)."""
+    rnd = random.Random(7)
+    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    front.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
+    front.bind(DROP_PROXY)
+    front.setblocking(False)
+    ep = select.epoll()
+    ep.register(front.fileno(), select.EPOLLIN)
+    ups: dict[Any, socket.socket] = {}
+    clients: dict[int, tuple[socket.socket, Any]] = {}
+    os.write(ready_w, b"x")
+    while True:
+        for fd, _ in ep.poll():
+            if fd == front.fileno():
+                while True:
+                    try:
+                        data, addr = front.recvfrom(4096)
+                    except BlockingIOError:
+                        break
+                    if rnd.random() < loss:
+                        continue
+                    up = ups.get(addr)
+                    if up is None:
+                        up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                        up.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)
+                        up.connect(("127.0.0.1", 53))
+                        up.setblocking(False)
+                        ups[addr] = up
+                        clients[up.fileno()] = (up, addr)
+                        ep.register(up.fileno(), select.EPOLLIN)
+                    with contextlib.suppress(OSError):
+                        up.send(data)
+            else:
+                up, addr = clients[fd]
+                while True:
+                    try:
+                        data = up.recv(4096)
+                    except BlockingIOError:
+                        break
+                    if rnd.random() < loss:
+                        continue
+                    with contextlib.suppress(OSError):
+                        front.sendto(data, addr)
+
+
+def with_drop_proxy(loss: float, fn: Callable[[], float]) -> float:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the proxy
+        try:
+            drop_proxy(loss, w)
+        finally:
+            os._exit(0)
+    os.read(r, 1)
+    try:
+        return fn()
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(r)
+        os.close(w)
+
+
+# --- memory ---------------------------------------------------------------------------------------
+
+
+def rss_run(workdir: Path, count: int, zone_names: int) -> tuple[float, float]:
+    """(peak RSS in MB, names/s) of ``netdb bulk`` over ``count`` names, output to a file."""
+    infile = workdir / "rss-in.txt"
+    with infile.open("w") as f:
+        chunk = []
+        for i in range(count):
+            chunk.append(f"h{i % zone_names}.bench.test\n")
+            if len(chunk) == 10000:
+                f.write("".join(chunk))
+                chunk.clear()
+        f.write("".join(chunk))
+    out = workdir / "rss-out.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "netdb.cli", "bulk", "-s", "127.0.0.1", "-q", "-o", str(out),
+         str(infile)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    lines = 0
+    with out.open("rb") as f:
+        for _ in f:
+            lines += 1
+    assert lines == count, f"{lines} records for {count} lines"
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    infile.unlink()
+    out.unlink()
+    return peak_kb / 1024, count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--names", type=int, default=100_000)
+    parser.add_argument("--subset", type=int, default=20_000, help="names for the slow peers")
+    parser.add_argument("--rss-names", type=int, default=10_000_000)
+    args = parser.parse_args()
+    dnsperf = shutil.which("dnsperf")
+    if dnsperf is None and not _in_sandbox():
+        subprocess.run(["apt-get", "install", "-y", "-qq", "dnsperf"], check=False)
+    if not _in_sandbox():
+        _enter_sandbox()
+    for fname, text in ETC.items():
+        Path("/etc", fname).write_text(text)
+    workdir = Path(tempfile.mkdtemp(prefix="netdb-bench-bulk-"))
+    from tests.sandbox import dnsservers
+
+    procs = start_knot(workdir, args.names)
+    try:
+        names = [name(i) for i in range(args.names)]
+        infile = workdir / "names.txt"
+        infile.write_text("".join(n + "\n" for n in names))
+        sub = names[: args.subset]
+        print(f"bulk resolution of {args.names} names (A + AAAA each), Knot on 127.0.0.1, 2 cores")
+        rows: list[tuple[str, float]] = []
+        ours = run_netdb(infile)
+        rows.append(("netdb bulk (A+AAAA)", ours))
+        rows.append(("glibc getaddrinfo, 64 threads", run_glibc_threads(sub)))
+        rows.append(("asyncio loop.getaddrinfo", run_loop_getaddrinfo(sub[: args.subset // 2])))
+        rows.append(("aiodns (c-ares) A+AAAA", run_aiodns(sub)))
+        rows.append(("dnspython async A+AAAA", run_dnspython(sub[: args.subset // 4])))
+        ceiling = None
+        dnsperf = ensure_dnsperf()
+        if dnsperf is not None:
+            qps = run_dnsperf(dnsperf, names, workdir)
+            ceiling = qps / 2
+            rows.append((f"dnsperf ceiling ({qps:,.0f} A q/s / 2)", ceiling))
+        for label, rate in rows:
+            ratio = ours / rate
+            print(f"  {label:42s} {rate:12,.0f} names/s   netdb/peer {ratio:6.2f}")
+        floors = [
+            ("netdb >= 60,000 names/s", ours >= 60_000),
+            ("netdb >= 3x glibc threads", ours >= 3 * rows[1][1]),
+            ("netdb >= 6x aiodns", ours >= 6 * rows[3][1]),
+        ]
+        if ceiling is not None:
+            floors.append(("netdb >= 0.8 of dnsperf's ceiling", ours >= 0.8 * ceiling))
+        lossless_proxy = with_drop_proxy(0.0, lambda: run_netdb(infile, DROP_PROXY[0]))
+        lossy = with_drop_proxy(
+            0.05,
+            lambda: run_netdb(infile, DROP_PROXY[0], ("--timeout", "0.5", "--retries", "8")),
+        )
+        print("  through the drop proxy (a Python forwarder: it costs CPU of its own)")
+        print(f"  {'netdb bulk, proxy, no loss':42s} {lossless_proxy:12,.0f} names/s")
+        print(
+            f"  {'netdb bulk, proxy, 5% packets dropped':42s} {lossy:12,.0f} names/s"
+            f"   lossy/lossless {lossy / lossless_proxy:5.2f} (direct: {lossy / ours:5.2f})"
+        )
+        floors.append(("5% loss >= half of lossless (same proxy)", lossy >= lossless_proxy / 2))
+        if args.rss_names:
+            peak, rate = rss_run(workdir, args.rss_names, args.names)
+            print(f"  netdb bulk, {args.rss_names:,} names to a file: peak RSS {peak:.0f} MB, "
+                  f"{rate:,.0f} names/s")  # fmt: skip
+            floors.append((f"peak RSS < 200 MB over {args.rss_names:,} names", peak < 200))
+        print("floors:")
+        for label, ok in floors:
+            print(f"  {'met    ' if ok else 'NOT met'}  {label}")
+    finally:
+        dnsservers.stop(procs)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
