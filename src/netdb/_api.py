@@ -202,10 +202,36 @@ class _Expiry:
             return stop.value  # type: ignore[no-any-return]
 
 
-def _rng(n: int) -> int:
-    """Unpredictable numbers for query IDs and server rotation (never Python's Mersenne
-    Twister, whose next outputs can be predicted from past ones)."""
-    return secrets.randbelow(n) if n > 1 else 0
+class _Entropy:
+    """Unpredictable numbers for query IDs and server rotation, from the kernel's CSPRNG.
+
+    Never Python's Mersenne Twister, whose next outputs can be predicted from past ones.  The
+    kernel's bytes are fetched 4 KiB at a time (one ``getrandom`` per 2,048 query IDs instead of
+    one per ID); each byte is used once.  A fork gets a fresh pool.
+    """
+
+    __slots__ = ("pid", "pool", "pos")
+
+    def __init__(self) -> None:
+        self.pool = b""
+        self.pos = 0
+        self.pid = -1
+
+    def __call__(self, n: int) -> int:
+        if n <= 1:
+            return 0
+        if n == 0x10000:  # a query ID: two bytes, every value equally likely
+            pos = self.pos
+            if pos + 2 > len(self.pool) or self.pid != os.getpid():
+                self.pool = os.urandom(4096)
+                self.pid = os.getpid()
+                pos = 0
+            self.pos = pos + 2
+            return int.from_bytes(self.pool[pos : pos + 2], "big")
+        return secrets.randbelow(n)
+
+
+_rng = _Entropy()
 
 
 def _server(host: str, port: int, ifindex: Callable[[str], int]) -> Server:

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import select
 import socket
 import time
+import weakref
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
@@ -44,6 +46,11 @@ from .errors import GaiError
 
 T = TypeVar("T")
 
+_IN = select.EPOLLIN
+_OUT = select.EPOLLOUT
+_ERR = select.EPOLLERR | select.EPOLLHUP
+_ONESHOT = select.EPOLLONESHOT
+
 __all__ = [
     "getaddrinfo",
     "getfqdn",
@@ -58,52 +65,319 @@ __all__ = [
 ]
 
 
-class _Run:
-    """One lookup being driven on the running loop: its sockets and its own deadline."""
+class _Reactor:
+    """One epoll set per event loop, registered once as a reader of that loop.
 
-    __slots__ = ("deadline", "expires", "h_errno", "loop", "socks")
+    A lookup's sockets are armed in it one-shot while the lookup waits on them, so a wait costs
+    one ``epoll_ctl`` instead of a reader callback added to and removed from the loop; a late
+    datagram on a socket nobody waits on wakes nothing.  One readiness callback of the loop
+    serves every ready socket of every lookup at once.  It lives while lookups are in flight
+    on its loop: the last one to end closes it, so no descriptor outlives the lookups.
+    """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float | None) -> None:
+    __slots__ = ("active", "armed", "ep", "loop", "waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.ep = select.epoll()
+        self.waiting: dict[int, _Lookup] = {}
+        self.armed: set[int] = set()
+        self.active = 0
+        loop.add_reader(self.ep.fileno(), self._ready)
+
+    def leave(self) -> None:
+        """A lookup ended; the last one closes the reactor."""
+        self.active -= 1
+        if self.active <= 0:
+            if _REACTORS.get(self.loop) is self:
+                del _REACTORS[self.loop]
+            self.loop.remove_reader(self.ep.fileno())
+            self.ep.close()
+
+    def arm(self, fd: int, events: int, lookup: _Lookup) -> None:
+        self.waiting[fd] = lookup
+        if fd in self.armed:
+            self.ep.modify(fd, events | _ONESHOT)
+        else:
+            self.ep.register(fd, events | _ONESHOT)
+            self.armed.add(fd)
+
+    def forget(self, fd: int) -> None:
+        """``fd`` is about to be closed (closing drops it from the epoll set)."""
+        self.waiting.pop(fd, None)
+        self.armed.discard(fd)
+
+    def _ready(self) -> None:
+        waiting = self.waiting
+        for fd, events in self.ep.poll(0):
+            lookup = waiting.pop(fd, None)
+            if lookup is not None:
+                lookup.wake(fd, events)
+
+
+_REACTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reactor] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
+    """The loop's reactor, counting one more lookup in flight on it."""
+    reactor = _REACTORS.get(loop)
+    if reactor is None:
+        reactor = _REACTORS[loop] = _Reactor(loop)
+    reactor.active += 1
+    return reactor
+
+
+# What a lookup is waiting for (``_Lookup.wait_kind``).
+_W_UDP, _W_CONNECT, _W_SEND, _W_TCP = 1, 2, 3, 4
+_PENDING = object()  # perform(): the request waits; the lookup resumes from a callback
+
+
+class _Lookup:
+    """One lookup driven on an event loop by callbacks: its generator, sockets and deadline.
+
+    Requests that need no waiting are done at once; one that must wait arms its socket in the
+    loop's :class:`_Reactor` and a timer for its deadline, and the lookup resumes from whichever
+    fires first.  The caller awaits :attr:`fut` only.  Whatever ends the lookup (answer,
+    exception, cancellation) closes every socket it opened.
+    """
+
+    __slots__ = (
+        "chunks",
+        "deadline",
+        "done",
+        "expires",
+        "fut",
+        "gen",
+        "h_errno",
+        "left",
+        "loop",
+        "reactor",
+        "socks",
+        "timer",
+        "timer_at",
+        "view",
+        "wait_kind",
+        "wait_own",
+        "wait_sock",
+    )
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, gen: Generator[Op, Any, Any], deadline: float | None
+    ) -> None:
+        self.loop = loop
+        self.reactor = _reactor(loop)
+        self.done = False
+        self.gen = gen
         self.deadline = deadline
+        self.fut: asyncio.Future[Any] = loop.create_future()
         self.socks: list[socket.socket] = []
         self.h_errno: int | None = None
         self.expires = float("inf")
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
+        self.wait_kind = 0
+        self.wait_sock: socket.socket | None = None
+        self.wait_own = False
+        self.chunks: list[bytes] = []
+        self.left = 0
+        self.view: memoryview | None = None
 
-    def close(self) -> None:
+    # -- driving ---------------------------------------------------------------------------
+
+    def start(self, op: Op) -> None:
+        self._run(op)
+
+    def _run(self, op: Op) -> None:
+        """Perform requests until one has to wait or the generator ends."""
+        gen = self.gen
+        try:
+            while True:
+                result = self._perform(op)
+                if result is _PENDING:
+                    return
+                op = gen.send(result)
+        except StopIteration as stop:
+            self._finish()
+            if not self.fut.done():
+                self.fut.set_result(stop.value)
+        except BaseException as exc:
+            self._finish()
+            if not self.fut.done():
+                self.fut.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+
+    def _resume(self, result: Any) -> None:
+        self.wait_kind = 0
+        self.wait_sock = None
+        try:
+            op = self.gen.send(result)
+        except StopIteration as stop:
+            self._finish()
+            if not self.fut.done():
+                self.fut.set_result(stop.value)
+            return
+        except BaseException as exc:
+            self._finish()
+            if not self.fut.done():
+                self.fut.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._run(op)
+
+    def _finish(self) -> None:
+        """Release everything: timer, waits, sockets, the generator."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        reactor = self.reactor
         for sock in self.socks:
+            fd = sock.fileno()
+            if fd >= 0:
+                reactor.forget(fd)
             sock.close()
         self.socks.clear()
+        self.wait_kind = 0
+        self.wait_sock = None
+        self.gen.close()
+        if not self.done:
+            self.done = True
+            reactor.leave()
 
-    async def _readable(self, sock: socket.socket, deadline: float) -> bool | None:
-        """Wait until ``sock`` is readable: True, False at ``deadline``, None at the lookup's
-        own deadline."""
-        own = self.deadline is not None and self.deadline <= deadline
-        until = self.deadline if own and self.deadline is not None else deadline
-        delay = until - time.monotonic()
-        if delay <= 0:
-            return None if own else False
-        loop = self.loop
-        fut: asyncio.Future[bool] = loop.create_future()
+    def abort(self) -> None:
+        """The awaiting task was cancelled: stop at once."""
+        self._finish()
 
-        def ready(value: bool) -> None:
-            if not fut.done():
-                fut.set_result(value)
+    # -- waiting ---------------------------------------------------------------------------
 
+    def _wait(self, sock: socket.socket, events: int, deadline: float, kind: int) -> Any:
+        own = self.deadline
+        if own is not None and own <= deadline:
+            until, self.wait_own = own, True
+        else:
+            until, self.wait_own = deadline, False
+        if until <= time.monotonic():
+            return self._timed_out(kind, sock)
+        self.wait_kind = kind
+        self.wait_sock = sock
+        self.reactor.arm(sock.fileno(), events, self)
+        if self.timer is None or self.timer_at != until:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer_at = until
+            self.timer = self.loop.call_later(until - time.monotonic(), self._on_timer)
+        return _PENDING
+
+    def _timed_out(self, kind: int, sock: socket.socket) -> Any:
+        own = self.wait_own
+        if kind in (_W_UDP, _W_TCP):
+            return EXPIRED if own else None
+        if kind == _W_CONNECT:
+            self._close_sock(sock)
+            return EXPIRED if own else OSError(errno.ETIMEDOUT, "connect timed out")
+        self.view = None
+        return OSError(errno.ETIMEDOUT, "send timed out")
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        kind = self.wait_kind
+        sock = self.wait_sock
+        if not kind or sock is None:
+            return
+        self.reactor.waiting.pop(sock.fileno(), None)
+        self._resume(self._timed_out(kind, sock))
+
+    def wake(self, fd: int, events: int) -> None:
+        kind = self.wait_kind
+        sock = self.wait_sock
+        if not kind or sock is None or sock.fileno() != fd:
+            return
+        if kind == _W_UDP:
+            result = self._udp_recv(sock, events)
+        elif kind == _W_TCP:
+            result = self._tcp_recv_more(sock)
+        elif kind == _W_CONNECT:
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                self._close_sock(sock)
+                result = OSError(err, "connect failed")
+            else:
+                result = sock
+        else:
+            result = self._tcp_send_more(sock)
+        if result is _PENDING:
+            self.reactor.arm(fd, _OUT if kind in (_W_SEND, _W_CONNECT) else _IN, self)
+            return
+        self._resume(result)
+
+    # -- requests --------------------------------------------------------------------------
+
+    def _perform(self, op: Op) -> Any:
+        if isinstance(op, UdpRecv):
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return EXPIRED
+            sock = op.sock
+            assert isinstance(sock, socket.socket)
+            result = self._udp_recv(sock, 0)
+            if result is _PENDING:
+                return self._wait(sock, _IN, op.deadline, _W_UDP)
+            return result
+        if isinstance(op, Note):
+            if op.expires < self.expires:
+                self.expires = op.expires
+            return None
+        if isinstance(op, HErrno):
+            self.h_errno = op.value
+            return None
+        if isinstance(op, Close):
+            sock = op.sock
+            assert isinstance(sock, socket.socket)
+            self._close_sock(sock)
+            return None
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return EXPIRED
+        if isinstance(op, UdpSend):
+            sock = op.sock
+            assert isinstance(sock, socket.socket)
+            try:
+                for payload in op.payloads:
+                    sock.send(payload)
+            except OSError as exc:
+                return exc
+            return None
+        if isinstance(op, UdpOpen):
+            return self._udp_open(op)
+        if isinstance(op, TcpOpen):
+            return self._tcp_open(op)
+        if isinstance(op, TcpSend):
+            sock = op.sock
+            assert isinstance(sock, socket.socket)
+            self.view = memoryview(op.data)
+            result = self._tcp_send_more(sock)
+            if result is _PENDING:
+                return self._wait(sock, _OUT, time.monotonic() + 30, _W_SEND)
+            return result
+        if isinstance(op, TcpRecv):
+            sock = op.sock
+            assert isinstance(sock, socket.socket)
+            self.chunks = []
+            self.left = op.size
+            result = self._tcp_recv_more(sock)
+            if result is _PENDING:
+                return self._wait(sock, _IN, op.deadline, _W_TCP)
+            return result
+        raise TypeError(f"unknown request {op!r}")  # pragma: no cover
+
+    def _close_sock(self, sock: socket.socket) -> None:
         fd = sock.fileno()
-        loop.add_reader(fd, ready, True)
-        timer = loop.call_later(delay, ready, False)
-        try:
-            got = await fut
-        finally:
-            loop.remove_reader(fd)
-            timer.cancel()
-        if got:
-            return True
-        return None if own else False
-
-    def _expired(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+        if fd >= 0:
+            self.reactor.forget(fd)
+        sock.close()
+        if sock in self.socks:
+            self.socks.remove(sock)
 
     def _udp_open(self, op: UdpOpen) -> Any:
         server = op.server
@@ -112,7 +386,6 @@ class _Run:
         except OSError as exc:
             return exc
         self.socks.append(sock)
-        sock.setblocking(False)
         try:
             if server.family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVERR, 1)
@@ -120,123 +393,80 @@ class _Run:
                 sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
             sock.connect(server.sockaddr)
         except OSError as exc:
-            sock.close()
+            self._close_sock(sock)
             return exc
         return sock
 
-    async def _udp_recv(self, op: UdpRecv) -> Any:
-        sock = op.sock
-        assert isinstance(sock, socket.socket)
-        while True:
-            try:
-                return sock.recvfrom(RECV_SIZE)
-            except BlockingIOError:
-                pass
-            except OSError as exc:
-                return exc
-            ok = await self._readable(sock, op.deadline)
-            if ok is None:
-                return EXPIRED
-            if not ok:
-                return None
+    def _udp_recv(self, sock: socket.socket, events: int) -> Any:
+        try:
+            return sock.recvfrom(RECV_SIZE)
+        except BlockingIOError:
+            if events & _ERR and not events & _IN:
+                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                return OSError(err or errno.EIO, "poll error")
+            return _PENDING
+        except OSError as exc:
+            return exc
 
-    async def _tcp_open(self, op: TcpOpen) -> Any:
+    def _tcp_open(self, op: TcpOpen) -> Any:
         server = op.server
         try:
             sock = socket.socket(server.family, socket.SOCK_STREAM | _FLAGS)
         except OSError as exc:
             return exc
-        sock.setblocking(False)
         self.socks.append(sock)
-        own = self.deadline is not None and self.deadline <= op.deadline
-        until = self.deadline if own and self.deadline is not None else op.deadline
-        try:
-            await asyncio.wait_for(
-                self.loop.sock_connect(sock, server.sockaddr), max(0.0, until - time.monotonic())
-            )
-        except asyncio.TimeoutError:
-            sock.close()
-            return EXPIRED if own else OSError(errno.ETIMEDOUT, "connect timed out")
-        except OSError as exc:
-            sock.close()
-            return exc
+        err = sock.connect_ex(server.sockaddr)
+        if err in (errno.EINPROGRESS, errno.EAGAIN):
+            return self._wait(sock, _OUT, op.deadline, _W_CONNECT)
+        if err:
+            self._close_sock(sock)
+            return OSError(err, "connect failed")
         return sock
 
-    async def _tcp_recv(self, op: TcpRecv) -> Any:
-        sock = op.sock
-        assert isinstance(sock, socket.socket)
-        chunks: list[bytes] = []
-        left = op.size
-        while left:
+    def _tcp_send_more(self, sock: socket.socket) -> Any:
+        view = self.view
+        while view:
             try:
-                data = sock.recv(left)
+                sent = sock.send(view)
             except BlockingIOError:
-                ok = await self._readable(sock, op.deadline)
-                if ok is None:
-                    return EXPIRED
-                if not ok:
-                    return None
-                continue
+                self.view = view
+                return _PENDING
+            except OSError as exc:
+                self.view = None
+                return exc
+            view = view[sent:]
+        self.view = None
+        return None
+
+    def _tcp_recv_more(self, sock: socket.socket) -> Any:
+        chunks = self.chunks
+        while self.left:
+            try:
+                data = sock.recv(self.left)
+            except BlockingIOError:
+                return _PENDING
             except OSError as exc:
                 return exc
             if not data:
                 break
             chunks.append(data)
-            left -= len(data)
+            self.left -= len(data)
+        self.chunks = []
         return b"".join(chunks)
 
-    async def _tcp_send(self, op: TcpSend) -> Any:
-        sock = op.sock
-        assert isinstance(sock, socket.socket)
-        try:
-            await asyncio.wait_for(self.loop.sock_sendall(sock, op.data), 30)
-        except asyncio.TimeoutError:
-            return OSError(errno.ETIMEDOUT, "send timed out")
-        except OSError as exc:
-            return exc
-        return None
 
-    async def drive(self, gen: Generator[Op, Any, T], op: Op) -> T:
-        try:
-            while True:
-                result: Any = None
-                if isinstance(op, Note):
-                    if op.expires < self.expires:
-                        self.expires = op.expires
-                elif isinstance(op, HErrno):
-                    self.h_errno = op.value
-                elif self._expired() and not isinstance(op, Close):
-                    result = EXPIRED
-                elif isinstance(op, UdpRecv):
-                    result = await self._udp_recv(op)
-                elif isinstance(op, UdpSend):
-                    sock = op.sock
-                    assert isinstance(sock, socket.socket)
-                    try:
-                        for payload in op.payloads:
-                            sock.send(payload)
-                    except OSError as exc:
-                        result = exc
-                elif isinstance(op, UdpOpen):
-                    result = self._udp_open(op)
-                elif isinstance(op, Close):
-                    sock = op.sock
-                    assert isinstance(sock, socket.socket)
-                    sock.close()
-                elif isinstance(op, TcpOpen):
-                    result = await self._tcp_open(op)
-                elif isinstance(op, TcpSend):
-                    result = await self._tcp_send(op)
-                elif isinstance(op, TcpRecv):
-                    result = await self._tcp_recv(op)
-                else:  # pragma: no cover
-                    raise TypeError(f"unknown request {op!r}")
-                op = gen.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        finally:
-            gen.close()
-            self.close()
+async def _drive(lookup: _Lookup, op: Op) -> Any:
+    lookup.start(op)
+    fut = lookup.fut
+    try:
+        if not fut.done():
+            await fut
+        return fut.result()
+    except asyncio.CancelledError:
+        # Cancelling the awaiting task cancels ``fut`` too; the lookup stops either way.
+        lookup.abort()
+        fut.cancel()
+        raise
 
 
 async def run(gen: Generator[Op, Any, T], timeout: float | None = None) -> T:
@@ -246,7 +476,8 @@ async def run(gen: Generator[Op, Any, T], timeout: float | None = None) -> T:
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
     deadline = None if timeout is None else time.monotonic() + timeout
-    return await _Run(asyncio.get_running_loop(), deadline).drive(gen, op)
+    lookup = _Lookup(asyncio.get_running_loop(), gen, deadline)
+    return await _drive(lookup, op)  # type: ignore[no-any-return]
 
 
 # In-flight lookups, by (resolver, function, arguments): their shared future.
@@ -257,7 +488,7 @@ async def _shared(
     key: tuple[Any, ...],
     make: Callable[[], Generator[Op, Any, T]],
     timeout: float | None,
-    driven: list[_Run] | None = None,
+    driven: list[_Lookup] | None = None,
 ) -> T:
     """Run the lookup ``make()``, or join an identical one already in flight; ``driven`` gets
     the driver when this call ran the lookup itself (its notes: expiry, h_errno)."""
@@ -265,8 +496,9 @@ async def _shared(
         hash(key)
     except TypeError:
         return await run(make(), timeout)
+    loop = asyncio.get_running_loop()
     pending = _IN_FLIGHT.get(key)
-    if pending is not None and pending.get_loop() is asyncio.get_running_loop():
+    if pending is not None and pending.get_loop() is loop:
         result: T = await asyncio.shield(pending)
         return result
     gen = make()
@@ -274,28 +506,20 @@ async def _shared(
         first = gen.send(None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
-    loop = asyncio.get_running_loop()
-    fut: asyncio.Future[Any] = loop.create_future()
-    _IN_FLIGHT[key] = fut
     deadline = None if timeout is None else time.monotonic() + timeout
-    driver = _Run(loop, deadline)
+    lookup = _Lookup(loop, gen, deadline)
     if driven is not None:
-        driven.append(driver)
+        driven.append(lookup)
+    fut = lookup.fut
+    _IN_FLIGHT[key] = fut
     try:
-        value = await driver.drive(gen, first)
-    except BaseException as exc:
-        if isinstance(exc, asyncio.CancelledError):
-            fut.cancel()
-        else:
-            fut.set_exception(exc)
-            fut.exception()  # retrieved: no "never retrieved" warning when nobody joined
-        raise
-    else:
-        fut.set_result(value)
+        value: T = await _drive(lookup, first)
         return value
     finally:
         if _IN_FLIGHT.get(key) is fut:
             del _IN_FLIGHT[key]
+        if fut.done() and not fut.cancelled():
+            fut.exception()  # retrieved: no "never retrieved" warning when nobody joined
 
 
 def _resolver(resolver: Resolver | None) -> Resolver:
@@ -322,7 +546,7 @@ async def getaddrinfo(
         r._set_h_errno(hit[4])
         value = hit[0]
     else:
-        notes: list[_Run] = []
+        notes: list[_Lookup] = []
         value = await _shared(
             (id(r), "gai", timeout, *args),
             lambda: r._gai_value(args),

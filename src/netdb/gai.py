@@ -24,6 +24,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ._frozen import fast_init
 from .address import format_ipv4, format_ipv6, parse_ipv6, parse_numeric_host
 from .constants import (
     AF_INET,
@@ -184,6 +185,7 @@ def strtoul_port(text: str) -> int | None:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _ServTuple:
     socktype: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ._frozen import fast_init
 from .errors import HOST_NOT_FOUND, NO_RECOVERY
 
 __all__ = ["NOT_FOUND", "UNAVAILABLE", "Address", "HostAnswer", "Status"]
@@ -23,6 +24,7 @@ class Status(enum.Enum):
     TRYAGAIN = "tryagain"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Address:
     """One address of an answer: family, packed bytes, IPv6 scope id."""
@@ -32,6 +34,7 @@ class Address:
     scope_id: int = 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HostAnswer:
     """What one source (or the whole walk) answered for a name or an address.

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._frozen import fast_init
 from ..constants import AF_INET6
 
 
@@ -58,35 +59,41 @@ class Server:
         return f"{self.host}:{self.port}"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class UdpOpen:
     server: Server
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class UdpSend:
     sock: object
     payloads: tuple[bytes, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class UdpRecv:
     sock: object
     deadline: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TcpOpen:
     server: Server
     deadline: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TcpSend:
     sock: object
     data: bytes
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TcpRecv:
     sock: object
@@ -94,11 +101,13 @@ class TcpRecv:
     deadline: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Close:
     sock: object
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Note:
     """A fact for the driver, no I/O: ``expires`` is when a DNS-derived answer goes stale."""
@@ -106,6 +115,7 @@ class Note:
     expires: float
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HErrno:
     """No I/O: glibc's (thread-local) global ``h_errno`` now holds ``value``.

@@ -58,6 +58,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._frozen import fast_init
 from . import wire
 from .ops import EXPIRED, Close, Op, Server, TcpOpen, TcpRecv, TcpSend, UdpOpen, UdpRecv, UdpSend
 
@@ -93,6 +94,7 @@ class SendState:
     rng: Callable[[int], int] | None = field(default=None, repr=False)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SendResult:
     """``res_send``'s outcome.

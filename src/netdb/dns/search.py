@@ -27,6 +27,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from .._frozen import fast_init
 from ..config.resolv import ResolvConf
 from ..errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from . import wire
@@ -70,6 +71,7 @@ class SearchConfig:
         )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Asked:
     """One query sent (for ``explain``): the name, the type(s), and what came of it."""
@@ -79,6 +81,7 @@ class Asked:
     result: SendResult
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class QueryResult:
     """res_query / res_search's outcome.
