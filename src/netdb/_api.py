@@ -25,6 +25,7 @@ from . import gai
 from ._io import driver as _driver
 from ._io import idn as _idn
 from ._io import ifaddrs as _ifaddrs
+from ._io import myhost as _myhost
 from ._io import route as _route
 from ._io.watch import WATCH
 from .address import format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
@@ -386,6 +387,7 @@ class Resolver:
                 self._files.host_conf().multi,
                 self._memoize,
                 self._dns_context,
+                myhostname=_myhost.host,
             )
             self._db_key = snap
         return self._db

@@ -24,7 +24,7 @@ from typing import Any
 from . import nss_dns, nss_myhostname
 from .config.hosts import HostEntry, HostsFile
 from .constants import AF_INET, AF_INET6, AF_UNSPEC
-from .dns.ops import HErrno, Op
+from .dns.ops import HErrno, Note, Op
 from .dns.search import Context
 from .errors import HOST_NOT_FOUND
 from .hostent import NOT_FOUND, Address, HostAnswer, Status
@@ -163,6 +163,15 @@ def _now(answer: HostAnswer) -> Generator[Op, Any, HostAnswer]:
     yield  # pragma: no cover - makes this a generator
 
 
+def _uncached(answer: HostAnswer) -> Generator[Op, Any, HostAnswer]:
+    """An answer with a TTL of 0 (``myhostname``): never kept.  A success also clears glibc's
+    global ``h_errno``, which that module writes directly."""
+    yield Note(float("-inf"))
+    if answer.status is Status.SUCCESS:
+        yield HErrno(0)
+    return answer
+
+
 StepLookup = Callable[[str], Generator[Op, Any, HostAnswer]]
 
 
@@ -236,10 +245,10 @@ class HostsDatabase:
         if source == "myhostname" and self.myhostname is not None:
             host = self.myhostname()
             if kind == 4:
-                return _now(nss_myhostname.gethostbyname4(host, key[0]))
+                return _uncached(nss_myhostname.gethostbyname4(host, key[0]))
             if kind == 3:
-                return _now(nss_myhostname.gethostbyname3(host, key[0], key[1]))
-            return _now(nss_myhostname.gethostbyaddr(host, key[0], key[1]))
+                return _uncached(nss_myhostname.gethostbyname3(host, key[0], key[1]))
+            return _uncached(nss_myhostname.gethostbyaddr(host, key[0], key[1]))
         return None
 
     def _files(self, kind: int, key: tuple[Any, ...]) -> HostAnswer:
