@@ -553,6 +553,15 @@ MALFORMED: list[tuple[str, bytes, str, int]] = [
     ("loop via a label", header(qd=1) + b"\x01a\xc0\x0c\x00\x01\x00\x01", "backwards", 14),
     ("loop in a record", ONE + b"\x01b\xc0\x1b", "backwards", 29),
     (
+        "owner pointing at a pointer to itself",
+        header(qd=1, an=2)
+        + QUESTION
+        + rr(b"\xc0\x0c", wire.A, b"\xc0\x27\x00\x00")
+        + rr(b"\xc0\x27", wire.A, b"1234"),
+        "backwards",
+        RD,
+    ),
+    (
         "forward pointer",
         header(qd=2) + b"\xc0\x12\x00\x01\x00\x01" + QUESTION,
         "backwards",

@@ -462,8 +462,14 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
     pos = 12
     questions = []
     read_name = _read_name
+    # Names by the offset they start at.  A name that is just a pointer to T < its own offset is
+    # exactly the name read from T (same bytes, same pointer limit T, same length budget), so
+    # owners compressed to an earlier name cost one dict lookup.
+    names: dict[int, bytes] = {}
     for _ in range(qd):
+        at = pos
         name, pos = read_name(data, pos)
+        names[at] = name
         if pos + 4 > end:
             raise WireError("question runs past the end", pos)
         qtype, qclass = _QFIX.unpack_from(data, pos)
@@ -473,10 +479,23 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
     edns: Edns | None = None
     unpack = _RRFIX.unpack_from
     for index, count in enumerate((an, ns, ar)):
-        records = []
+        records: list[Record] = []
+        append = records.append
         for _ in range(count):
             at = pos
-            name, pos = read_name(data, pos)
+            if pos + 1 < end and data[pos] >= 0xC0:
+                target = ((data[pos] & 0x3F) << 8) | data[pos + 1]
+                if target < pos:
+                    cached = names.get(target)
+                    if cached is None:
+                        cached = names[target] = read_name(data, target)[0]
+                    name = cached
+                    pos += 2
+                else:
+                    name, pos = read_name(data, pos)
+            else:
+                name, pos = read_name(data, pos)
+                names[at] = name
             if pos + 10 > end:
                 raise WireError("record header runs past the end", pos)
             rtype, rclass, ttl, rdlen = unpack(data, pos)
@@ -484,7 +503,9 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
             stop = pos + rdlen
             if stop > end:
                 raise WireError("RDATA runs past the end", pos)
-            if rtype == OPT:
+            if (rtype == A and rdlen == 4) or (rtype == AAAA and rdlen == 16):
+                append(Record(name, rtype, rclass, ttl, data[pos:stop]))
+            elif rtype == OPT:
                 if index != 2:
                     raise WireError("OPT record outside the additional section", at)
                 if edns is not None:
@@ -496,12 +517,10 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
                     ttl >> 24,
                     (ttl >> 16) & 0xFF,
                     bool(ttl & 0x8000),
-                    _options(data, pos, stop),
+                    _options(data, pos, stop) if rdlen else (),
                 )
-            elif rtype == A and rdlen == 4:
-                records.append(Record(name, rtype, rclass, ttl, data[pos:stop]))
             else:
-                records.append(Record(name, rtype, rclass, ttl, _rdata(data, rtype, pos, rdlen)))
+                append(Record(name, rtype, rclass, ttl, _rdata(data, rtype, pos, rdlen)))
             pos = stop
         sections.append(tuple(records))
     return Message(qid, flags, tuple(questions), sections[0], sections[1], sections[2], edns)
