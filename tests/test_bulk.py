@@ -142,11 +142,11 @@ def test_rdata_text_matches_dnspython(rdtype: str, text: str) -> None:
     status, answers, chain, error = decode(data, _qend(data), qtype, "q.example.test")
     assert (status, chain, error) == ("NOERROR", (), None)
     assert len(answers) == 1
-    assert answers[0].type == wire.type_name(qtype)
-    assert answers[0].ttl == 300
-    assert answers[0].data == _dnspython_text(rdtype, text)
+    owner, rtype, ttl, rdata = answers[0]
+    assert (owner, rtype, ttl) == ("q.example.test", wire.type_name(qtype), 300)
+    assert rdata == _dnspython_text(rdtype, text)
     # The slow path (the full codec) reads the same.
-    assert rdata_text(qtype, wire.parse(data).answer[0].data) == answers[0].data
+    assert rdata_text(qtype, wire.parse(data).answer[0].data) == rdata
 
 
 def test_decode_chain_nxdomain_nodata_and_malformed() -> None:
@@ -163,7 +163,7 @@ def test_decode_chain_nxdomain_nodata_and_malformed() -> None:
     status, answers, chain, _ = decode(chained, _qend(chained), A, "a.example.test")
     assert status == "NOERROR"
     assert chain == ("B.example.test", "c.example.test")
-    assert [(a.name, a.data) for a in answers] == [("c.example.test", "192.0.2.9")]
+    assert [(a[0], a[3]) for a in answers] == [("c.example.test", "192.0.2.9")]
     nx = _reply("n.example.test.", "A", [("n.example.test.", "CNAME", "gone.example.test.")], 3)
     assert decode(nx, _qend(nx), A, "n")[0:3] == ("NXDOMAIN", (), ("gone.example.test",))
     nodata = _reply("n.example.test.", "AAAA", [])

@@ -19,13 +19,13 @@ import struct
 
 from ..address import format_ipv6
 from ..dns import wire
-from ._records import MALFORMED, NODATA, NOERROR, NXDOMAIN, Answer, rcode_status, rdata_text
+from ._records import MALFORMED, NODATA, NOERROR, NXDOMAIN, AnswerTuple, rcode_status, rdata_text
 
 MAX_CHAIN = 16
 _RR = struct.Struct("!HHIH").unpack_from
 _A, _AAAA, _CNAME, _ANY = wire.A, wire.AAAA, wire.CNAME, wire.ANY
 
-Decoded = tuple[str, tuple[Answer, ...], tuple[str, ...], str | None]
+Decoded = tuple[str, tuple[AnswerTuple, ...], tuple[str, ...], str | None]
 
 
 def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
@@ -40,7 +40,7 @@ def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
     return _full(data, qtype)
 
 
-def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[Answer, ...] | None:
+def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[AnswerTuple, ...] | None:
     out = []
     size = 4 if qtype == _A else 16
     tname = "A" if qtype == _A else "AAAA"
@@ -57,7 +57,7 @@ def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[Answe
             text = "%d.%d.%d.%d" % (data[start], data[start + 1], data[start + 2], data[pos - 1])
         else:
             text = format_ipv6(data[start:pos])
-        out.append(Answer(qtext, tname, ttl, text))
+        out.append((qtext, tname, ttl, text))
     # What follows must be nothing, or only an OPT record that fits (RFC 6891 §6.1.2); anything
     # else is read by the strict codec.
     if data[8] or data[9]:
@@ -97,9 +97,7 @@ def _full(data: bytes, qtype: int) -> Decoded:
                 break
             seen.add(current)
     answers = tuple(
-        Answer(
-            wire.name_to_text(r.name), wire.type_name(r.rtype), r.ttl, rdata_text(r.rtype, r.data)
-        )
+        (wire.name_to_text(r.name), wire.type_name(r.rtype), r.ttl, rdata_text(r.rtype, r.data))
         for r in msg.answer
         if (qtype == _ANY or r.rtype == qtype) and wire.name_lower(r.name) == current
     )

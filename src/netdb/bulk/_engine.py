@@ -35,14 +35,15 @@ import os
 import random
 import struct
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 from ..dns import wire
 from ._decode import decode
 from ._jobs import Job
 from ._limits import TokenBucket
 from ._options import Options
-from ._records import NODATA, NOERROR, NXDOMAIN, TIMEOUT, Answer, Result
+from ._records import NODATA, NOERROR, NXDOMAIN, TIMEOUT, AnswerTuple, make_result
 
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ID = struct.Struct("!H").pack
@@ -69,17 +70,21 @@ class _Query:
         "server",
         "state",
         "status",
+        "tname",
         "tries",
     )
 
-    def __init__(self, name: _Name, qname: bytes, qtext: str, qtype: int, body: bytes) -> None:
+    def __init__(
+        self, name: _Name, qname: bytes, qtext: str, qtype: int, qtail: bytes, body: bytes
+    ) -> None:
         self.name = name
         self.qname = qname
         self.qtext = qtext
         self.qtype = qtype
-        self.question = qname + struct.pack("!HH", qtype, wire.IN)
-        self.qlower = qname.translate(_LOWER)
-        self.qend = 12 + len(self.question)
+        self.tname = wire.type_name(qtype)
+        self.question = qname + qtail
+        self.qlower = b""  # the name in lower case, made when a reply's letters differ
+        self.qend = 16 + len(qname)
         self.body = body
         self.tries = 0
         self.gen = 0
@@ -87,7 +92,7 @@ class _Query:
         self.server = 0
         self.state = _TRYING
         self.status = TIMEOUT
-        self.answers: tuple[Answer, ...] = ()
+        self.answers: tuple[AnswerTuple, ...] = ()
         self.cname: tuple[str, ...] = ()
         self.error: str | None = None
 
@@ -121,14 +126,27 @@ def _combine(statuses: Sequence[str]) -> str:
     return NODATA
 
 
-class Engine:
+T = TypeVar("T")
+# (line, name, type, status, answers, cname, server, tries, ms, statuses, qname, error) -> record
+Maker = Callable[..., T]
+
+
+class Engine(Generic[T]):
     """The core of a bulk run over ``len(sockets)`` sockets; ``sockets[i]`` is the index in
-    ``options.servers`` of the server socket ``i`` is connected to."""
+    ``options.servers`` of the server socket ``i`` is connected to.  ``make`` turns a finished
+    line's fields into what :attr:`finished` holds (:class:`Result` by default; the command
+    formats its output lines right there)."""
 
     def __init__(
-        self, options: Options, sockets: Sequence[int], *, rng: random.Random | None = None
+        self,
+        options: Options,
+        sockets: Sequence[int],
+        *,
+        rng: random.Random | None = None,
+        make: Maker[T] = make_result,  # type: ignore[assignment]
     ) -> None:
         self.options = options
+        self.make = make
         self.servers = options.servers
         self.server_names = [str(s) for s in options.servers]
         self.server_socks = [
@@ -145,7 +163,7 @@ class Engine:
         self.inflight: dict[int, _Query] = {}
         self.ready: deque[_Query] = deque()
         self.timeouts: deque[tuple[float, _Query, int]] = deque()
-        self.finished: deque[Result] = deque()
+        self.finished: deque[T] = deque()
         self.tcp_wanted: deque[_Query] = deque()
         self.window = options.concurrency
         self.max_tries = options.retries + 1
@@ -164,7 +182,7 @@ class Engine:
         edns = options.edns_payload
         self._head = b"\x01\x00\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
         self._opt = b"" if edns is None else b"\x00" + struct.pack("!HHIH", wire.OPT, edns, 0, 0)
-        self._tails: dict[int, bytes] = {}
+        self._tails: dict[int, tuple[bytes, bytes]] = {}
         self.active = 0  # lines admitted and not finished
         self.sent = 0
         self.received = 0
@@ -181,7 +199,22 @@ class Engine:
     def admit(self, job: Job, now: float) -> None:
         """Take one input line; a line with an error is finished at once."""
         if job.error is not None:
-            self.finished.append(Result(job.line, job.name, job.type, "INVALID", error=job.error))
+            self.finished.append(
+                self.make(
+                    job.line,
+                    job.name,
+                    job.type,
+                    "INVALID",
+                    (),
+                    (),
+                    None,
+                    0,
+                    0.0,
+                    (),
+                    None,
+                    job.error,
+                )
+            )
             return
         self.active += 1
         name = _Name(job, self._rr)
@@ -199,13 +232,17 @@ class Engine:
         name.queries = []
         name.pending = len(job.qtypes)
         head = self._head
+        tails = self._tails
+        queries = name.queries
+        ready = self.ready
         for qtype in job.qtypes:
-            tail = self._tails.get(qtype)
+            tail = tails.get(qtype)
             if tail is None:
-                tail = self._tails[qtype] = struct.pack("!HH", qtype, wire.IN) + self._opt
-            q = _Query(name, qname, qtext, qtype, head + qname + tail)
-            name.queries.append(q)
-            self.ready.append(q)
+                qtail = struct.pack("!HH", qtype, wire.IN)
+                tail = tails[qtype] = (qtail, qtail + self._opt)
+            q = _Query(name, qname, qtext, qtype, tail[0], head + qname + tail[1])
+            queries.append(q)
+            ready.append(q)
 
     # --- datagrams out --------------------------------------------------------------------------
 
@@ -288,6 +325,8 @@ class Engine:
         end = q.qend
         if data[12:end] != question:
             n = end - 4
+            if not q.qlower:
+                q.qlower = q.qname.translate(_LOWER)
             if data[12:n].translate(_LOWER) != q.qlower or data[n:end] != question[-4:]:
                 self.unmatched += 1
                 return
@@ -328,7 +367,7 @@ class Engine:
             and data[:2] == query[:2]
             and data[2] & 0x80
             and data[4:6] == b"\x00\x01"
-            and data[12 : q.qend - 4].translate(_LOWER) == q.qlower
+            and data[12 : q.qend - 4].translate(_LOWER) == q.qname.translate(_LOWER)
             and data[q.qend - 4 : q.qend] == q.question[-4:]
         )
         if data is not None and ok:
@@ -384,31 +423,43 @@ class Engine:
             return
         queries = name.queries
         job = name.job
-        statuses = [x.status for x in queries]
-        if name.cand + 1 < len(job.qnames) and all(s in (NXDOMAIN, NODATA) for s in statuses):
-            name.cand += 1
-            self._start(name)
-            return
-        self.active -= 1
         if len(queries) == 1:
             status = q.status
+            if (status in (NXDOMAIN, NODATA)) and name.cand + 1 < len(job.qnames):
+                name.cand += 1
+                self._start(name)
+                return
             answers = q.answers
             cname = q.cname
             error = q.error
             per: tuple[tuple[str, str], ...] = ()
+            server = self.server_names[q.server] if status != TIMEOUT else None
         else:
+            statuses = [x.status for x in queries]
+            if name.cand + 1 < len(job.qnames) and all(s in (NXDOMAIN, NODATA) for s in statuses):
+                name.cand += 1
+                self._start(name)
+                return
             status = _combine(statuses)
-            answers = tuple(a for x in queries for a in x.answers)
-            cname = next((x.cname for x in queries if x.cname), ())
-            error = next((x.error for x in queries if x.error), None)
-            per = tuple((wire.type_name(x.qtype), x.status) for x in queries)
-        heard = [x for x in queries if x.status != TIMEOUT]
-        server = self.server_names[heard[-1].server] if heard else None
-        qname = None
-        if name.cand or job.type == "PTR":
-            qname = q.qtext
+            if len(queries) == 2:
+                a, b = queries
+                answers = a.answers + b.answers
+                cname = a.cname or b.cname
+                error = a.error or b.error
+                per = ((a.tname, a.status), (b.tname, b.status))
+                last = b if b.status != TIMEOUT else a
+            else:
+                answers = tuple(x for y in queries for x in y.answers)
+                cname = next((x.cname for x in queries if x.cname), ())
+                error = next((x.error for x in queries if x.error), None)
+                per = tuple((x.tname, x.status) for x in queries)
+                heard = [x for x in queries if x.status != TIMEOUT]
+                last = heard[-1] if heard else q
+            server = self.server_names[last.server] if last.status != TIMEOUT else None
+        self.active -= 1
+        qname = q.qtext if name.cand or job.type == "PTR" else None
         self.finished.append(
-            Result(
+            self.make(
                 job.line,
                 job.name,
                 job.type,

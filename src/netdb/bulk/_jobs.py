@@ -33,8 +33,17 @@ class Job:
     error: str | None = None
 
 
+_LABELS: dict[tuple[int, ...], str] = {}
+
+
 def type_label(qtypes: tuple[int, ...]) -> str:
-    return "+".join(wire.type_name(t) for t in qtypes)
+    """``A+AAAA``, ``MX``, ``TYPE65``: how a line's types are written in its record."""
+    label = _LABELS.get(qtypes)
+    if label is None:
+        label = "+".join(wire.type_name(t) for t in qtypes)
+        if len(_LABELS) < 1024:
+            _LABELS[qtypes] = label
+    return label
 
 
 def parse_type(text: str) -> tuple[int, ...]:

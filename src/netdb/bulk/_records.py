@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _js
+from typing import Any
 
 from ..address import format_ipv6
 from ..dns import wire
@@ -138,80 +140,138 @@ def rdata_text(rtype: int, data: object) -> str:
 
 # --- the three output formats -------------------------------------------------------------------
 
+# What the engine hands a record maker: (name, type, ttl, data) answers and the other fields.
+AnswerTuple = tuple[str, str, int, str]
+
+
+_STATUSES_JSON: dict[tuple[tuple[str, str], ...], str] = {}
+
+
+def jsonl_line(
+    line: int,
+    name: str,
+    rtype: str,
+    status: str,
+    answers: Sequence[AnswerTuple],
+    cname: Sequence[str],
+    server: str | None,
+    tries: int,
+    ms: float,
+    statuses: Sequence[tuple[str, str]],
+    qname: str | None,
+    error: str | None,
+) -> str:
+    """One JSON object, no newline (keys in schema order, ASCII only)."""
+    jname = _js(name)
+    head = '{"v":1,"line":%d,"name":%s,"type":"%s","status":"%s"' % (line, jname, rtype, status)
+    parts = [head]
+    if qname is not None:
+        parts.append(',"qname":' + _js(qname))
+    if answers:
+        owner = ""
+        jowner = ""
+        out = []
+        for n, t, ttl, d in answers:
+            if n != owner:
+                owner = n
+                jowner = jname if n == name else _js(n)
+            out.append('{"name":%s,"type":"%s","ttl":%d,"data":%s}' % (jowner, t, ttl, _js(d)))
+        parts.append(',"answers":[' + ",".join(out) + "]")
+    if cname:
+        parts.append(',"cname":[' + ",".join(_js(c) for c in cname) + "]")
+    if statuses:
+        key = tuple(statuses)
+        text = _STATUSES_JSON.get(key)
+        if text is None:
+            text = ',"statuses":{' + ",".join(f'"{t}":"{s}"' for t, s in statuses) + "}"
+            if len(_STATUSES_JSON) < 4096:
+                _STATUSES_JSON[key] = text
+        parts.append(text)
+    if server is not None:
+        parts.append(',"server":"' + server + '"')
+    parts.append(',"tries":%d,"ms":%.3f' % (tries, ms))
+    if error is not None:
+        parts.append(',"error":' + _js(error))
+    parts.append("}")
+    return "".join(parts)
+
+
+def _raw(r: Result) -> tuple[Any, ...]:
+    return (
+        r.line,
+        r.name,
+        r.type,
+        r.status,
+        [(a.name, a.type, a.ttl, a.data) for a in r.answers],
+        r.cname,
+        r.server,
+        r.tries,
+        r.ms,
+        r.statuses,
+        r.qname,
+        r.error,
+    )
+
 
 def to_jsonl(r: Result) -> str:
     """One JSON object, no newline (keys in schema order, ASCII only)."""
-    parts = [
-        '{"v":1,"line":',
-        str(r.line),
-        ',"name":',
-        _js(r.name),
-        ',"type":"',
-        r.type,
-        '","status":"',
-        r.status,
-        '"',
-    ]
-    if r.qname is not None:
-        parts += (',"qname":', _js(r.qname))
-    if r.answers:
-        parts.append(',"answers":[')
-        parts.append(
-            ",".join(
-                '{"name":%s,"type":"%s","ttl":%d,"data":%s}' % (_js(a.name), a.type, a.ttl,
-                                                               _js(a.data))
-                for a in r.answers
-            )
-        )  # fmt: skip
-        parts.append("]")
-    if r.cname:
-        parts += (',"cname":[', ",".join(_js(c) for c in r.cname), "]")
-    if r.statuses:
-        parts += (',"statuses":{', ",".join(f'"{t}":"{s}"' for t, s in r.statuses), "}")
-    if r.server is not None:
-        parts += (',"server":"', r.server, '"')
-    parts.append(',"tries":%d,"ms":%.3f' % (r.tries, r.ms))
-    if r.error is not None:
-        parts += (',"error":', _js(r.error))
-    parts.append("}")
-    return "".join(parts)
+    return jsonl_line(*_raw(r))
 
 
 CSV_HEADER = ("line", "name", "type", "status", "answers", "cname", "server", "tries", "ms",
               "error")  # fmt: skip
 
 
-def _answers_text(r: Result) -> str:
-    return "; ".join(f"{a.type} {a.data}" for a in r.answers)
-
-
-def _fields(r: Result) -> list[str]:
+def _fields(
+    line: int,
+    name: str,
+    rtype: str,
+    status: str,
+    answers: Sequence[AnswerTuple],
+    cname: Sequence[str],
+    server: str | None,
+    tries: int,
+    ms: float,
+    statuses: Sequence[tuple[str, str]],
+    qname: str | None,
+    error: str | None,
+) -> list[str]:
     return [
-        str(r.line),
-        r.name,
-        r.type,
-        r.status,
-        _answers_text(r),
-        " ".join(r.cname),
-        r.server or "",
-        str(r.tries),
-        "%.3f" % r.ms,
-        r.error or "",
+        str(line),
+        name.replace("\x00", "\\x00"),  # never a NUL byte in a record (see _io/workers.py)
+        rtype,
+        status,
+        "; ".join(f"{t} {d}" for _, t, _, d in answers),
+        " ".join(cname),
+        server or "",
+        str(tries),
+        "%.3f" % ms,
+        error or "",
     ]
 
 
-def to_text(r: Result) -> str:
+def text_line(*fields: Any) -> str:
     """Tab-separated: line, name, type, status, answers (``TYPE DATA`` joined by ``; ``), the
     CNAME chain (space-separated), server, tries, ms, error.  Tabs and newlines inside a field
     become spaces."""
-    return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in _fields(r))
+    return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in _fields(*fields))
+
+
+def csv_line(*fields: Any) -> str:
+    """One CSV row (RFC 4180 quoting) with the columns of :data:`CSV_HEADER`, no newline."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(_fields(*fields))
+    return buf.getvalue()
+
+
+def to_text(r: Result) -> str:
+    """The text form of a record (see :func:`text_line`)."""
+    return text_line(*_raw(r))
 
 
 def to_csv(r: Result) -> str:
-    """One CSV row (RFC 4180 quoting) with the columns of :data:`CSV_HEADER`, no newline."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(_fields(r))
-    return buf.getvalue()
+    """The CSV row of a record (see :func:`csv_line`)."""
+    return csv_line(*_raw(r))
 
 
 def csv_header() -> str:
@@ -220,4 +280,36 @@ def csv_header() -> str:
     return buf.getvalue()
 
 
+def make_result(
+    line: int,
+    name: str,
+    rtype: str,
+    status: str,
+    answers: Sequence[AnswerTuple],
+    cname: Sequence[str],
+    server: str | None,
+    tries: int,
+    ms: float,
+    statuses: Sequence[tuple[str, str]],
+    qname: str | None,
+    error: str | None,
+) -> Result:
+    """The :class:`Result` of the engine's fields (the API's record maker)."""
+    return Result(
+        line,
+        name,
+        rtype,
+        status,
+        tuple(Answer(*a) for a in answers),
+        tuple(cname),
+        server,
+        tries,
+        ms,
+        tuple(statuses),
+        qname,
+        error,
+    )
+
+
 FORMATTERS = {"jsonl": to_jsonl, "text": to_text, "csv": to_csv}
+LINE_MAKERS = {"jsonl": jsonl_line, "text": text_line, "csv": csv_line}

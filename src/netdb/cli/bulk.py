@@ -18,18 +18,19 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from ..bulk import _jobs
 from ..bulk._options import DEFAULT_RETRY_ON, Options, parse_server, system_servers
-from ..bulk._records import FORMATTERS, STATUSES, Result, csv_header
+from ..bulk._records import LINE_MAKERS, STATUSES, csv_header
 from ..config.resolv import parse_resolv_conf
 
 EXIT_OK = 0
 EXIT_USAGE = 64
 EXIT_NOINPUT = 66
 EXIT_IOERR = 74
+EXIT_SOFTWARE = 70
 EXIT_INTERRUPT = 130
 _FLUSH_EVERY = 512
 
@@ -103,6 +104,13 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress line on stderr (default: when stderr is a terminal)",
+    )
+    p.add_argument(
+        "-w",
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the lines of a FILE input, each with its own sockets (1)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
@@ -220,11 +228,18 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 
 
 def _jobs_of(
-    lines: Iterable[str], options: Options, seen: bytearray | None, skipped: list[int]
+    lines: Iterable[str],
+    options: Options,
+    seen: bytearray | None,
+    skipped: list[int],
+    shard: tuple[int, int] | None = None,
 ) -> Iterator[_jobs.Job]:
     parse = _jobs.parse_line
     types, search = options.types, options.search
+    mine, every = shard if shard is not None else (0, 1)
     for n, text in enumerate(lines, 1):
+        if every > 1 and (n - 1) % every != mine:
+            continue
         if seen is not None and _is_done(seen, n):
             skipped[0] += 1
             continue
@@ -272,9 +287,9 @@ class _Progress:
         self.stream.flush()
 
 
-def _summary(
-    counts: Counter[str], elapsed: float, engine: Any, skipped: int, interrupted: bool
-) -> str:
+def _summary(per_worker: dict[int, dict[str, Any]], elapsed: float, interrupted: bool) -> str:
+    counts = _merged(per_worker)
+    skipped = sum(i.get("skipped", 0) for i in per_worker.values())
     done = sum(counts.values())
     rate = done / elapsed if elapsed > 0 else 0.0
     parts = ", ".join(f"{s} {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -283,11 +298,12 @@ def _summary(
         + (f", {skipped} skipped (--resume)" if skipped else ""),
         f"  statuses: {parts or 'none'}",
     ]
-    if engine is not None:
-        lines.append(
-            f"  queries: {engine.sent} sent, {engine.retried} retried, {engine.tcp} over TCP, "
-            f"{engine.received} datagrams received, {engine.unmatched} unmatched (dropped)"
-        )
+    q = {k: sum(i.get(k, 0) for i in per_worker.values()) for k in
+         ("sent", "retried", "tcp", "received", "unmatched")}  # fmt: skip
+    lines.append(
+        f"  queries: {q['sent']} sent, {q['retried']} retried, {q['tcp']} over TCP, "
+        f"{q['received']} datagrams received, {q['unmatched']} unmatched (dropped)"
+    )
     if interrupted:
         lines.append("  interrupted: the records written are complete; run again with --resume")
     return "\n".join(lines) + "\n"
@@ -296,24 +312,78 @@ def _summary(
 # --- the command --------------------------------------------------------------------------------
 
 
-def run(ns: argparse.Namespace) -> int:
-    """Run ``netdb bulk`` with the parsed arguments ``ns``; the exit status."""
+def _stats(engine: Any, counts: Counter[str], skipped: int, done: bool) -> dict[str, Any]:
+    info: dict[str, Any] = {"counts": dict(counts), "skipped": skipped, "done": done}
+    if engine is not None:
+        for key in ("sent", "retried", "tcp", "received", "unmatched"):
+            info[key] = getattr(engine, key)
+    return info
+
+
+def _resolve(
+    stream: IO[str],
+    options: Options,
+    fmt: str,
+    seen: bytearray | None,
+    shard: tuple[int, int] | None,
+    write: Callable[[bytes], None],
+    after_chunk: Callable[[Any, Counter[str], int], None],
+) -> tuple[Any, Counter[str], int, bool]:
+    """Resolve the lines of ``stream`` (every ``shard[1]``-th from ``shard[0]``) and write their
+    records; (engine, counts, skipped, interrupted)."""
     from ..bulk._io.loop import Run
 
+    counts: Counter[str] = Counter()
+    skipped = [0]
+    line_maker = LINE_MAKERS[fmt]
+
+    def make(*fields: Any) -> str:
+        counts[fields[3]] += 1
+        return line_maker(*fields)
+
+    buf: list[str] = []
+    engine = None
+    interrupted = False
+    try:
+        jobs = _jobs_of(_lines(stream), options, seen, skipped, shard)
+        with Run(jobs, options, make) as bulk:
+            engine = bulk.engine
+            for record in bulk:
+                buf.append(record)
+                if len(buf) >= _FLUSH_EVERY:
+                    buf.append("")
+                    write("\n".join(buf).encode("utf-8", "surrogateescape"))
+                    buf.clear()
+                    after_chunk(engine, counts, skipped[0])
+    except KeyboardInterrupt:
+        interrupted = True
+    if buf:
+        buf.append("")
+        write("\n".join(buf).encode("utf-8", "surrogateescape"))
+    return engine, counts, skipped[0], interrupted
+
+
+def _open_input(path: str) -> IO[str]:
+    if path == "-":
+        return sys.stdin
+    return open(path, encoding="utf-8", errors="surrogateescape")
+
+
+def run(ns: argparse.Namespace) -> int:
+    """Run ``netdb bulk`` with the parsed arguments ``ns``; the exit status."""
     try:
         options = _options(ns)
         if ns.resume and not ns.output:
             raise _Usage("--resume needs --output FILE")
+        if ns.workers < 1:
+            raise _Usage("--workers must be at least 1")
     except _Usage as exc:
         sys.stderr.write(f"netdb bulk: {exc}\nTry 'netdb bulk --help' for more information.\n")
         return EXIT_USAGE
     fmt: str = ns.format
+    workers: int = ns.workers if ns.input != "-" else 1
     try:
-        stream: IO[str] = (
-            sys.stdin
-            if ns.input == "-"
-            else open(ns.input, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
-        )
+        stream = _open_input(ns.input)
     except OSError as exc:
         return _fail(f"{ns.input}: {exc.strerror or exc}", EXIT_NOINPUT)
     seen = done_lines(ns.output, fmt) if ns.resume else None
@@ -325,47 +395,65 @@ def run(ns: argparse.Namespace) -> int:
             exists = False
             out = sys.stdout.buffer
     except OSError as exc:
+        stream.close()
         return _fail(f"{ns.output}: {exc.strerror or exc}", EXIT_IOERR)
     show = ns.progress if ns.progress is not None else sys.stderr.isatty()
     total = _count_lines(ns.input) if show and ns.input != "-" else None
     progress = _Progress(total, sys.stderr) if show else None
-    counts: Counter[str] = Counter()
-    skipped = [0]
     start = time.monotonic()
-    engine = None
-    interrupted = False
-    formatter = FORMATTERS[fmt]
-    buf: list[str] = []
+    per_worker: dict[int, dict[str, Any]] = {}
+
+    def emit(data: bytes) -> None:
+        out.write(data)
+
     try:
         if fmt == "csv" and not (ns.resume and exists):
             out.write((csv_header() + "\n").encode())
-        with Run(_jobs_of(_lines(stream), options, seen, skipped), options) as bulk:
-            engine = bulk.engine
-            result: Result
-            for result in bulk:
-                buf.append(formatter(result))
-                counts[result.status] += 1
-                if len(buf) >= _FLUSH_EVERY:
-                    buf.append("")
-                    out.write("\n".join(buf).encode("utf-8", "surrogateescape"))
-                    buf.clear()
-                    if progress is not None:
-                        progress.show(sum(counts.values()) + skipped[0], counts)
-            if buf:
-                buf.append("")
-                out.write("\n".join(buf).encode("utf-8", "surrogateescape"))
-                buf.clear()
-    except KeyboardInterrupt:
-        interrupted = True
-        if buf:
-            buf.append("")
-            out.write("\n".join(buf).encode("utf-8", "surrogateescape"))
+        if workers == 1:
+
+            def shown(engine: Any, counts: Counter[str], skipped: int) -> None:
+                if progress is not None:
+                    progress.show(sum(counts.values()) + skipped, counts)
+
+            engine, counts, skipped, interrupted = _resolve(
+                stream, options, fmt, seen, None, emit, shown
+            )
+            per_worker[0] = _stats(engine, counts, skipped, True)
+        else:
+            from ..bulk._io.workers import control, fan_out
+
+            stream.close()
+            out.flush()
+
+            def work(k: int, write: Callable[[bytes], None]) -> None:
+                def report(engine: Any, counts: Counter[str], skipped: int) -> None:
+                    write(control(_stats(engine, counts, skipped, False)))
+
+                with _open_input(ns.input) as mine:
+                    engine, counts, skipped, stopped = _resolve(
+                        mine, options, fmt, seen, (k, workers), write, report
+                    )
+                info = _stats(engine, counts, skipped, True)
+                info["interrupted"] = stopped
+                write(control(info))
+
+            def on_control(k: int, info: dict[str, Any]) -> None:
+                per_worker[k] = info
+                if progress is not None:
+                    counts = _merged(per_worker)
+                    skipped = sum(i.get("skipped", 0) for i in per_worker.values())
+                    progress.show(sum(counts.values()) + skipped, counts)
+
+            interrupted = fan_out(workers, work, emit, on_control)
+            interrupted = interrupted or any(i.get("interrupted") for i in per_worker.values())
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
         if progress is not None:
             progress.end()
         return _fail(f"{exc.strerror or exc}", EXIT_IOERR)
+    except RuntimeError as exc:
+        return _fail(str(exc), EXIT_SOFTWARE)
     finally:
         try:
             out.flush()
@@ -377,7 +465,12 @@ def run(ns: argparse.Namespace) -> int:
     if progress is not None:
         progress.end()
     if not ns.quiet:
-        sys.stderr.write(
-            _summary(counts, time.monotonic() - start, engine, skipped[0], interrupted)
-        )
+        sys.stderr.write(_summary(per_worker, time.monotonic() - start, interrupted))
     return EXIT_INTERRUPT if interrupted else EXIT_OK
+
+
+def _merged(per_worker: dict[int, dict[str, Any]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for info in per_worker.values():
+        total.update(info.get("counts", {}))
+    return total

@@ -51,7 +51,7 @@ async def resolve_jobs(
             for _ in range(options.sockets_per_server):
                 socks.append(open_udp(server))
                 owners.append(n)
-        engine = Engine(options, owners)
+        engine: Engine[Result] = Engine(options, owners)
         clock = time.monotonic
         wake = asyncio.Event()
         tcp_tasks: set[asyncio.Task[None]] = set()

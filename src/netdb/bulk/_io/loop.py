@@ -17,12 +17,13 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ...dns.ops import Server
 from .._engine import Engine
 from .._jobs import Job
 from .._options import Options
-from .._records import Result
+from .._records import Result, make_result
 from .sockets import open_udp, tcp_exchange
 
 BATCH = 256  # lines admitted per turn at most
@@ -31,7 +32,9 @@ BATCH = 256  # lines admitted per turn at most
 class Run:
     """One bulk run over ``jobs``: iterate it for the records; :attr:`engine` has the counts."""
 
-    def __init__(self, jobs: Iterable[Job], options: Options) -> None:
+    def __init__(
+        self, jobs: Iterable[Job], options: Options, make: Callable[..., Any] = make_result
+    ) -> None:
         self.options = options
         self.jobs = iter(jobs)
         self.socks: list[socket.socket] = []
@@ -44,7 +47,7 @@ class Run:
         except BaseException:
             self.close()
             raise
-        self.engine = Engine(options, owners)
+        self.engine: Engine[Any] = Engine(options, owners, make=make)
         self.eof = False
         self._tcp_pool: ThreadPoolExecutor | None = None
         self._tcp_done: queue.SimpleQueue[tuple[object, bytes, bytes | None]] = queue.SimpleQueue()
@@ -119,7 +122,7 @@ class Run:
             self._tcp_busy -= 1
             self.engine.on_tcp_reply(q, query, reply, now)  # type: ignore[arg-type]
 
-    def __iter__(self) -> Iterator[Result]:
+    def __iter__(self) -> Iterator[Any]:
         engine = self.engine
         finished = engine.finished
         socks = self.socks
