@@ -175,6 +175,9 @@ def test_unset_node_name() -> None:
     assert mh.hostname("") == "localhost"
     assert mh.hostname("(none)") == "localhost"
     assert mh.hostname("localhost") == "localhost"
+    assert mh.default_hostname("deflt.example") == "deflt.example"
+    for bad in (None, "", "a..b", "trailing.", "under_score", "x" * 65):
+        assert mh.default_hostname(bad) == "localhost"
 
 
 def test_answers_are_never_kept() -> None:
@@ -486,6 +489,18 @@ def test_getfqdn(case: tuple[Sandbox, str]) -> None:
     names = ["", hostname, "localhost", "127.0.0.2", "::1", "192.0.2.1", "_gateway", "nosuch"]
     run_table(box, "getfqdn", ((n,) for n in names))
     run_table(box, "gethostname", [()])
+
+
+def test_unset_host_name(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    """An empty node name: systemd's default host name (from the environment, else localhost)."""
+    unset = ["python3", "-c", "import socket; socket.sethostname('')"]
+    for env in ({}, {"SYSTEMD_DEFAULT_HOSTNAME": "deflt"}, {"SYSTEMD_DEFAULT_HOSTNAME": "bad_"}):
+        sc = scenario("unset-" + "-".join(env.values()), "myhostname", "veth")
+        sc = Scenario(sc.name, sc.files, sc.network, sc.hostname, dict(env))
+        box = prepared(sandboxes, sc)
+        assert box.run(*unset)[0] == 0
+        run_table(box, "gethostbyaddr", [("127.0.0.2",), ("::1",), ("192.0.2.1",)])
+        run_table(box, "getaddrinfo", [(n, None, 0, 1, 0, 2) for n in ("deflt", "localhost", "")])
 
 
 def test_changes_are_seen_at_once(sandboxes: Callable[[Scenario], Sandbox]) -> None:

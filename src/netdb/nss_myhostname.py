@@ -43,6 +43,7 @@ __all__ = [
     "Gateway",
     "Host",
     "LocalAddress",
+    "default_hostname",
     "gethostbyaddr",
     "gethostbyname3",
     "gethostbyname4",
@@ -137,6 +138,21 @@ def is_outbound_name(name: str) -> bool:
 def _is_hostname(host: Host, name: str) -> bool:
     """The kernel's name exactly, or it with one dot after (case matters here)."""
     return name == host.hostname or name == host.hostname + "."
+
+
+_LDH = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+
+def default_hostname(from_env: str | None) -> str:
+    """``get_default_hostname()``: ``$SYSTEMD_DEFAULT_HOSTNAME`` when it is a valid host name
+    (``hostname_is_valid``: dot-separated non-empty labels of letters, digits and hyphens, at
+    most 64 characters, no trailing dot), else ``localhost``.  (systemd would next try
+    os-release's ``DEFAULT_HOSTNAME``, which Debian does not set: not read here.)"""
+    if from_env and len(from_env) <= 64:
+        labels = from_env.split(".")
+        if all(label and _LDH.issuperset(label) for label in labels):
+            return from_env
+    return "localhost"
 
 
 def hostname(nodename: str, default: str = "localhost") -> str:

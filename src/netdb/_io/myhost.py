@@ -2,7 +2,8 @@
 
 Owns building ``nss_myhostname.Host`` (the decisions are the core's, in ``nss_myhostname.py``):
 
-* the node name, ``uname(2)`` (``gethostname_malloc``: unset means ``localhost``);
+* the node name, ``uname(2)`` (``gethostname_malloc``: unset means ``$SYSTEMD_DEFAULT_HOSTNAME``
+  when that is a valid name, else ``localhost``);
 * every interface address, one ``RTM_GETADDR`` dump (rtnetlink(7)) read as systemd's
   ``local_addresses`` reads it: ``IFA_LOCAL`` (else ``IFA_ADDRESS``), the scope and the 8-bit
   ``ifa_flags`` (``ifaddrs.py`` keeps glibc's view, which has neither);
@@ -27,7 +28,7 @@ import os
 import socket
 import struct
 
-from ..nss_myhostname import Gateway, Host, LocalAddress, hostname
+from ..nss_myhostname import Gateway, Host, LocalAddress, default_hostname, hostname
 from .ifaddrs import RTM_GETADDR, RTM_NEWADDR, _attrs, _dump
 from .watch import WATCH
 
@@ -208,4 +209,10 @@ def host() -> Host:
     if cached is None or cached[0] != gen:
         cached = _kernel = (gen, (dump_addresses(), dump_gateways(), ipv6_enabled()))
     addresses, gateways, ipv6 = cached[1]
-    return Host(hostname(os.uname().nodename), addresses, gateways, ipv6)
+    nodename = os.uname().nodename
+    default = (
+        default_hostname(os.environ.get("SYSTEMD_DEFAULT_HOSTNAME"))
+        if not nodename or nodename == "(none)"
+        else ""
+    )
+    return Host(hostname(nodename, default), addresses, gateways, ipv6)
