@@ -277,6 +277,37 @@ def test_engine_timeout_retry_to_next_server_then_timeout() -> None:
     assert (res.status, res.tries, res.server) == ("TIMEOUT", 2, None)
 
 
+def test_engine_timeout_follows_the_rtt_and_backs_off() -> None:
+    """RFC 6298: after a 10 ms reply a try waits the 0.2 s floor, its retry 0.4 s; with
+    adaptive=False every try waits ``timeout``."""
+    eng = _engine(timeout=2.0, retries=2)
+    eng.admit(parse_line(1, "a.example.test A"), 0.0)
+    [(si, q)] = eng.poll_sends(0.0)
+    eng.on_reply(si, _answer(q), 0.01)
+    assert [r.status for r in eng.finished] == ["NOERROR"]
+    eng.finished.clear()
+    eng.admit(parse_line(2, "b.example.test A"), 1.0)
+    [_] = eng.poll_sends(1.0)
+    eng.on_timer(1.19)
+    assert not eng.ready
+    eng.on_timer(1.2)
+    [_] = eng.poll_sends(1.2)  # the retry
+    eng.on_timer(1.59)
+    assert not eng.finished and not eng.ready
+    eng.on_timer(1.6)
+    assert eng.ready
+    fixed = _engine(timeout=2.0, adaptive=False)
+    fixed.admit(parse_line(1, "a.example.test A"), 0.0)
+    [(si, q)] = fixed.poll_sends(0.0)
+    fixed.on_reply(si, _answer(q), 0.01)
+    fixed.admit(parse_line(2, "b.example.test A"), 1.0)
+    [_] = fixed.poll_sends(1.0)
+    fixed.on_timer(2.9)
+    assert not fixed.ready
+    fixed.on_timer(3.0)
+    assert fixed.ready
+
+
 def test_engine_retries_servfail_and_reports_malformed() -> None:
     eng = _engine()
     eng.admit(parse_line(1, "s.example.test A"), 0.0)
@@ -503,6 +534,31 @@ def test_mixed_input_one_record_per_line_and_dnspython_agrees(box: Sandbox) -> N
             assert "NOERROR" in rcodes
 
 
+def test_workers_give_the_same_records(box: Sandbox, tmp_path: Path) -> None:
+    """--workers 3: each line once, the same records as one process (ms and tries aside)."""
+
+    def run(*extra: str) -> dict[int, dict[str, Any]]:
+        outfile = tmp_path / f"out{len(extra)}.jsonl"
+        rc, _, err = box.run(
+            sys.executable, "-m", "netdb.cli", "bulk", "-s", "127.0.0.1", *extra,
+            "-o", str(outfile), str(FIXTURES / "mixed.txt"),
+        )  # fmt: skip
+        assert rc == 0, err
+        recs = records(outfile.read_text())
+        by_line = {r["line"]: r for r in recs}
+        assert len(by_line) == len(recs)
+        for r in recs:
+            r.pop("ms")
+        return by_line
+
+    one = run()
+    three = run("--workers", "3")
+    assert three == one
+    assert sorted(three) == list(
+        range(1, len((FIXTURES / "mixed.txt").read_text().splitlines()) + 1)
+    )
+
+
 # (id, fault rules, expected status of both.example.test A, may the answer be real?)
 FAULTS: list[tuple[str, list[dict[str, Any]], str]] = [
     ("spoof", [{"name": "example.test", "action": "spoof"}], "NOERROR"),
@@ -655,7 +711,8 @@ def test_resume_skips_what_is_written(box: Sandbox, tmp_path: Path) -> None:
     assert len(records(outfile.read_text())) == 40
 
 
-def test_interrupt_then_resume_loses_no_line(box: Sandbox, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_interrupt_then_resume_loses_no_line(box: Sandbox, tmp_path: Path, workers: str) -> None:
     """SIGINT in the middle of a run against a slow server, then --resume: every line once."""
     names = [f"i{i}.wild.example.test A" for i in range(300)]
     box.fault([{"name": "wild.example.test", "action": "delay", "seconds": 0.2}])
@@ -665,7 +722,8 @@ def test_interrupt_then_resume_loses_no_line(box: Sandbox, tmp_path: Path) -> No
     script = (
         "import subprocess, sys, time, signal\n"
         f"p = subprocess.Popen([sys.executable, '-m', 'netdb.cli', 'bulk', '-s', {PROXY!r}, "
-        f"'-c', '20', '-o', {str(outfile)!r}, {str(infile)!r}], stderr=subprocess.PIPE)\n"
+        f"'-c', '{20 // int(workers)}', '-w', {workers!r}, '-o', {str(outfile)!r}, "
+        f"{str(infile)!r}], stderr=subprocess.PIPE)\n"
         "time.sleep(2.0)\n"
         "p.send_signal(signal.SIGINT)\n"
         "err = p.communicate()[1].decode()\n"

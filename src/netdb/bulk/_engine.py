@@ -21,9 +21,13 @@ Queries are built from a template: a fixed header (RD, QDCOUNT 1, ARCOUNT 1 for 
 ID, the name in wire form, the type and class, and an OPT record (RFC 6891 §6).  The in-flight
 table maps ``socket << 16 | ID`` to the query.  IDs of a socket come from a shuffled list of all
 65536 and go back at its end when a try ends, so an ID comes back only after every other one has
-been used on that socket.  Every try waits the same ``timeout``, so the times at which tries end
-arrive in the order they were sent: one FIFO of (deadline, query, try number) is the timer
-wheel (one slot wide); an entry whose try already ended is skipped when it comes up.  Tries go
+been used on that socket.  A try waits a retransmission timeout computed as TCP's (RFC 6298
+§2: smoothed RTT plus four times its variation, from replies to first tries only, Karn's rule),
+rounded up to a *level* (``min_timeout`` times a power of two, at most ``timeout``) and doubled
+for each retry (RFC 6298 §5.5); before any sample it is ``timeout``.  Every try of one level waits
+the same time, so the times at which they end arrive in the order they were sent: the timer wheel
+is one FIFO of (deadline, query, try number) per level; an entry whose try already ended is
+skipped when it comes up.  Tries go
 to the servers in turn (the first try of each query to the next server round-robin, each retry to
 the server after the previous one).  A TC reply hands the query to the driver for TCP
 (:attr:`Engine.tcp_wanted`, :meth:`Engine.tcp_query`, :meth:`Engine.on_tcp_reply`).
@@ -67,6 +71,7 @@ class _Query:
         "qtext",
         "qtype",
         "question",
+        "sent_at",
         "server",
         "state",
         "status",
@@ -90,6 +95,7 @@ class _Query:
         self.gen = 0
         self.key = -1
         self.server = 0
+        self.sent_at = 0.0
         self.state = _TRYING
         self.status = TIMEOUT
         self.answers: tuple[AnswerTuple, ...] = ()
@@ -162,7 +168,17 @@ class Engine(Generic[T]):
             self.free_ids.append(deque(ids))
         self.inflight: dict[int, _Query] = {}
         self.ready: deque[_Query] = deque()
-        self.timeouts: deque[tuple[float, _Query, int]] = deque()
+        levels = []
+        wait = options.min_timeout
+        while options.adaptive and wait < options.timeout:
+            levels.append(wait)
+            wait *= 2
+        levels.append(options.timeout)
+        self.levels = levels
+        self.wheel: list[deque[tuple[float, _Query, int]]] = [deque() for _ in levels]
+        self.level = len(levels) - 1  # the level of a first try (``timeout`` until a sample)
+        self.srtt = -1.0
+        self.rttvar = 0.0
         self.finished: deque[T] = deque()
         self.tcp_wanted: deque[_Query] = deque()
         self.window = options.concurrency
@@ -256,8 +272,10 @@ class Engine(Generic[T]):
             n = self.limiter.grant(now, n)
         out: list[tuple[int, bytes]] = []
         inflight = self.inflight
-        timeouts = self.timeouts
-        deadline = now + self.timeout
+        wheel = self.wheel
+        levels = self.levels
+        top = len(levels) - 1
+        level = self.level
         nservers = len(self.servers)
         limits = self.server_limits
         for _ in range(n):
@@ -287,7 +305,11 @@ class Engine(Generic[T]):
             q.state = _FLIGHT
             q.name.tries += 1
             inflight[key] = q
-            timeouts.append((deadline, q, q.gen))
+            at = level + q.tries - 1
+            if at > top:
+                at = top
+            wheel[at].append((now + levels[at], q, q.gen))
+            q.sent_at = now
             out.append((si, _ID(qid) + q.body))
         self.sent += len(out)
         return out
@@ -333,6 +355,8 @@ class Engine(Generic[T]):
         del self.inflight[key]
         self.free_ids[si].append(key & 0xFFFF)
         q.key = -1
+        if q.tries == 1:
+            self._sample(now - q.sent_at)
         if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
             q.state = _TCP
             self.tcp_wanted.append(q)
@@ -349,6 +373,21 @@ class Engine(Generic[T]):
             return
         q.status, q.answers, q.cname, q.error = status, answers, cname, error
         self._query_done(q, now)
+
+    def _sample(self, rtt: float) -> None:
+        """RFC 6298 §2.2-2.3, alpha 1/8, beta 1/4; the level of first tries follows."""
+        if self.srtt < 0:
+            self.srtt = rtt
+            self.rttvar = rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
+        rto = self.srtt + 4 * self.rttvar
+        levels = self.levels
+        level = 0
+        while level < len(levels) - 1 and levels[level] < rto:
+            level += 1
+        self.level = level
 
     # --- TCP ------------------------------------------------------------------------------------
 
@@ -383,7 +422,8 @@ class Engine(Generic[T]):
 
     def next_deadline(self, now: float) -> float | None:
         """When the engine next needs :meth:`on_timer` or :meth:`poll_sends` (None: no need)."""
-        t = self.timeouts[0][0] if self.timeouts else None
+        heads = [w[0][0] for w in self.wheel if w]
+        t = min(heads) if heads else None
         if self.ready and len(self.inflight) < self.window:
             wake = now
             if self.limiter is not None:
@@ -395,23 +435,24 @@ class Engine(Generic[T]):
 
     def on_timer(self, now: float) -> None:
         """End every try whose time is up."""
-        timeouts = self.timeouts
-        inflight = self.inflight
-        while timeouts and timeouts[0][0] <= now:
-            _, q, gen = timeouts.popleft()
-            if q.gen != gen or q.state != _FLIGHT:
-                continue
-            del inflight[q.key]
-            self.free_ids[q.key >> 16].append(q.key & 0xFFFF)
-            q.key = -1
-            if self.retry_timeout and q.tries < self.max_tries:
-                self.retried += 1
-                q.state = _TRYING
-                self.ready.appendleft(q)
-            else:
-                if q.tries < self.max_tries or not self.retry_timeout or q.status == TIMEOUT:
-                    q.status, q.answers, q.cname, q.error = TIMEOUT, (), (), None
-                self._query_done(q, now)
+        for timeouts in self.wheel:
+            while timeouts and timeouts[0][0] <= now:
+                _, q, gen = timeouts.popleft()
+                if q.gen == gen and q.state == _FLIGHT:
+                    self._expire(q, now)
+
+    def _expire(self, q: _Query, now: float) -> None:
+        del self.inflight[q.key]
+        self.free_ids[q.key >> 16].append(q.key & 0xFFFF)
+        q.key = -1
+        if self.retry_timeout and q.tries < self.max_tries:
+            self.retried += 1
+            q.state = _TRYING
+            self.ready.appendleft(q)
+            return
+        if q.tries < self.max_tries or not self.retry_timeout or q.status == TIMEOUT:
+            q.status, q.answers, q.cname, q.error = TIMEOUT, (), (), None
+        self._query_done(q, now)
 
     # --- lines out ------------------------------------------------------------------------------
 

@@ -69,9 +69,12 @@ class Options:
 
     ``servers``: where queries go (a name's tries walk them in turn); ``concurrency``: queries in
     flight at most; ``rate`` / ``rate_per_server``: queries per second at most (None: no limit);
-    ``timeout``: seconds a try waits; ``retries``: tries after the first; ``retry_on``: the
-    statuses that are tried again (TIMEOUT, SERVFAIL, MALFORMED by default); ``search``: domains
-    tried after a name that is not found (off by default: names are absolute);
+    ``timeout``: the longest a try waits (seconds); with ``adaptive`` (the default) a try waits
+    the RTT-based retransmission timeout (RFC 6298), at least ``min_timeout``, doubled for each
+    retry, at most ``timeout``; without, every try waits ``timeout``; ``retries``: tries after
+    the first; ``retry_on``: the statuses that are tried again (TIMEOUT, SERVFAIL, MALFORMED by
+    default); ``search``: domains tried after a name that is not found (off by default: names
+    are absolute);
     ``sockets_per_server``: UDP sockets (source ports) per server; ``edns_payload``: the EDNS0
     UDP size offered (RFC 6891 §6.2.5; None: no OPT record); ``types``: the default types.
     """
@@ -81,6 +84,8 @@ class Options:
     rate: float | None = None
     rate_per_server: float | None = None
     timeout: float = 2.0
+    min_timeout: float = 0.2
+    adaptive: bool = True
     retries: int = 3
     retry_on: frozenset[str] = DEFAULT_RETRY_ON
     search: tuple[str, ...] = ()
@@ -93,8 +98,10 @@ class Options:
             raise ValueError("no name server")
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        if self.timeout <= 0:
+        if self.timeout <= 0 or self.min_timeout <= 0:
             raise ValueError("timeout must be positive")
+        if self.min_timeout > self.timeout:
+            object.__setattr__(self, "min_timeout", self.timeout)
         if self.retries < 0:
             raise ValueError("retries must not be negative")
         if self.sockets_per_server < 1:

@@ -68,7 +68,19 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--rate", type=float, help="queries per second at most, in all")
     p.add_argument("--rate-per-server", type=float, help="queries per second at most, per server")
-    p.add_argument("--timeout", type=float, default=2.0, help="seconds a try waits (2)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        help="the longest a try waits, seconds (2); tries wait the RTT-based retransmission "
+        "timeout (RFC 6298) between --min-timeout and this, doubled per retry",
+    )
+    p.add_argument(
+        "--min-timeout", type=float, default=0.2, help="the shortest a try waits, seconds (0.2)"
+    )
+    p.add_argument(
+        "--fixed-timeout", action="store_true", help="every try waits --timeout (no RTT estimate)"
+    )
     p.add_argument("--retries", type=int, default=3, help="tries after the first (3)")
     p.add_argument(
         "--retry-on",
@@ -164,6 +176,8 @@ def _options(ns: argparse.Namespace) -> Options:
             rate=ns.rate,
             rate_per_server=ns.rate_per_server,
             timeout=ns.timeout,
+            min_timeout=ns.min_timeout,
+            adaptive=not ns.fixed_timeout,
             retries=ns.retries,
             retry_on=retry_on,
             search=search,
