@@ -154,6 +154,7 @@ class _Lookup:
         "left",
         "loop",
         "reactor",
+        "sent_on",
         "socks",
         "timer",
         "timer_at",
@@ -173,6 +174,7 @@ class _Lookup:
         self.deadline = deadline
         self.fut: asyncio.Future[Any] = loop.create_future()
         self.socks: list[socket.socket] = []
+        self.sent_on: socket.socket | None = None
         self.h_errno: int | None = None
         self.expires = float("inf")
         self.timer: asyncio.TimerHandle | None = None
@@ -321,6 +323,10 @@ class _Lookup:
                 return EXPIRED
             sock = op.sock
             assert isinstance(sock, socket.socket)
+            if sock is self.sent_on:
+                # Just sent: the reply cannot be there yet; wait without a failing read.
+                self.sent_on = None
+                return self._wait(sock, _IN, op.deadline, _W_UDP)
             result = self._udp_recv(sock, 0)
             if result is _PENDING:
                 return self._wait(sock, _IN, op.deadline, _W_UDP)
@@ -347,6 +353,7 @@ class _Lookup:
                     sock.send(payload)
             except OSError as exc:
                 return exc
+            self.sent_on = sock
             return None
         if isinstance(op, UdpOpen):
             return self._udp_open(op)
