@@ -17,6 +17,7 @@ import pytest
 from tests.sandbox import dnsservers
 from tests.sandbox.harness import Sandbox, Scenario
 from tests.test_differential_dns import scenario
+from tests.test_faults_dns import FAULTS
 
 pytestmark = pytest.mark.skipif(
     dnsservers.available() is not None, reason=str(dnsservers.available())
@@ -172,3 +173,47 @@ def test_identical_lookups_in_flight_share_one(sandboxes: Callable[[Scenario], S
         box.fault([])
     assert len(got["distinct"]) == 1 and "192.0.2.1" in got["distinct"][0]
     assert len([e for e in log if e["name"] == "both.example.test"]) == 2  # one A, one AAAA
+
+
+@pytest.mark.parametrize(
+    ("box_scenario", "rules", "cases"),
+    [pytest.param(s, r, c, id=i) for i, s, r, c in FAULTS],
+)
+def test_faults_end_as_the_blocking_driver_ends(
+    sandboxes: Callable[[Scenario], Sandbox],
+    box_scenario: Scenario,
+    rules: list[dict[str, Any]],
+    cases: list[tuple[str, tuple[Any, ...]]],
+) -> None:
+    """Every fault of the proxy (drops, delays, truncation to TCP, closed TCP, garbage, wrong IDs
+    and questions, other sources, RCODEs): the coroutine ends exactly as the blocking call, each
+    on a fresh resolver (no sticky state, no cache), and opens no thread."""
+    box = sandboxes(box_scenario)
+    box.fault(rules)
+    try:
+        got = run(
+            box,
+            f"""
+            def tuples(value):
+                return tuple(map(tuples, value)) if isinstance(value, list) else value
+            cases = [(f, tuples(a)) for f, a in json.loads({json.dumps(cases)!r})]
+            def fresh():
+                return netdb.Resolver(cache=False, memoize=False)
+            async def main():
+                rows = []
+                for func, args in cases:
+                    sync = outcome(getattr(fresh(), func), *args)
+                    coro = getattr(netdb.aio, func)(*args, resolver=fresh())
+                    rows.append([func, sync, await aoutcome(coro)])
+                return rows
+            threads = threading.active_count()
+            rows = asyncio.run(main())
+            print(json.dumps({{"rows": rows, "threads": [threads, threading.active_count()]}}))
+            """,
+        )
+    finally:
+        box.fault([])
+    assert got["threads"][0] == got["threads"][1]
+    assert len(got["rows"]) == len(cases)
+    for func, sync, coro in got["rows"]:
+        assert coro == sync, func
