@@ -338,6 +338,10 @@ def test_engine_rate_limit_and_window() -> None:
     for n in range(50):
         eng2.admit(parse_line(n + 1, f"n{n}.example.test A"), 0.0)
     assert len(eng2.poll_sends(0.0)) == 5
+    eng3 = _engine(concurrency=1000)
+    for n in range(300):
+        eng3.admit(parse_line(n + 1, f"n{n}.example.test A"), 0.0)
+    assert [len(eng3.poll_sends(0.0)) for _ in range(4)] == [128, 128, 44, 0]  # bursts
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -52,6 +52,10 @@ from ._records import NODATA, NOERROR, NXDOMAIN, TIMEOUT, AnswerTuple, make_resu
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ID = struct.Struct("!H").pack
 _TRYING, _FLIGHT, _TCP, _DONE = 0, 1, 2, 3
+# Datagrams per call of poll_sends at most: the driver reads replies between bursts, and a
+# server's socket buffer (Knot's default: about 200 KiB, a few hundred queries) never gets a
+# whole window at once.
+MAX_BURST = 128
 
 
 class _Query:
@@ -265,7 +269,7 @@ class Engine(Generic[T]):
     def poll_sends(self, now: float) -> list[tuple[int, bytes]]:
         """The datagrams to send now, as (socket index, payload), within the window and rates."""
         ready = self.ready
-        n = min(len(ready), self.window - len(self.inflight))
+        n = min(len(ready), self.window - len(self.inflight), MAX_BURST)
         if n <= 0:
             return []
         if self.limiter is not None:

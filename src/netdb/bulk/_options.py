@@ -80,7 +80,7 @@ class Options:
     """
 
     servers: tuple[Server, ...]
-    concurrency: int = 200
+    concurrency: int = 1000
     rate: float | None = None
     rate_per_server: float | None = None
     timeout: float = 2.0

@@ -64,7 +64,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--nameservers-file", metavar="FILE", help="servers, one per line")
     p.add_argument(
-        "-c", "--concurrency", type=int, default=200, help="queries in flight at most (200)"
+        "-c", "--concurrency", type=int, default=1000, help="queries in flight at most (1000)"
     )
     p.add_argument("--rate", type=float, help="queries per second at most, in all")
     p.add_argument("--rate-per-server", type=float, help="queries per second at most, per server")

@@ -46,6 +46,7 @@ async def resolve_jobs(
     loop = asyncio.get_running_loop()
     socks = []
     owners = []
+    tcp_tasks: set[asyncio.Task[None]] = set()
     try:
         for n, server in enumerate(options.servers):
             for _ in range(options.sockets_per_server):
@@ -54,7 +55,6 @@ async def resolve_jobs(
         engine: Engine[Result] = Engine(options, owners)
         clock = time.monotonic
         wake = asyncio.Event()
-        tcp_tasks: set[asyncio.Task[None]] = set()
 
         def readable(si: int) -> None:
             recv = socks[si].recv
@@ -136,5 +136,5 @@ async def resolve_jobs(
             with contextlib.suppress(Exception):
                 loop.remove_reader(s.fileno())
             s.close()
-        for t in list(locals().get("tcp_tasks", ())):
+        for t in list(tcp_tasks):
             t.cancel()
