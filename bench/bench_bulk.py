@@ -22,7 +22,6 @@ import contextlib
 import json
 import os
 import random
-import resource
 import select
 import shutil
 import socket
@@ -304,20 +303,22 @@ def rss_run(workdir: Path, count: int, zone_names: int) -> tuple[float, float]:
     out = workdir / "rss-out.jsonl"
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     t = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "netdb.cli", "bulk", "-s", "127.0.0.1", "-q", "-o", str(out),
          str(infile)],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
     )  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+    proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - t
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr)
+        raise RuntimeError(f"netdb bulk exited {proc.returncode}")
     lines = 0
     with out.open("rb") as f:
         for _ in f:
             lines += 1
     assert lines == count, f"{lines} records for {count} lines"
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kb = usage.ru_maxrss
     infile.unlink()
     out.unlink()
     return peak_kb / 1024, count / elapsed
