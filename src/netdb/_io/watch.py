@@ -3,7 +3,8 @@
 glibc asks the kernel for the interface addresses (a netlink dump) and connects a UDP socket per
 destination on every getaddrinfo that sorts.  netdb keeps those answers and listens instead: one
 NETLINK_ROUTE socket joined to the address, route and rule notification groups (rtnetlink(7)).
-Before a cached answer is used, a non-blocking read drains the socket; any notification (or an
+Before a cached answer is used, ``poll`` with no wait says whether anything arrived (a
+non-blocking read then drains the socket); any notification (or an
 overflow, ENOBUFS) starts a new generation and the caches are dropped.  After ``fork`` the child
 opens its own socket.  Where netlink is unavailable every call is a new generation (no caching).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import socket
 import threading
 
@@ -42,6 +44,7 @@ class KernelWatch:
         self._sock: socket.socket | None = None
         self._pid = -1
         self._generation = 0
+        self._poller: select.poll | None = None  # the socket, when it is open: nothing pending?
 
     def _open(self) -> socket.socket | None:
         try:
@@ -54,11 +57,18 @@ class KernelWatch:
 
     def generation(self) -> int:
         """The current generation; it changes when something the caches depend on changed."""
+        poller = self._poller
+        if poller is not None and self._pid == os.getpid() and not poller.poll(0):
+            return self._generation  # nothing arrived: no lock, no failing read
         with self._lock:
             if self._pid != os.getpid():
                 if self._sock is not None:
                     self._sock.close()
+                self._poller = None
                 self._sock = self._open()
+                if self._sock is not None:
+                    self._poller = select.poll()
+                    self._poller.register(self._sock, select.POLLIN)
                 self._pid = os.getpid()
                 self._generation += 1
                 return self._generation
@@ -78,6 +88,7 @@ class KernelWatch:
                     if exc.errno != errno.ENOBUFS:
                         self._sock.close()
                         self._sock = None
+                        self._poller = None
                     break
             if changed:
                 self._generation += 1
