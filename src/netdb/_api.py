@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket as _socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -206,33 +207,34 @@ class _Expiry:
 class _Entropy:
     """Unpredictable numbers for query IDs and server rotation, from the kernel's CSPRNG.
 
-    Never Python's Mersenne Twister, whose next outputs can be predicted from past ones.  The
-    kernel's bytes are fetched 4 KiB at a time (one ``getrandom`` per 2,048 query IDs instead of
-    one per ID); each byte is used once.  A fork gets a fresh pool.
+    Never Python's Mersenne Twister, whose next outputs can be predicted from past ones.  Query
+    IDs are drawn 2,048 at a time (one ``getrandom`` of 4 KiB) and each is used once; a forked
+    child drops the parent's unused ones.  Threads racing for the same ID may both get it: IDs
+    must be unpredictable, not unique (glibc's are not unique across threads either).
     """
 
-    __slots__ = ("pid", "pool", "pos")
+    __slots__ = ("ids",)
 
     def __init__(self) -> None:
-        self.pool = b""
-        self.pos = 0
-        self.pid = -1
+        self.ids: list[int] = []
+
+    def forget(self) -> None:
+        self.ids = []
 
     def __call__(self, n: int) -> int:
         if n <= 1:
             return 0
-        if n == 0x10000:  # a query ID: two bytes, every value equally likely
-            pos = self.pos
-            if pos + 2 > len(self.pool) or self.pid != os.getpid():
-                self.pool = os.urandom(4096)
-                self.pid = os.getpid()
-                pos = 0
-            self.pos = pos + 2
-            return int.from_bytes(self.pool[pos : pos + 2], "big")
+        if n == 0x10000:  # a query ID: 16 random bits, every value equally likely
+            ids = self.ids
+            if not ids:
+                ids = self.ids = list(_IDS.unpack(os.urandom(_IDS.size)))
+            return ids.pop()
         return secrets.randbelow(n)
 
 
+_IDS = struct.Struct("=2048H")
 _rng = _Entropy()
+os.register_at_fork(after_in_child=_rng.forget)
 
 
 def _server(host: str, port: int, ifindex: Callable[[str], int]) -> Server:
