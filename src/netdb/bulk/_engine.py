@@ -35,6 +35,7 @@ the server after the previous one).  A TC reply hands the query to the driver fo
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import struct
@@ -56,6 +57,7 @@ _TRYING, _FLIGHT, _TCP, _DONE = 0, 1, 2, 3
 # server's socket buffer (Knot's default: about 200 KiB, a few hundred queries) never gets a
 # whole window at once.
 MAX_BURST = 128
+_IDS = tuple(struct.pack("!H", i) for i in range(65536))  # the ID field of every ID
 
 
 class _Query:
@@ -83,28 +85,31 @@ class _Query:
         "tries",
     )
 
+    # Set when a try goes out or ends (read only after that).
+    key: int
+    server: int
+    sent_at: float
+    answers: tuple[AnswerTuple, ...]
+    cname: tuple[str, ...]
+    error: str | None
+
     def __init__(
-        self, name: _Name, qname: bytes, qtext: str, qtype: int, qtail: bytes, body: bytes
-    ) -> None:
+        self, name: _Name, qname: bytes, qtext: str, qtype: int, tname: str, question: bytes,
+        body: bytes,
+    ) -> None:  # fmt: skip
         self.name = name
         self.qname = qname
         self.qtext = qtext
         self.qtype = qtype
-        self.tname = wire.type_name(qtype)
-        self.question = qname + qtail
+        self.tname = tname
+        self.question = question
         self.qlower = b""  # the name in lower case, made when a reply's letters differ
-        self.qend = 16 + len(qname)
+        self.qend = 12 + len(question)
         self.body = body
         self.tries = 0
         self.gen = 0
-        self.key = -1
-        self.server = 0
-        self.sent_at = 0.0
         self.state = _TRYING
         self.status = TIMEOUT
-        self.answers: tuple[AnswerTuple, ...] = ()
-        self.cname: tuple[str, ...] = ()
-        self.error: str | None = None
 
 
 class _Name:
@@ -198,11 +203,11 @@ class Engine(Generic[T]):
             else None
         )
         self._rr = 0
-        self._sock_rr = [0] * len(options.servers)
+        self._sock_cycles = [itertools.cycle(socks) for socks in self.server_socks]
         edns = options.edns_payload
         self._head = b"\x01\x00\x00\x01\x00\x00\x00\x00\x00" + (b"\x01" if edns else b"\x00")
         self._opt = b"" if edns is None else b"\x00" + struct.pack("!HHIH", wire.OPT, edns, 0, 0)
-        self._tails: dict[int, tuple[bytes, bytes]] = {}
+        self._tails: dict[int, tuple[bytes, bytes, str]] = {}
         self.active = 0  # lines admitted and not finished
         self.sent = 0
         self.received = 0
@@ -259,8 +264,8 @@ class Engine(Generic[T]):
             tail = tails.get(qtype)
             if tail is None:
                 qtail = struct.pack("!HH", qtype, wire.IN)
-                tail = tails[qtype] = (qtail, qtail + self._opt)
-            q = _Query(name, qname, qtext, qtype, tail[0], head + qname + tail[1])
+                tail = tails[qtype] = (qtail, qtail + self._opt, wire.type_name(qtype))
+            q = _Query(name, qname, qtext, qtype, tail[2], qname + tail[0], head + qname + tail[1])
             queries.append(q)
             ready.append(q)
 
@@ -275,6 +280,7 @@ class Engine(Generic[T]):
         if self.limiter is not None:
             n = self.limiter.grant(now, n)
         out: list[tuple[int, bytes]] = []
+        append = out.append
         inflight = self.inflight
         wheel = self.wheel
         levels = self.levels
@@ -282,9 +288,13 @@ class Engine(Generic[T]):
         level = self.level
         nservers = len(self.servers)
         limits = self.server_limits
+        cycles = self._sock_cycles
+        free_ids = self.free_ids
+        popleft = ready.popleft
         for _ in range(n):
-            q = ready.popleft()
-            k = (q.name.base + q.tries) % nservers
+            q = popleft()
+            tries = q.tries
+            k = (q.name.base + tries) % nservers if nservers > 1 else 0
             if limits is not None:
                 for step in range(nservers):
                     kk = (k + step) % nservers
@@ -296,25 +306,22 @@ class Engine(Generic[T]):
                     if self.limiter is not None:
                         self.limiter.give_back(n - len(out))
                     break
-            socks = self.server_socks[k]
-            rr = self._sock_rr[k]
-            self._sock_rr[k] = rr + 1
-            si = socks[rr % len(socks)]
-            qid = self.free_ids[si].popleft()
+            si = next(cycles[k])
+            qid = free_ids[si].popleft()
             key = (si << 16) | qid
             q.key = key
             q.server = k
-            q.tries += 1
-            q.gen += 1
+            q.tries = tries + 1
+            gen = q.gen + 1
+            q.gen = gen
             q.state = _FLIGHT
-            q.name.tries += 1
+            q.sent_at = now
             inflight[key] = q
-            at = level + q.tries - 1
+            at = level + tries
             if at > top:
                 at = top
-            wheel[at].append((now + levels[at], q, q.gen))
-            q.sent_at = now
-            out.append((si, _ID(qid) + q.body))
+            wheel[at].append((now + levels[at], q, gen))
+            append((si, _IDS[qid] + q.body))
         self.sent += len(out)
         return out
 
@@ -327,7 +334,6 @@ class Engine(Generic[T]):
             return
         self.free_ids[si].append(key & 0xFFFF)
         q.tries -= 1
-        q.name.tries -= 1
         q.gen += 1
         q.key = -1
         q.state = _TRYING
@@ -359,7 +365,7 @@ class Engine(Generic[T]):
         del self.inflight[key]
         self.free_ids[si].append(key & 0xFFFF)
         q.key = -1
-        if q.tries == 1:
+        if q.tries == 1 and (self.received < 64 or not self.received & 3):  # 1 in 4 is plenty
             self._sample(now - q.sent_at)
         if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
             q.state = _TCP
@@ -398,7 +404,6 @@ class Engine(Generic[T]):
     def tcp_query(self, q: _Query) -> tuple[int, bytes]:
         """(server index, query message with a fresh ID) for the TCP exchange of ``q``."""
         q.tries += 1
-        q.name.tries += 1
         self.tcp += 1
         return q.server, _ID(self.rng.randrange(65536)) + q.body
 
@@ -471,6 +476,7 @@ class Engine(Generic[T]):
         if len(queries) == 1:
             status = q.status
             if (status in (NXDOMAIN, NODATA)) and name.cand + 1 < len(job.qnames):
+                name.tries += sum(x.tries for x in queries)
                 name.cand += 1
                 self._start(name)
                 return
@@ -482,6 +488,7 @@ class Engine(Generic[T]):
         else:
             statuses = [x.status for x in queries]
             if name.cand + 1 < len(job.qnames) and all(s in (NXDOMAIN, NODATA) for s in statuses):
+                name.tries += sum(x.tries for x in queries)
                 name.cand += 1
                 self._start(name)
                 return
@@ -502,6 +509,7 @@ class Engine(Generic[T]):
                 last = heard[-1] if heard else q
             server = self.server_names[last.server] if last.status != TIMEOUT else None
         self.active -= 1
+        name.queries = []  # no cycle left: the line's objects go as soon as nothing holds them
         qname = q.qtext if name.cand or job.type == "PTR" else None
         self.finished.append(
             self.make(
@@ -512,7 +520,7 @@ class Engine(Generic[T]):
                 answers,
                 cname,
                 server,
-                name.tries,
+                name.tries + (q.tries if len(queries) == 1 else sum(x.tries for x in queries)),
                 (now - name.started) * 1000.0,
                 per,
                 qname,
