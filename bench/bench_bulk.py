@@ -349,8 +349,8 @@ def main() -> None:
         print(f"bulk resolution of {args.names} names (A + AAAA each), Knot on 127.0.0.1, 2 cores")
         rows: list[tuple[str, float]] = []
         ours = run_netdb(infile)
-        rows.append(("netdb bulk (A+AAAA)", ours))
-        rows.append(("netdb bulk --workers 2", run_netdb(infile, extra=("--workers", "2"))))
+        rows.append(("netdb bulk (A+AAAA; 2 workers, default)", ours))
+        rows.append(("netdb bulk --workers 1", run_netdb(infile, extra=("--workers", "1"))))
         rows.append(("glibc getaddrinfo, 64 threads", run_glibc_threads(sub)))
         rows.append(("asyncio loop.getaddrinfo", run_loop_getaddrinfo(sub[: args.subset // 2])))
         rows.append(("aiodns (c-ares) A+AAAA", run_aiodns(sub)))

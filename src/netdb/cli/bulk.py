@@ -122,8 +122,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "-w",
         "--workers",
         type=int,
-        default=1,
-        help="processes sharing the lines of a FILE input, each with its own sockets (1)",
+        default=0,
+        help="processes sharing the lines of a FILE input, each with its own sockets (default "
+        "0: two when the machine has two cores or more, else one; stdin: always one)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
@@ -400,13 +401,15 @@ def run(ns: argparse.Namespace) -> int:
         options = _options(ns)
         if ns.resume and not ns.output:
             raise _Usage("--resume needs --output FILE")
-        if ns.workers < 1:
-            raise _Usage("--workers must be at least 1")
+        if ns.workers < 0:
+            raise _Usage("--workers must not be negative")
     except _Usage as exc:
         sys.stderr.write(f"netdb bulk: {exc}\nTry 'netdb bulk --help' for more information.\n")
         return EXIT_USAGE
     fmt: str = ns.format
-    workers: int = ns.workers if ns.input != "-" else 1
+    workers: int = ns.workers or min(2, os.cpu_count() or 1)
+    if ns.input == "-":
+        workers = 1
     try:
         stream = _open_input(ns.input)
     except OSError as exc:
