@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from . import _default_resolver
 from ._api import Resolver, _gaierror
-from ._io.driver import _FLAGS, _IP_RECVERR, _IPV6_RECVERR, RECV_SIZE
+from ._io.driver import _FLAGS, RECV_SIZE, open_udp
 from .dns.ops import (
     EXPIRED,
     Close,
@@ -189,12 +189,20 @@ class _Lookup:
     # -- driving ---------------------------------------------------------------------------
 
     def start(self, op: Op) -> None:
-        self._run(op)
+        self._run(op, None)
 
-    def _run(self, op: Op) -> None:
-        """Perform requests until one has to wait or the generator ends."""
+    def _resume(self, result: Any) -> None:
+        self.wait_kind = 0
+        self.wait_sock = None
+        self._run(None, result)
+
+    def _run(self, op: Op | None, result: Any) -> None:
+        """Send ``result`` in (unless ``op`` is the next request already), then perform
+        requests until one has to wait or the generator ends."""
         gen = self.gen
         try:
+            if op is None:
+                op = gen.send(result)
             while True:
                 result = self._perform(op)
                 if result is _PENDING:
@@ -210,25 +218,6 @@ class _Lookup:
                 self.fut.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
-
-    def _resume(self, result: Any) -> None:
-        self.wait_kind = 0
-        self.wait_sock = None
-        try:
-            op = self.gen.send(result)
-        except StopIteration as stop:
-            self._finish()
-            if not self.fut.done():
-                self.fut.set_result(stop.value)
-            return
-        except BaseException as exc:
-            self._finish()
-            if not self.fut.done():
-                self.fut.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        self._run(op)
 
     def _finish(self) -> None:
         """Release everything: timer, waits, sockets, the generator."""
@@ -387,21 +376,9 @@ class _Lookup:
             self.socks.remove(sock)
 
     def _udp_open(self, op: UdpOpen) -> Any:
-        server = op.server
-        try:
-            sock = socket.socket(server.family, socket.SOCK_DGRAM | _FLAGS)
-        except OSError as exc:
-            return exc
-        self.socks.append(sock)
-        try:
-            if server.family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVERR, 1)
-            else:
-                sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
-            sock.connect(server.sockaddr)
-        except OSError as exc:
-            self._close_sock(sock)
-            return exc
+        sock = open_udp(op.server)
+        if isinstance(sock, socket.socket):
+            self.socks.append(sock)
         return sock
 
     def _udp_recv(self, sock: socket.socket, events: int) -> Any:

@@ -25,6 +25,7 @@ from ..dns.ops import (
     HErrno,
     Note,
     Op,
+    Server,
     TcpOpen,
     TcpRecv,
     TcpSend,
@@ -42,6 +43,25 @@ _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
 _POLLERR = select.POLLERR | select.POLLHUP | select.POLLNVAL
 RECV_SIZE = 65536
+
+
+def open_udp(server: Server) -> socket.socket | OSError:
+    """A UDP socket as glibc's ``send_dg`` opens one: non-blocking, close-on-exec, ICMP errors
+    reported (IP_RECVERR/IPV6_RECVERR), connected to ``server``; or why not (closed again)."""
+    try:
+        sock = socket.socket(server.family, socket.SOCK_DGRAM | _FLAGS)
+    except OSError as exc:
+        return exc
+    try:
+        if server.family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVERR, 1)
+        else:
+            sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
+        sock.connect(server.sockaddr)
+    except OSError as exc:
+        sock.close()
+        return exc
+    return sock
 
 
 class Run:
@@ -123,21 +143,9 @@ class Run:
         raise TypeError(f"unknown request {op!r}")
 
     def _udp_open(self, op: UdpOpen) -> Any:
-        server = op.server
-        try:
-            sock = socket.socket(server.family, socket.SOCK_DGRAM | _FLAGS)
-        except OSError as exc:
-            return exc
-        self.socks.append(sock)
-        try:
-            if server.family == socket.AF_INET6:
-                sock.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVERR, 1)
-            else:
-                sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
-            sock.connect(server.sockaddr)
-        except OSError as exc:
-            sock.close()
-            return exc
+        sock = open_udp(op.server)
+        if isinstance(sock, socket.socket):
+            self.socks.append(sock)
         return sock
 
     def _udp_recv(self, op: UdpRecv) -> Any:
