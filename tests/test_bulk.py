@@ -308,6 +308,23 @@ def test_engine_timeout_follows_the_rtt_and_backs_off() -> None:
     assert fixed.ready
 
 
+def test_engine_window_halves_on_timeouts_and_grows_back() -> None:
+    eng = _engine(timeout=1.0, retries=0, concurrency=64)
+    for n in range(200):
+        eng.admit(parse_line(n + 1, f"w{n}.example.test A"), 0.0)
+    assert len(eng.poll_sends(0.0)) == 64
+    eng.on_timer(1.0)  # 64 tries time out at once: one cut
+    assert eng.window == 32
+    sent = eng.poll_sends(1.0)
+    assert len(sent) == 32
+    for si, q in sent:
+        eng.on_reply(si, _answer(q), 1.001)
+    assert eng.window == 36  # a window's worth answered: an eighth more
+    eng.on_timer(2.0)
+    assert eng.window == 36
+    assert {r.status for r in eng.finished} == {"TIMEOUT", "NOERROR"}
+
+
 def test_engine_retries_servfail_and_reports_malformed() -> None:
     eng = _engine()
     eng.admit(parse_line(1, "s.example.test A"), 0.0)

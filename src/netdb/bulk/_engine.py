@@ -31,6 +31,11 @@ skipped when it comes up.  Tries go
 to the servers in turn (the first try of each query to the next server round-robin, each retry to
 the server after the previous one).  A TC reply hands the query to the driver for TCP
 (:attr:`Engine.tcp_wanted`, :meth:`Engine.tcp_query`, :meth:`Engine.on_tcp_reply`).
+
+The window adapts to what the server takes, as TCP's congestion window does (RFC 5681 §3.1):
+a timed-out try halves it (once per first-try timeout, down to :data:`MIN_WINDOW`), and every
+window's worth of accepted replies grows it by an eighth, up to ``concurrency``.  A server whose
+socket buffer overflows under a full window then loses a burst once, not on every round.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ _TRYING, _FLIGHT, _TCP, _DONE = 0, 1, 2, 3
 # server's socket buffer (Knot's default: about 200 KiB, a few hundred queries) never gets a
 # whole window at once.
 MAX_BURST = 128
+MIN_WINDOW = 16  # the window never shrinks below this many queries
 _IDS = tuple(struct.pack("!H", i) for i in range(65536))  # the ID field of every ID
 
 
@@ -190,7 +196,10 @@ class Engine(Generic[T]):
         self.rttvar = 0.0
         self.finished: deque[T] = deque()
         self.tcp_wanted: deque[_Query] = deque()
-        self.window = options.concurrency
+        self.window = options.concurrency  # what may be in flight now (see _congested)
+        self.max_window = options.concurrency
+        self._acked = 0
+        self._cut_until = 0.0
         self.max_tries = options.retries + 1
         self.retry_on = options.retry_on
         self.retry_timeout = TIMEOUT in options.retry_on
@@ -367,6 +376,11 @@ class Engine(Generic[T]):
         q.key = -1
         if q.tries == 1 and (self.received < 64 or not self.received & 3):  # 1 in 4 is plenty
             self._sample(now - q.sent_at)
+        if self.window < self.max_window:
+            self._acked += 1
+            if self._acked >= self.window:  # a window's worth answered: grow by an eighth
+                self._acked = 0
+                self.window = min(self.max_window, self.window + max(1, self.window >> 3))
         if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
             q.state = _TCP
             self.tcp_wanted.append(q)
@@ -450,7 +464,16 @@ class Engine(Generic[T]):
                 if q.gen == gen and q.state == _FLIGHT:
                     self._expire(q, now)
 
+    def _congested(self, now: float) -> None:
+        """A try timed out: halve the window, at most once per timeout of a first try (the
+        server's queue overflowed, or the path loses packets; RFC 5681 §3.1's decrease)."""
+        if now >= self._cut_until:
+            self.window = max(MIN_WINDOW, self.window >> 1)
+            self._acked = 0
+            self._cut_until = now + self.levels[self.level]
+
     def _expire(self, q: _Query, now: float) -> None:
+        self._congested(now)
         del self.inflight[q.key]
         self.free_ids[q.key >> 16].append(q.key & 0xFFFF)
         q.key = -1

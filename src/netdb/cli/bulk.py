@@ -13,6 +13,7 @@ are complete lines: run again with ``--resume``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -452,6 +453,15 @@ def run(ns: argparse.Namespace) -> int:
 
             stream.close()
             out.flush()
+            # The window and the rates are the run's: each worker takes its share.
+            share = dataclasses.replace(
+                options,
+                concurrency=max(1, options.concurrency // workers),
+                rate=None if options.rate is None else options.rate / workers,
+                rate_per_server=(
+                    None if options.rate_per_server is None else options.rate_per_server / workers
+                ),
+            )
 
             def work(k: int, write: Callable[[bytes], None]) -> None:
                 def report(engine: Any, counts: Counter[str], skipped: int) -> None:
@@ -459,7 +469,7 @@ def run(ns: argparse.Namespace) -> int:
 
                 with _open_input(ns.input) as mine:
                     engine, counts, skipped, stopped = _resolve(
-                        mine, options, fmt, seen, (k, workers), write, report
+                        mine, share, fmt, seen, (k, workers), write, report
                     )
                 info = _stats(engine, counts, skipped, True)
                 info["interrupted"] = stopped
