@@ -86,13 +86,19 @@ class _Reactor:
         loop.add_reader(self.ep.fileno(), self._ready)
 
     def leave(self) -> None:
-        """A lookup ended; the last one closes the reactor."""
+        """A lookup ended; when none is left, the reactor closes on the loop's next round
+        unless a lookup started meanwhile (awaiting lookups one after another keeps it)."""
         self.active -= 1
         if self.active <= 0:
-            if _REACTORS.get(self.loop) is self:
-                del _REACTORS[self.loop]
-            self.loop.remove_reader(self.ep.fileno())
-            self.ep.close()
+            self.loop.call_soon(self._close_if_idle)
+
+    def _close_if_idle(self) -> None:
+        if self.active > 0 or self.ep.closed:
+            return
+        if _REACTORS.get(self.loop) is self:
+            del _REACTORS[self.loop]
+        self.loop.remove_reader(self.ep.fileno())
+        self.ep.close()
 
     def arm(self, fd: int, events: int, lookup: _Lookup) -> None:
         self.waiting[fd] = lookup
@@ -209,13 +215,14 @@ class _Lookup:
                     return
                 op = gen.send(result)
         except StopIteration as stop:
-            self._finish()
+            # The result first: the waiting task is woken before the reactor's idle check.
             if not self.fut.done():
                 self.fut.set_result(stop.value)
-        except BaseException as exc:
             self._finish()
+        except BaseException as exc:
             if not self.fut.done():
                 self.fut.set_exception(exc)
+            self._finish()
             if not isinstance(exc, Exception):
                 raise
 
