@@ -75,10 +75,10 @@ class _Reactor:
     on its loop: the last one to end closes it, so no descriptor outlives the lookups.
     """
 
-    __slots__ = ("active", "armed", "ep", "loop", "waiting")
+    __slots__ = ("__weakref__", "active", "armed", "ep", "loop", "waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        self.loop = weakref.ref(loop)  # the loop keeps its reactor alive, not the other way
         self.ep = select.epoll()
         self.waiting: dict[int, _Lookup] = {}
         self.armed: set[int] = set()
@@ -90,14 +90,21 @@ class _Reactor:
         unless a lookup started meanwhile (awaiting lookups one after another keeps it)."""
         self.active -= 1
         if self.active <= 0:
-            self.loop.call_soon(self._close_if_idle)
+            loop = self.loop()
+            if loop is None or loop.is_closed():
+                self._close_if_idle()
+            else:
+                loop.call_soon(self._close_if_idle)
 
     def _close_if_idle(self) -> None:
         if self.active > 0 or self.ep.closed:
             return
-        if _REACTORS.get(self.loop) is self:
-            del _REACTORS[self.loop]
-        self.loop.remove_reader(self.ep.fileno())
+        loop = self.loop()
+        if loop is not None:
+            if _REACTORS.get(loop) is self:
+                del _REACTORS[loop]
+            if not loop.is_closed():
+                loop.remove_reader(self.ep.fileno())
         self.ep.close()
 
     def arm(self, fd: int, events: int, lookup: _Lookup) -> None:
