@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import _sandbox  # bench/_sandbox.py (the script's own folder is on sys.path)
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
@@ -46,20 +48,6 @@ ETC = {
 }
 ZONE = "bench.test."
 DROP_PROXY = ("127.0.0.3", 53)
-
-
-def _in_sandbox() -> bool:
-    parent = os.environ.get("NETDB_BENCH_PARENT_NS")
-    return parent is not None and parent != os.readlink("/proc/self/ns/mnt")
-
-
-def _enter_sandbox() -> None:
-    os.environ["NETDB_BENCH_PARENT_NS"] = os.readlink("/proc/self/ns/mnt")
-    script = (
-        "set -e; ip link set lo up; mount -t tmpfs netdb-etc /etc; hostname sandbox; "
-        f"exec {sys.executable} {Path(__file__).resolve()} {' '.join(sys.argv[1:])}"
-    )
-    os.execvp("unshare", ["unshare", "--net", "--mount", "--uts", "--fork", "sh", "-c", script])
 
 
 def name(i: int) -> str:
@@ -331,10 +319,10 @@ def main() -> None:
     parser.add_argument("--rss-names", type=int, default=10_000_000)
     args = parser.parse_args()
     dnsperf = shutil.which("dnsperf")
-    if dnsperf is None and not _in_sandbox():
+    if dnsperf is None and not _sandbox.inside():
         subprocess.run(["apt-get", "install", "-y", "-qq", "dnsperf"], check=False)
-    if not _in_sandbox():
-        _enter_sandbox()
+    if not _sandbox.inside():
+        _sandbox.enter(__file__)
     for fname, text in ETC.items():
         Path("/etc", fname).write_text(text)
     workdir = Path(tempfile.mkdtemp(prefix="netdb-bench-bulk-"))

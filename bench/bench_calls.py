@@ -11,7 +11,6 @@ netdb/glibc (lower is better; the issue's floors: hosts-file lookups <= 1.0, ser
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import sys
 import timeit
@@ -19,24 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _sandbox  # bench/_sandbox.py (the script's own folder is on sys.path)
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "sandbox" / "basic"
-
-
-def _in_sandbox() -> bool:
-    parent = os.environ.get("NETDB_BENCH_PARENT_NS")
-    return parent is not None and parent != os.readlink("/proc/self/ns/mnt")
-
-
-def _enter_sandbox() -> None:
-    """Re-run this script in private namespaces with the fixture files as /etc."""
-    script = (
-        "set -e; ip link set lo up; mount -t tmpfs netdb-etc /etc; "
-        f"cp -r {FIXTURE}/. /etc/; hostname sandbox; "
-        f"exec {sys.executable} {Path(__file__).resolve()} {' '.join(sys.argv[1:])}"
-    )
-    os.environ["NETDB_BENCH_PARENT_NS"] = os.readlink("/proc/self/ns/mnt")
-    os.execvp("unshare", ["unshare", "--net", "--mount", "--uts", "--fork", "sh", "-c", script])
 
 
 CASES: list[tuple[str, str, tuple[Any, ...]]] = [
@@ -72,8 +57,8 @@ def _per_call(fn: Callable[..., Any], args: tuple[Any, ...], budget: float = 0.4
 
 
 def main() -> None:
-    if not _in_sandbox():
-        _enter_sandbox()
+    if not _sandbox.inside():
+        _sandbox.enter(__file__, FIXTURE)
     sys.path.insert(0, str(REPO / "src"))
     import netdb
 

@@ -30,6 +30,8 @@ import timeit
 from pathlib import Path
 from typing import Any
 
+import _sandbox  # bench/_sandbox.py (the script's own folder is on sys.path)
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
@@ -43,20 +45,6 @@ ETC = {
 NAME = "both.example.test"
 CONCURRENT = 1000
 _CPU: list[float] = []  # process CPU seconds of each netdb.aio round
-
-
-def _in_sandbox() -> bool:
-    parent = os.environ.get("NETDB_BENCH_PARENT_NS")
-    return parent is not None and parent != os.readlink("/proc/self/ns/mnt")
-
-
-def _enter_sandbox() -> None:
-    os.environ["NETDB_BENCH_PARENT_NS"] = os.readlink("/proc/self/ns/mnt")
-    script = (
-        "set -e; ip link set lo up; mount -t tmpfs netdb-etc /etc; hostname sandbox; "
-        f"exec {sys.executable} {Path(__file__).resolve()} {' '.join(sys.argv[1:])}"
-    )
-    os.execvp("unshare", ["unshare", "--net", "--mount", "--uts", "--fork", "sh", "-c", script])
 
 
 def _per_call(fn: Any, *args: Any, budget: float = 0.5) -> float:
@@ -224,8 +212,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rtt", type=float, default=5.0, help="ms; 0 skips the far server")
     rtt_ms = parser.parse_args().rtt
-    if not _in_sandbox():
-        _enter_sandbox()
+    if not _sandbox.inside():
+        _sandbox.enter(__file__)
     for name, text in ETC.items():
         Path("/etc", name).write_text(text)
     from tests.sandbox import dnsservers
