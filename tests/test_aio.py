@@ -175,6 +175,61 @@ def test_identical_lookups_in_flight_share_one(sandboxes: Callable[[Scenario], S
     assert len([e for e in log if e["name"] == "both.example.test"]) == 2  # one A, one AAAA
 
 
+def test_a_cancelled_caller_leaves_the_shared_lookup_to_the_others(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    """Identical lookups share one; cancelling the caller that started it stops only that caller,
+    the others get glibc's answer; when every caller is cancelled, the sockets close."""
+    box = sandboxes(AIO)
+    box.fault([{"name": "both.example.test", "action": "delay", "seconds": 0.3}])
+    try:
+        got = run(
+            box,
+            """
+            async def main():
+                r = netdb.Resolver(cache=False, memoize=False)
+                name = "both.example.test"
+                # Warm up: the process-wide netlink watch opens on the first sorted answer.
+                await netdb.aio.getaddrinfo(name, 80, resolver=netdb.Resolver(cache=False))
+                before = fds()
+                first = asyncio.ensure_future(netdb.aio.getaddrinfo(name, 80, resolver=r))
+                await asyncio.sleep(0.05)
+                rest = [asyncio.ensure_future(aoutcome(netdb.aio.getaddrinfo(name, 80, resolver=r)))
+                        for _ in range(3)]
+                await asyncio.sleep(0.05)
+                first.cancel()
+                answers = await asyncio.gather(*rest)
+                try:
+                    await first
+                    first_ended = "answered"
+                except asyncio.CancelledError:
+                    first_ended = "cancelled"
+                after_answer = fds()
+                lone = [asyncio.ensure_future(netdb.aio.getaddrinfo(name, 80, resolver=r))
+                        for _ in range(2)]
+                await asyncio.sleep(0.05)
+                during = fds()
+                for t in lone:
+                    t.cancel()
+                await asyncio.gather(*lone, return_exceptions=True)
+                await asyncio.sleep(0)
+                return answers, first_ended, [before, after_answer, during, fds()]
+            answers, first_ended, counts = asyncio.run(main())
+            print(json.dumps({"answers": answers, "first": first_ended, "fds": counts,
+                              "glibc": outcome(socket.getaddrinfo, "both.example.test", 80)}))
+            """,
+        )
+        log = box.fault_log()
+    finally:
+        box.fault([])
+    assert got["first"] == "cancelled"
+    assert got["answers"] == [got["glibc"]] * 3 and "192.0.2.1" in got["glibc"]
+    before, after_answer, during, after_cancel = got["fds"]
+    assert after_answer == before and during > before and after_cancel == before
+    # A and AAAA for: the warm-up, the four callers, the two cancelled ones, glibc.
+    assert len([e for e in log if e["name"] == "both.example.test"]) == 8
+
+
 @pytest.mark.parametrize(
     ("box_scenario", "rules", "cases"),
     [pytest.param(s, r, c, id=i) for i, s, r, c in FAULTS],

@@ -157,6 +157,7 @@ class _Lookup:
     """
 
     __slots__ = (
+        "callers",
         "chunks",
         "deadline",
         "done",
@@ -182,6 +183,7 @@ class _Lookup:
     ) -> None:
         self.loop = loop
         self.reactor = _reactor(loop)
+        self.callers = 0  # tasks awaiting fut (see _join)
         self.done = False
         self.gen = gen
         self.deadline = deadline
@@ -453,18 +455,33 @@ class _Lookup:
         return b"".join(chunks)
 
 
-async def _drive(lookup: _Lookup, op: Op) -> Any:
-    lookup.start(op)
+async def _join(lookup: _Lookup) -> Any:
+    """Wait for ``lookup``'s answer as one of its callers.
+
+    The lookup runs on the loop's callbacks, not in any caller's task, so a caller that is
+    cancelled only stops waiting; the lookup itself stops (and closes its sockets) when its last
+    caller has gone.
+    """
     fut = lookup.fut
+    lookup.callers += 1
     try:
-        if not fut.done():
-            await fut
-        return fut.result()
-    except asyncio.CancelledError:
-        # Cancelling the awaiting task cancels ``fut`` too; the lookup stops either way.
-        lookup.abort()
-        fut.cancel()
-        raise
+        if fut.done():
+            return fut.result()
+        return await asyncio.shield(fut)
+    finally:
+        lookup.callers -= 1
+        if lookup.callers == 0 and not fut.done():
+            lookup.abort()
+            fut.cancel()
+
+
+def _begin(
+    loop: asyncio.AbstractEventLoop, gen: Generator[Op, Any, Any], op: Op, timeout: float | None
+) -> _Lookup:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    lookup = _Lookup(loop, gen, deadline)
+    lookup.start(op)
+    return lookup
 
 
 async def run(gen: Generator[Op, Any, T], timeout: float | None = None) -> T:
@@ -473,13 +490,11 @@ async def run(gen: Generator[Op, Any, T], timeout: float | None = None) -> T:
         op = gen.send(None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
-    deadline = None if timeout is None else time.monotonic() + timeout
-    lookup = _Lookup(asyncio.get_running_loop(), gen, deadline)
-    return await _drive(lookup, op)  # type: ignore[no-any-return]
+    return await _join(_begin(asyncio.get_running_loop(), gen, op, timeout))  # type: ignore[no-any-return]
 
 
-# In-flight lookups, by (resolver, function, arguments): their shared future.
-_IN_FLIGHT: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+# Lookups in flight, by (resolver, function, arguments): identical calls share one.
+_IN_FLIGHT: dict[tuple[Any, ...], _Lookup] = {}
 
 
 async def _shared(
@@ -489,35 +504,34 @@ async def _shared(
     driven: list[_Lookup] | None = None,
 ) -> T:
     """Run the lookup ``make()``, or join an identical one already in flight; ``driven`` gets
-    the driver when this call ran the lookup itself (its notes: expiry, h_errno)."""
+    the driver when this call started the lookup itself (its notes: expiry, h_errno)."""
     try:
         hash(key)
     except TypeError:
         return await run(make(), timeout)
     loop = asyncio.get_running_loop()
     pending = _IN_FLIGHT.get(key)
-    if pending is not None and pending.get_loop() is loop:
-        result: T = await asyncio.shield(pending)
-        return result
+    if pending is not None and pending.loop is loop and not pending.fut.done():
+        joined: T = await _join(pending)
+        return joined
     gen = make()
     try:
         first = gen.send(None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
-    deadline = None if timeout is None else time.monotonic() + timeout
-    lookup = _Lookup(loop, gen, deadline)
+    lookup = _begin(loop, gen, first, timeout)
     if driven is not None:
         driven.append(lookup)
-    fut = lookup.fut
-    _IN_FLIGHT[key] = fut
-    try:
-        value: T = await _drive(lookup, first)
-        return value
-    finally:
-        if _IN_FLIGHT.get(key) is fut:
-            del _IN_FLIGHT[key]
-        if fut.done() and not fut.cancelled():
-            fut.exception()  # retrieved: no "never retrieved" warning when nobody joined
+    if not lookup.fut.done():
+        _IN_FLIGHT[key] = lookup
+
+        def forget(_: asyncio.Future[Any]) -> None:
+            if _IN_FLIGHT.get(key) is lookup:
+                del _IN_FLIGHT[key]
+
+        lookup.fut.add_done_callback(forget)
+    value: T = await _join(lookup)
+    return value
 
 
 def _resolver(resolver: Resolver | None) -> Resolver:
