@@ -10,9 +10,10 @@ arguments, answers and exceptions, plus two keywords:
 
 The coroutines run the same sans-I/O core as the blocking functions (``netdb.dns``); this module
 is only the asyncio *driver*: it performs the core's requests (``netdb.dns.ops``) with
-non-blocking sockets and the event loop's reader callbacks.  Cancelling a lookup closes its
-sockets at once.  Identical lookups in flight at the same time (same resolver, function and
-arguments) share one: the later callers wait for the first one's answer.
+non-blocking sockets, driven by callbacks of the event loop (see :class:`_Lookup`).  Identical
+lookups in flight at the same time (same resolver, function and arguments) share one: the later
+callers wait for the same answer.  Cancelling a call stops that call at once; the lookup stops
+and closes its sockets when no call waits for it any more.
 """
 
 from __future__ import annotations
