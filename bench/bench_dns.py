@@ -47,11 +47,16 @@ CONCURRENT = 1000
 _CPU: list[float] = []  # process CPU seconds of each netdb.aio round
 
 
-def _per_call(fn: Any, *args: Any, budget: float = 0.5) -> float:
-    timer = timeit.Timer(lambda: fn(*args))
-    n, _ = timer.autorange()
-    n = max(1, int(n * budget / 0.2))
-    return min(timer.repeat(5, n)) / n
+def _per_call(*fns: Any, budget: float = 0.3, rounds: int = 7) -> list[float]:
+    """Seconds per call of each function, best of ``rounds``; the functions take turns within
+    every round, so a machine that speeds up or slows down during the run shifts them alike."""
+    timers = [timeit.Timer(fn) for fn in fns]
+    counts = [max(1, int(t.autorange()[0] * budget / 0.2)) for t in timers]
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, (timer, n) in enumerate(zip(timers, counts, strict=True)):
+            best[i] = min(best[i], timer.timeit(n) / n)
+    return best
 
 
 def sync_bench() -> None:
@@ -59,13 +64,15 @@ def sync_bench() -> None:
 
     # No DNS cache: every call asks the server (answers from DNS are then never memoized).
     uncached = netdb.Resolver(cache=False)
-    glibc = _per_call(socket.getaddrinfo, NAME, 80)
     assert sorted(map(repr, netdb.getaddrinfo(NAME, 80))) == sorted(
         map(repr, socket.getaddrinfo(NAME, 80))
     )
-    fresh = _per_call(uncached.getaddrinfo, NAME, 80)
     netdb.getaddrinfo(NAME, 80)
-    cached = _per_call(netdb.getaddrinfo, NAME, 80)
+    glibc, fresh, cached = _per_call(
+        lambda: socket.getaddrinfo(NAME, 80),
+        lambda: uncached.getaddrinfo(NAME, 80),
+        lambda: netdb.getaddrinfo(NAME, 80),
+    )
     print(f"sync getaddrinfo({NAME!r}, 80): A + AAAA over UDP from Knot on 127.0.0.1")
     print(f"  {'glibc (socket.getaddrinfo)':40s} {glibc * 1e6:9.1f} us")
     print(f"  {'netdb, no cache':40s} {fresh * 1e6:9.1f} us   ratio {fresh / glibc:5.2f}")
