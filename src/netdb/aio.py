@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from . import _default_resolver
 from ._api import Resolver, _gaierror
-from ._io.driver import _FLAGS, RECV_SIZE, open_udp
+from ._io.driver import RECV_SIZE, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
     EXPIRED,
     Close,
@@ -354,13 +354,10 @@ class _Lookup:
         if isinstance(op, UdpSend):
             sock = op.sock
             assert isinstance(sock, socket.socket)
-            try:
-                for payload in op.payloads:
-                    sock.send(payload)
-            except OSError as exc:
-                return exc
-            self.sent_on = sock
-            return None
+            sent = send_datagrams(sock, op.payloads)
+            if sent is None:
+                self.sent_on = sock
+            return sent
         if isinstance(op, UdpOpen):
             return self._udp_open(op)
         if isinstance(op, TcpOpen):
@@ -410,13 +407,11 @@ class _Lookup:
             return exc
 
     def _tcp_open(self, op: TcpOpen) -> Any:
-        server = op.server
-        try:
-            sock = socket.socket(server.family, socket.SOCK_STREAM | _FLAGS)
-        except OSError as exc:
-            return exc
+        started = open_tcp(op.server)
+        if isinstance(started, OSError):
+            return started
+        sock, err = started
         self.socks.append(sock)
-        err = sock.connect_ex(server.sockaddr)
         if err in (errno.EINPROGRESS, errno.EAGAIN):
             return self._wait(sock, _OUT, op.deadline, _W_CONNECT)
         if err:

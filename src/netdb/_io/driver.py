@@ -64,6 +64,26 @@ def open_udp(server: Server) -> socket.socket | OSError:
     return sock
 
 
+def send_datagrams(sock: socket.socket, payloads: tuple[bytes, ...]) -> OSError | None:
+    """Send each payload as one datagram: None, or the error that stopped it."""
+    try:
+        for payload in payloads:
+            sock.send(payload)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def open_tcp(server: Server) -> tuple[socket.socket, int] | OSError:
+    """A non-blocking TCP socket with its connect to ``server`` begun: the socket and
+    ``connect_ex``'s errno (0, EINPROGRESS/EAGAIN while under way, else why it failed)."""
+    try:
+        sock = socket.socket(server.family, socket.SOCK_STREAM | _FLAGS)
+    except OSError as exc:
+        return exc
+    return sock, sock.connect_ex(server.sockaddr)
+
+
 class Run:
     """One lookup being driven: its sockets, its deadline, the earliest expiry it was told."""
 
@@ -121,12 +141,7 @@ class Run:
         if isinstance(op, UdpSend):
             sock = op.sock
             assert isinstance(sock, socket.socket)
-            try:
-                for payload in op.payloads:
-                    sock.send(payload)
-            except OSError as exc:
-                return exc
-            return None
+            return send_datagrams(sock, op.payloads)
         if isinstance(op, UdpOpen):
             return self._udp_open(op)
         if isinstance(op, Close):
@@ -168,13 +183,11 @@ class Run:
                 return OSError(err or errno.EIO, "poll error")
 
     def _tcp_open(self, op: TcpOpen) -> Any:
-        server = op.server
-        try:
-            sock = socket.socket(server.family, socket.SOCK_STREAM | _FLAGS)
-        except OSError as exc:
-            return exc
+        started = open_tcp(op.server)
+        if isinstance(started, OSError):
+            return started
+        sock, err = started
         self.socks.append(sock)
-        err = sock.connect_ex(server.sockaddr)
         if err in (errno.EINPROGRESS, errno.EAGAIN):
             revents = self._wait(sock, _POLLOUT, op.deadline)
             if revents is None:
