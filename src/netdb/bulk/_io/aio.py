@@ -20,7 +20,7 @@ from .._engine import Engine, _Query
 from .._jobs import Job
 from .._options import Options
 from .._records import Result
-from .sockets import open_udp
+from .sockets import drain, open_udp
 
 
 async def _tcp_exchange(server: Server, query: bytes, timeout: float) -> bytes | None:
@@ -57,17 +57,7 @@ async def resolve_jobs(
         wake = asyncio.Event()
 
         def readable(si: int) -> None:
-            recv = socks[si].recv
-            on_reply = engine.on_reply
-            now = clock()
-            while True:
-                try:
-                    data = recv(4096)
-                except BlockingIOError:
-                    break
-                except OSError:
-                    continue
-                on_reply(si, data, now)
+            drain(socks[si].recv, si, engine.on_reply, clock())
             wake.set()
 
         for si, s in enumerate(socks):

@@ -24,7 +24,7 @@ from .._engine import Engine
 from .._jobs import Job
 from .._options import Options
 from .._records import Result, make_result
-from .sockets import open_udp, tcp_exchange
+from .sockets import drain, open_udp, tcp_exchange
 
 BATCH = 256  # lines admitted per turn at most
 
@@ -172,15 +172,7 @@ class Run:
                         self._finish_tcp(now)
                         continue
                     si = fds[fd]
-                    recv = recvs[si]
-                    while True:
-                        try:
-                            data = recv(4096)
-                        except BlockingIOError:
-                            break
-                        except OSError:
-                            continue  # ICMP unreachable reported on a connected socket
-                        on_reply(si, data, now)
+                    drain(recvs[si], si, on_reply, now)
                 engine.on_timer(now)
                 if engine.tcp_wanted:
                     self._start_tcp()

@@ -12,11 +12,26 @@ import contextlib
 import socket
 import struct
 import time
+from collections.abc import Callable
 
 from ...dns.ops import Server
 
 RCVBUF = 8 << 20
 SNDBUF = 4 << 20
+
+
+def drain(
+    recv: Callable[[int], bytes], si: int, on_reply: Callable[[int, bytes, float], None], now: float
+) -> None:
+    """Read socket ``si`` (its ``recv``) until it would block, each datagram to ``on_reply``."""
+    while True:
+        try:
+            data = recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            continue  # ICMP unreachable reported on a connected socket
+        on_reply(si, data, now)
 
 
 def open_udp(server: Server) -> socket.socket:
