@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sized
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,24 @@ def run_loop_getaddrinfo(names: list[str]) -> float:
     return asyncio.run(main())
 
 
+async def _pairs_per_second(
+    names: list[str], window: int, ask: Callable[[str, str], Awaitable[Sized]]
+) -> float:
+    """Names/s of asking A and AAAA for every name, at most ``window`` names at a time."""
+    sem = asyncio.Semaphore(window)
+
+    async def one(n: str) -> int:
+        async with sem:
+            a, aaaa = await asyncio.gather(ask(n, "A"), ask(n, "AAAA"))
+            return len(a) + len(aaaa)
+
+    t = time.perf_counter()
+    got = await asyncio.gather(*(one(n) for n in names))
+    elapsed = time.perf_counter() - t
+    assert all(g == 2 for g in got)
+    return len(names) / elapsed
+
+
 def run_aiodns(names: list[str], window: int = 1000) -> float:
     import warnings
 
@@ -146,18 +164,7 @@ def run_aiodns(names: list[str], window: int = 1000) -> float:
 
     async def main() -> float:
         resolver = aiodns.DNSResolver(nameservers=["127.0.0.1"], timeout=2, tries=2)
-        sem = asyncio.Semaphore(window)
-
-        async def one(n: str) -> int:
-            async with sem:
-                a, aaaa = await asyncio.gather(resolver.query(n, "A"), resolver.query(n, "AAAA"))
-                return len(a) + len(aaaa)
-
-        t = time.perf_counter()
-        got = await asyncio.gather(*(one(n) for n in names))
-        elapsed = time.perf_counter() - t
-        assert all(g == 2 for g in got)
-        return len(names) / elapsed
+        return await _pairs_per_second(names, window, resolver.query)
 
     return asyncio.run(main())
 
@@ -169,18 +176,7 @@ def run_dnspython(names: list[str], window: int = 500) -> float:
         r = dns.asyncresolver.Resolver(configure=False)
         r.nameservers = ["127.0.0.1"]
         r.cache = None
-        sem = asyncio.Semaphore(window)
-
-        async def one(n: str) -> int:
-            async with sem:
-                a, aaaa = await asyncio.gather(r.resolve(n, "A"), r.resolve(n, "AAAA"))
-                return len(a) + len(aaaa)
-
-        t = time.perf_counter()
-        got = await asyncio.gather(*(one(n) for n in names))
-        elapsed = time.perf_counter() - t
-        assert all(g == 2 for g in got)
-        return len(names) / elapsed
+        return await _pairs_per_second(names, window, r.resolve)
 
     return asyncio.run(main())
 
