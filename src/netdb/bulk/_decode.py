@@ -31,26 +31,27 @@ Decoded = tuple[str, tuple[AnswerTuple, ...], tuple[str, ...], str | None]
 def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
     """(status, answers, CNAME chain, error) of reply ``data`` whose question ends at ``qend``,
     to a query of type ``qtype`` for the name printed ``qtext``."""
-    rcode = data[3] & 0xF
     an = (data[6] << 8) | data[7]
-    if rcode == 0 and an and (qtype in (_A, _AAAA)) and data[4:6] == b"\x00\x01":
-        fast = _fast(data, qend, an, qtype, qtext)
-        if fast is not None:
-            return NOERROR, fast, (), None
-    return _full(data, qtype)
-
-
-def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[AnswerTuple, ...] | None:
+    if data[3] & 0xF or not an or data[4:6] != b"\x00\x01":
+        return _full(data, qtype)
+    if qtype == _A:
+        size = 4
+        tname = "A"
+    elif qtype == _AAAA:
+        size = 16
+        tname = "AAAA"
+    else:
+        return _full(data, qtype)
+    # The common case, read in place: every answer owned by the question's name (0xC00C).
     out = []
-    size = 4 if qtype == _A else 16
-    tname = "A" if qtype == _A else "AAAA"
+    pos = qend
     end = len(data)
     for _ in range(an):
         if pos + 12 + size > end or data[pos] != 0xC0 or data[pos + 1] != 0x0C:
-            return None
+            return _full(data, qtype)
         rtype, rclass, ttl, rdlen = _RR(data, pos + 2)
         if rtype != qtype or rclass != 1 or rdlen != size:
-            return None
+            return _full(data, qtype)
         start = pos + 12
         pos = start + size
         if size == 4:
@@ -61,15 +62,18 @@ def _fast(data: bytes, pos: int, an: int, qtype: int, qtext: str) -> tuple[Answe
     # What follows must be nothing, or only an OPT record that fits (RFC 6891 §6.1.2); anything
     # else is read by the strict codec.
     if data[8] or data[9]:
-        return None
+        return _full(data, qtype)
     ar = (data[10] << 8) | data[11]
-    if ar == 0:
-        return tuple(out)
-    if ar != 1 or pos + 11 > end or data[pos] or data[pos + 1] or data[pos + 2] != 41:
-        return None
-    if pos + 11 + ((data[pos + 9] << 8) | data[pos + 10]) > end:
-        return None
-    return tuple(out)
+    if ar and (
+        ar != 1
+        or pos + 11 > end
+        or data[pos]
+        or data[pos + 1]
+        or data[pos + 2] != 41
+        or pos + 11 + ((data[pos + 9] << 8) | data[pos + 10]) > end
+    ):
+        return _full(data, qtype)
+    return NOERROR, tuple(out), (), None
 
 
 def _full(data: bytes, qtype: int) -> Decoded:

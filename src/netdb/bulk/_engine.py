@@ -26,8 +26,9 @@ been used on that socket.  A try waits a retransmission timeout computed as TCP'
 rounded up to a *level* (``min_timeout`` times a power of two, at most ``timeout``) and doubled
 for each retry (RFC 6298 §5.5); before any sample it is ``timeout``.  Every try of one level waits
 the same time, so the times at which they end arrive in the order they were sent: the timer wheel
-is one FIFO of (deadline, query, try number) per level; an entry whose try already ended is
-skipped when it comes up.  Tries go
+is one FIFO per level of (deadline, burst), a burst being the (query, try number) pairs that one
+call of :meth:`Engine.poll_sends` sent at that level; a pair whose try already ended is skipped
+when its burst comes up.  Tries go
 to the servers in turn (the first try of each query to the next server round-robin, each retry to
 the server after the previous one).  A TC reply hands the query to the driver for TCP
 (:attr:`Engine.tcp_wanted`, :meth:`Engine.tcp_query`, :meth:`Engine.on_tcp_reply`).
@@ -44,7 +45,7 @@ import itertools
 import os
 import random
 import struct
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -147,6 +148,15 @@ def _combine(statuses: Sequence[str]) -> str:
     return NODATA
 
 
+def _same_question(q: _Query, data: bytes) -> bool:
+    """The question of ``data`` is ``q``'s, the name's letters in another case (RFC 4343)."""
+    end = q.qend
+    n = end - 4
+    if not q.qlower:
+        q.qlower = q.qname.translate(_LOWER)
+    return data[12:n].translate(_LOWER) == q.qlower and data[n:end] == q.question[-4:]
+
+
 T = TypeVar("T")
 # (line, name, type, status, answers, cname, server, tries, ms, statuses, qname, error) -> record
 Maker = Callable[..., T]
@@ -190,11 +200,12 @@ class Engine(Generic[T]):
             wait *= 2
         levels.append(options.timeout)
         self.levels = levels
-        self.wheel: list[deque[tuple[float, _Query, int]]] = [deque() for _ in levels]
+        self.wheel: list[deque[tuple[float, list[tuple[_Query, int]]]]] = [deque() for _ in levels]
         self.level = len(levels) - 1  # the level of a first try (``timeout`` until a sample)
         self.srtt = -1.0
         self.rttvar = 0.0
         self.finished: deque[T] = deque()
+        self.counts: Counter[str] = Counter()  # records made, by status
         self.tcp_wanted: deque[_Query] = deque()
         self.window = options.concurrency  # what may be in flight now (see _congested)
         self.max_window = options.concurrency
@@ -233,6 +244,7 @@ class Engine(Generic[T]):
     def admit(self, job: Job, now: float) -> None:
         """Take one input line; a line with an error is finished at once."""
         if job.error is not None:
+            self.counts["INVALID"] += 1
             self.finished.append(
                 self.make(
                     job.line,
@@ -300,6 +312,9 @@ class Engine(Generic[T]):
         cycles = self._sock_cycles
         free_ids = self.free_ids
         popleft = ready.popleft
+        firsts: list[tuple[_Query, int]] = []  # the burst of first tries (at ``level``)
+        first = firsts.append
+        later: dict[int, list[tuple[_Query, int]]] = {}  # retries, by level
         for _ in range(n):
             q = popleft()
             tries = q.tries
@@ -326,11 +341,18 @@ class Engine(Generic[T]):
             q.state = _FLIGHT
             q.sent_at = now
             inflight[key] = q
-            at = level + tries
-            if at > top:
-                at = top
-            wheel[at].append((now + levels[at], q, gen))
+            if tries:
+                at = level + tries
+                if at > top:
+                    at = top
+                later.setdefault(at, []).append((q, gen))
+            else:
+                first((q, gen))
             append((si, _IDS[qid] + q.body))
+        if firsts:
+            wheel[level].append((now + levels[level], firsts))
+        for at, burst in later.items():
+            wheel[at].append((now + levels[at], burst))
         self.sent += len(out)
         return out
 
@@ -353,49 +375,67 @@ class Engine(Generic[T]):
 
     def on_reply(self, si: int, data: bytes, now: float) -> None:
         """A datagram that came in on socket ``si``."""
-        self.received += 1
-        if len(data) < 12:
-            self.unmatched += 1
-            return
-        key = (si << 16) | (data[0] << 8) | data[1]
-        q = self.inflight.get(key)
-        if q is None or not data[2] & 0x80 or data[4] or data[5] != 1:
-            self.unmatched += 1
-            return
-        question = q.question
-        end = q.qend
-        if data[12:end] != question:
-            n = end - 4
-            if not q.qlower:
-                q.qlower = q.qname.translate(_LOWER)
-            if data[12:n].translate(_LOWER) != q.qlower or data[n:end] != question[-4:]:
+        self.on_replies(si, (data,), now)
+
+    def on_replies(self, si: int, batch: Sequence[bytes], now: float) -> None:
+        """The datagrams that came in on socket ``si``, in the order they came (the drivers
+        read a socket until it would block and hand over all they read at once)."""
+        inflight = self.inflight
+        get = inflight.get
+        give_back = self.free_ids[si].append
+        base = si << 16
+        received = self.received
+        retry_on = self.retry_on
+        max_tries = self.max_tries
+        for data in batch:
+            received += 1
+            if len(data) < 12:
                 self.unmatched += 1
-                return
-        del self.inflight[key]
-        self.free_ids[si].append(key & 0xFFFF)
-        q.key = -1
-        if q.tries == 1 and (self.received < 64 or not self.received & 3):  # 1 in 4 is plenty
-            self._sample(now - q.sent_at)
-        if self.window < self.max_window:
-            self._acked += 1
-            if self._acked >= self.window:  # a window's worth answered: grow by an eighth
-                self._acked = 0
-                self.window = min(self.max_window, self.window + max(1, self.window >> 3))
-        if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
-            q.state = _TCP
-            self.tcp_wanted.append(q)
-            return
-        self._answered(q, data, now)
+                continue
+            key = base | (data[0] << 8) | data[1]
+            q = get(key)
+            if q is None or not data[2] & 0x80 or data[4] or data[5] != 1:
+                self.unmatched += 1
+                continue
+            end = q.qend
+            if data[12:end] != q.question and not _same_question(q, data):
+                self.unmatched += 1
+                continue
+            del inflight[key]
+            give_back(key & 0xFFFF)
+            q.key = -1
+            if q.tries == 1 and (received < 64 or not received & 3):  # 1 in 4 is plenty
+                self._sample(now - q.sent_at)
+            if self.window < self.max_window:
+                self._acked += 1
+                if self._acked >= self.window:  # a window's worth answered: grow by an eighth
+                    self._acked = 0
+                    self.window = min(self.max_window, self.window + max(1, self.window >> 3))
+            if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
+                q.state = _TCP
+                self.tcp_wanted.append(q)
+                continue
+            q.status, q.answers, q.cname, q.error = decode(data, end, q.qtype, q.qtext)
+            if q.status in retry_on and q.tries < max_tries:
+                self.retried += 1
+                q.state = _TRYING
+                self.ready.appendleft(q)
+                continue
+            q.state = _DONE
+            name = q.name
+            name.pending -= 1
+            if not name.pending:
+                self._line_done(q, now)
+        self.received = received
 
     def _answered(self, q: _Query, data: bytes, now: float) -> None:
-        status, answers, cname, error = decode(data, q.qend, q.qtype, q.qtext)
-        if status in self.retry_on and q.tries < self.max_tries:
+        """An accepted reply that came over TCP (UDP replies: :meth:`on_replies`)."""
+        q.status, q.answers, q.cname, q.error = decode(data, q.qend, q.qtype, q.qtext)
+        if q.status in self.retry_on and q.tries < self.max_tries:
             self.retried += 1
             q.state = _TRYING
-            q.status, q.answers, q.cname, q.error = status, answers, cname, error
             self.ready.appendleft(q)
             return
-        q.status, q.answers, q.cname, q.error = status, answers, cname, error
         self._query_done(q, now)
 
     def _sample(self, rtt: float) -> None:
@@ -460,9 +500,9 @@ class Engine(Generic[T]):
         """End every try whose time is up."""
         for timeouts in self.wheel:
             while timeouts and timeouts[0][0] <= now:
-                _, q, gen = timeouts.popleft()
-                if q.gen == gen and q.state == _FLIGHT:
-                    self._expire(q, now)
+                for q, gen in timeouts.popleft()[1]:
+                    if q.gen == gen and q.state == _FLIGHT:
+                        self._expire(q, now)
 
     def _congested(self, now: float) -> None:
         """A try timed out: halve the window, at most once per timeout of a first try (the
@@ -492,8 +532,12 @@ class Engine(Generic[T]):
         q.state = _DONE
         name = q.name
         name.pending -= 1
-        if name.pending:
-            return
+        if not name.pending:
+            self._line_done(q, now)
+
+    def _line_done(self, q: _Query, now: float) -> None:
+        """The last query of ``q``'s line is done: the next candidate name, or the record."""
+        name = q.name
         queries = name.queries
         job = name.job
         if len(queries) == 1:
@@ -532,6 +576,7 @@ class Engine(Generic[T]):
                 last = heard[-1] if heard else q
             server = self.server_names[last.server] if last.status != TIMEOUT else None
         self.active -= 1
+        self.counts[status] += 1
         name.queries = []  # no cycle left: the line's objects go as soon as nothing holds them
         qname = q.qtext if name.cand or job.type == "PTR" else None
         self.finished.append(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._frozen import fast_init
 from ..address import parse_ipv4_exact, parse_ipv6, reverse_pointer
 from ..constants import AF_INET, AF_INET6
 from ..dns import wire
@@ -20,6 +21,7 @@ from ..dns import wire
 BOTH = (wire.A, wire.AAAA)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Job:
     """One input line: its number, the name as written, the type label, the names to try in

@@ -352,19 +352,14 @@ def _resolve(
 
     counts: Counter[str] = Counter()
     skipped = [0]
-    line_maker = LINE_MAKERS[fmt]
-
-    def make(*fields: Any) -> str:
-        counts[fields[3]] += 1
-        return line_maker(*fields)
-
     buf: list[str] = []
     engine = None
     interrupted = False
     try:
         jobs = _jobs_of(_lines(stream), options, seen, skipped, shard)
-        with Run(jobs, options, make) as bulk:
+        with Run(jobs, options, LINE_MAKERS[fmt]) as bulk:
             engine = bulk.engine
+            counts = engine.counts
             _quiet_gc()
             for record in bulk:
                 buf.append(record)

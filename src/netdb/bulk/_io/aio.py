@@ -57,7 +57,7 @@ async def resolve_jobs(
         wake = asyncio.Event()
 
         def readable(si: int) -> None:
-            drain(socks[si].recv, si, engine.on_reply, clock())
+            drain(socks[si].recv, si, engine.on_replies, clock())
             wake.set()
 
         for si, s in enumerate(socks):

@@ -127,7 +127,7 @@ class Run:
         finished = engine.finished
         socks = self.socks
         clock = time.monotonic
-        on_reply = engine.on_reply
+        on_reply = engine.on_replies
         poll: Callable[[float], list[tuple[int, int]]]
         fds: dict[int, int] = {}
         if hasattr(select, "epoll"):

@@ -21,17 +21,23 @@ SNDBUF = 4 << 20
 
 
 def drain(
-    recv: Callable[[int], bytes], si: int, on_reply: Callable[[int, bytes, float], None], now: float
+    recv: Callable[[int], bytes],
+    si: int,
+    on_replies: Callable[[int, list[bytes], float], None],
+    now: float,
 ) -> None:
-    """Read socket ``si`` (its ``recv``) until it would block, each datagram to ``on_reply``."""
+    """Read socket ``si`` (its ``recv``) until it would block; what it read to ``on_replies``."""
+    batch: list[bytes] = []
+    append = batch.append
     while True:
         try:
-            data = recv(4096)
+            append(recv(4096))
         except BlockingIOError:
-            return
+            break
         except OSError:
             continue  # ICMP unreachable reported on a connected socket
-        on_reply(si, data, now)
+    if batch:
+        on_replies(si, batch, now)
 
 
 def open_udp(server: Server) -> socket.socket:
