@@ -278,9 +278,10 @@ def test_engine_timeout_retry_to_next_server_then_timeout() -> None:
 
 
 def test_engine_timeout_follows_the_rtt_and_backs_off() -> None:
-    """RFC 6298: after a 10 ms reply a try waits the 0.2 s floor, its retry 0.4 s; with
-    adaptive=False every try waits ``timeout``."""
-    eng = _engine(timeout=2.0, retries=2)
+    """RFC 6298: after a 10 ms reply a try waits the 0.05 s floor, its first retry as long, the
+    next one 0.1 s; the last try waits the whole ``timeout``; with adaptive=False every try
+    waits ``timeout``."""
+    eng = _engine(timeout=2.0, retries=3)
     eng.admit(parse_line(1, "a.example.test A"), 0.0)
     [(si, q)] = eng.poll_sends(0.0)
     eng.on_reply(si, _answer(q), 0.01)
@@ -288,14 +289,15 @@ def test_engine_timeout_follows_the_rtt_and_backs_off() -> None:
     eng.finished.clear()
     eng.admit(parse_line(2, "b.example.test A"), 1.0)
     [_] = eng.poll_sends(1.0)
-    eng.on_timer(1.19)
-    assert not eng.ready
-    eng.on_timer(1.2)
-    [_] = eng.poll_sends(1.2)  # the retry
-    eng.on_timer(1.59)
-    assert not eng.finished and not eng.ready
-    eng.on_timer(1.6)
-    assert eng.ready
+    at = 1.0
+    for n, wait in enumerate((0.05, 0.05, 0.1, 2.0)):  # the first try, then each retry
+        eng.on_timer(at + wait - 0.001)
+        assert not eng.ready and not eng.finished
+        at += wait
+        eng.on_timer(at)
+        if n < 3:
+            [_] = eng.poll_sends(at)  # the retry
+    assert [(r.status, r.tries) for r in eng.finished] == [("TIMEOUT", 4)]
     fixed = _engine(timeout=2.0, adaptive=False)
     fixed.admit(parse_line(1, "a.example.test A"), 0.0)
     [(si, q)] = fixed.poll_sends(0.0)

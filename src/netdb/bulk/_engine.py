@@ -23,8 +23,12 @@ table maps ``socket << 16 | ID`` to the query.  IDs of a socket come from a shuf
 65536 and go back at its end when a try ends, so an ID comes back only after every other one has
 been used on that socket.  A try waits a retransmission timeout computed as TCP's (RFC 6298
 §2: smoothed RTT plus four times its variation, from replies to first tries only, Karn's rule),
-rounded up to a *level* (``min_timeout`` times a power of two, at most ``timeout``) and doubled
-for each retry (RFC 6298 §5.5); before any sample it is ``timeout``.  Every try of one level waits
+rounded up to a *level* (``min_timeout`` times a power of two, at most ``timeout``); the first
+retry waits as long, and each later one twice the one before (RFC 6298 §5.5's backoff, from the
+second timeout of a query on: a single lost datagram is the common loss, and doubling from it
+leaves the last lines of a run waiting seconds for nothing); the last try a query can get waits
+``timeout``, so that a line is reported TIMEOUT only after the full wait; before any sample
+every try waits ``timeout``.  Every try of one level waits
 the same time, so the times at which they end arrive in the order they were sent: the timer wheel
 is one FIFO per level of (deadline, burst), a burst being the (query, try number) pairs that one
 call of :meth:`Engine.poll_sends` sent at that level; a pair whose try already ended is skipped
@@ -315,6 +319,7 @@ class Engine(Generic[T]):
         firsts: list[tuple[_Query, int]] = []  # the burst of first tries (at ``level``)
         first = firsts.append
         later: dict[int, list[tuple[_Query, int]]] = {}  # retries, by level
+        last = self.max_tries if self.retry_timeout else 1  # a try that no retry follows
         for _ in range(n):
             q = popleft()
             tries = q.tries
@@ -341,8 +346,10 @@ class Engine(Generic[T]):
             q.state = _FLIGHT
             q.sent_at = now
             inflight[key] = q
-            if tries:
-                at = level + tries
+            if tries + 1 >= last:
+                later.setdefault(top, []).append((q, gen))
+            elif tries:
+                at = level + tries - 1
                 if at > top:
                     at = top
                 later.setdefault(at, []).append((q, gen))

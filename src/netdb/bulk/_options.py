@@ -71,10 +71,10 @@ class Options:
     flight at most; ``rate`` / ``rate_per_server``: queries per second at most (None: no limit);
     ``timeout``: the longest a try waits (seconds); with ``adaptive`` (the default) a try waits
     the RTT-based retransmission timeout (RFC 6298), at least ``min_timeout``, doubled for each
-    retry, at most ``timeout``; without, every try waits ``timeout``; ``retries``: tries after
-    the first; ``retry_on``: the statuses that are tried again (TIMEOUT, SERVFAIL, MALFORMED by
-    default); ``search``: domains tried after a name that is not found (off by default: names
-    are absolute);
+    retry after the first, at most ``timeout`` (the last try: ``timeout``); without, every try
+    waits ``timeout``; ``retries``: tries after the first; ``retry_on``: the statuses that are
+    tried again (TIMEOUT, SERVFAIL, MALFORMED by default); ``search``: domains tried after a name
+    that is not found (off by default: names are absolute);
     ``sockets_per_server``: UDP sockets (source ports) per server; ``edns_payload``: the EDNS0
     UDP size offered (RFC 6891 §6.2.5; None: no OPT record); ``types``: the default types.
     """
@@ -84,7 +84,7 @@ class Options:
     rate: float | None = None
     rate_per_server: float | None = None
     timeout: float = 2.0
-    min_timeout: float = 0.2
+    min_timeout: float = 0.05
     adaptive: bool = True
     retries: int = 3
     retry_on: frozenset[str] = DEFAULT_RETRY_ON

@@ -75,10 +75,10 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         type=float,
         default=2.0,
         help="the longest a try waits, seconds (2); tries wait the RTT-based retransmission "
-        "timeout (RFC 6298) between --min-timeout and this, doubled per retry",
+        "timeout (RFC 6298) between --min-timeout and this, doubled per retry after the first",
     )
     p.add_argument(
-        "--min-timeout", type=float, default=0.2, help="the shortest a try waits, seconds (0.2)"
+        "--min-timeout", type=float, default=0.05, help="the shortest a try waits, seconds (0.05)"
     )
     p.add_argument(
         "--fixed-timeout", action="store_true", help="every try waits --timeout (no RTT estimate)"
