@@ -63,6 +63,7 @@ from ._records import NODATA, NOERROR, NXDOMAIN, TIMEOUT, AnswerTuple, make_resu
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ID = struct.Struct("!H").pack
 _TRYING, _FLIGHT, _TCP, _DONE = 0, 1, 2, 3
+_NEGATIVE = frozenset((NXDOMAIN, NODATA))  # statuses after which the next candidate name is tried
 # Datagrams per call of poll_sends at most: the driver reads replies between bursts, and a
 # server's socket buffer (Knot's default: about 200 KiB, a few hundred queries) never gets a
 # whole window at once.
@@ -549,8 +550,8 @@ class Engine(Generic[T]):
         job = name.job
         if len(queries) == 1:
             status = q.status
-            if (status in (NXDOMAIN, NODATA)) and name.cand + 1 < len(job.qnames):
-                name.tries += sum(x.tries for x in queries)
+            if status in _NEGATIVE and name.cand + 1 < len(job.qnames):
+                name.tries += q.tries
                 name.cand += 1
                 self._start(name)
                 return
@@ -559,28 +560,36 @@ class Engine(Generic[T]):
             error = q.error
             per: tuple[tuple[str, str], ...] = ()
             server = self.server_names[q.server] if status != TIMEOUT else None
+        elif len(queries) == 2:  # A and AAAA, the common line
+            a, b = queries
+            sa = a.status
+            sb = b.status
+            if name.cand + 1 < len(job.qnames) and sa in _NEGATIVE and sb in _NEGATIVE:
+                name.tries += a.tries + b.tries
+                name.cand += 1
+                self._start(name)
+                return
+            status = NOERROR if sa == NOERROR or sb == NOERROR else _combine((sa, sb))
+            answers = a.answers + b.answers
+            cname = a.cname or b.cname
+            error = a.error or b.error
+            per = ((a.tname, sa), (b.tname, sb))
+            last = b if sb != TIMEOUT else a
+            server = self.server_names[last.server] if last.status != TIMEOUT else None
         else:
             statuses = [x.status for x in queries]
-            if name.cand + 1 < len(job.qnames) and all(s in (NXDOMAIN, NODATA) for s in statuses):
+            if name.cand + 1 < len(job.qnames) and all(s in _NEGATIVE for s in statuses):
                 name.tries += sum(x.tries for x in queries)
                 name.cand += 1
                 self._start(name)
                 return
             status = _combine(statuses)
-            if len(queries) == 2:
-                a, b = queries
-                answers = a.answers + b.answers
-                cname = a.cname or b.cname
-                error = a.error or b.error
-                per = ((a.tname, a.status), (b.tname, b.status))
-                last = b if b.status != TIMEOUT else a
-            else:
-                answers = tuple(x for y in queries for x in y.answers)
-                cname = next((x.cname for x in queries if x.cname), ())
-                error = next((x.error for x in queries if x.error), None)
-                per = tuple((x.tname, x.status) for x in queries)
-                heard = [x for x in queries if x.status != TIMEOUT]
-                last = heard[-1] if heard else q
+            answers = tuple(x for y in queries for x in y.answers)
+            cname = next((x.cname for x in queries if x.cname), ())
+            error = next((x.error for x in queries if x.error), None)
+            per = tuple((x.tname, x.status) for x in queries)
+            heard = [x for x in queries if x.status != TIMEOUT]
+            last = heard[-1] if heard else q
             server = self.server_names[last.server] if last.status != TIMEOUT else None
         self.active -= 1
         self.counts[status] += 1
@@ -595,7 +604,7 @@ class Engine(Generic[T]):
                 answers,
                 cname,
                 server,
-                name.tries + (q.tries if len(queries) == 1 else sum(x.tries for x in queries)),
+                name.tries + sum([x.tries for x in queries]),
                 (now - name.started) * 1000.0,
                 per,
                 qname,

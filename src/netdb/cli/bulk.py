@@ -107,7 +107,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         help="EDNS0 UDP size offered (1232; 0: no EDNS, replies over 512 bytes come truncated "
         "and are asked again over TCP)",
     )
-    p.add_argument("--sockets", type=int, default=2, help="UDP sockets per server (2)")
+    p.add_argument(
+        "--sockets", type=int, default=2, help="UDP sockets per server, shared by the workers (2)"
+    )
     p.add_argument(
         "--resume",
         action="store_true",
@@ -448,10 +450,11 @@ def run(ns: argparse.Namespace) -> int:
 
             stream.close()
             out.flush()
-            # The window and the rates are the run's: each worker takes its share.
+            # The window, the sockets and the rates are the run's: each worker takes its share.
             share = dataclasses.replace(
                 options,
                 concurrency=max(1, options.concurrency // workers),
+                sockets_per_server=max(1, options.sockets_per_server // workers),
                 rate=None if options.rate is None else options.rate / workers,
                 rate_per_server=(
                     None if options.rate_per_server is None else options.rate_per_server / workers
