@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import itertools
 import json
 import os
 import sys
@@ -241,28 +242,26 @@ def _is_done(seen: bytearray, n: int) -> bool:
 # --- input --------------------------------------------------------------------------------------
 
 
-def _lines(stream: IO[str]) -> Iterator[str]:
-    for line in stream:
-        yield line.rstrip("\r\n")
-
-
 def _jobs_of(
-    lines: Iterable[str],
+    stream: Iterable[str],
     options: Options,
     seen: bytearray | None,
     skipped: list[int],
     shard: tuple[int, int] | None = None,
 ) -> Iterator[_jobs.Job]:
+    """The jobs of the input lines (numbered from 1; every ``shard[1]``-th from ``shard[0]``),
+    without those ``seen`` marks done."""
     parse = _jobs.parse_line
     types, search = options.types, options.search
     mine, every = shard if shard is not None else (0, 1)
-    for n, text in enumerate(lines, 1):
-        if every > 1 and (n - 1) % every != mine:
-            continue
+    lines: Iterator[tuple[int, str]] = enumerate(stream, 1)
+    if every > 1:
+        lines = itertools.islice(lines, mine, None, every)
+    for n, text in lines:
         if seen is not None and _is_done(seen, n):
             skipped[0] += 1
             continue
-        yield parse(n, text, types, search)
+        yield parse(n, text.rstrip("\r\n"), types, search)
 
 
 def _count_lines(path: str) -> int | None:
@@ -358,13 +357,13 @@ def _resolve(
     engine = None
     interrupted = False
     try:
-        jobs = _jobs_of(_lines(stream), options, seen, skipped, shard)
+        jobs = _jobs_of(stream, options, seen, skipped, shard)
         with Run(jobs, options, LINE_MAKERS[fmt]) as bulk:
             engine = bulk.engine
             counts = engine.counts
             _quiet_gc()
-            for record in bulk:
-                buf.append(record)
+            for records in bulk.batches():
+                buf += records
                 if len(buf) >= _FLUSH_EVERY:
                     buf.append("")
                     write("\n".join(buf).encode("utf-8", "surrogateescape"))

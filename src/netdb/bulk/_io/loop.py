@@ -123,6 +123,11 @@ class Run:
             self.engine.on_tcp_reply(q, query, reply, now)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Any]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The records as they finish, in lists (one per turn of the loop that finished any)."""
         engine = self.engine
         finished = engine.finished
         socks = self.socks
@@ -157,8 +162,9 @@ class Run:
                 if not self.eof:
                     self._admit(now)
                 self._send(now)
-                while finished:
-                    yield finished.popleft()
+                if finished:
+                    yield list(finished)
+                    finished.clear()
                 if self.eof and engine.idle:
                     return
                 deadline = engine.next_deadline(now)
@@ -176,8 +182,9 @@ class Run:
                 engine.on_timer(now)
                 if engine.tcp_wanted:
                     self._start_tcp()
-                while finished:
-                    yield finished.popleft()
+                if finished:
+                    yield list(finished)
+                    finished.clear()
         finally:
             closer()
 
