@@ -10,7 +10,10 @@ Prints names/s of each peer and its ratio to netdb (every peer asks A and AAAA p
 dnsperf, which sends A queries as fast as Knot takes them: its queries/s / 2 is the ceiling in
 names/s), then netdb with 5% of the packets (both directions) dropped by a small drop proxy
 started here (the sandbox kernel has no netem), compared with the same proxy dropping nothing,
-then the peak RSS of ``netdb bulk`` over ``--rss-names`` generated names written to a file.
+then the peak RSS of ``netdb bulk`` over ``--rss-names`` generated names written to a file (the
+command's process and its workers' RSS summed, sampled every 50 ms).  Each netdb run also prints
+its CPU time per name (user and system, over all its processes) and Knot's: on a machine whose
+cores the server shares, names/s can't pass cores / (netdb's CPU + Knot's CPU) per name.
 Peers that are too slow for the whole zone get a subset (their names/s are still comparable).
 """
 
@@ -22,6 +25,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import select
 import shutil
 import socket
@@ -86,9 +90,20 @@ def start_knot(workdir: Path, n: int) -> list[subprocess.Popen[bytes]]:
 # --- peers ----------------------------------------------------------------------------------------
 
 
+KNOT_PID = 0  # set by main(): whose CPU time the CPU lines count as the server's
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process has used (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_netdb(infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = ()) -> float:
     out = infile.with_suffix(".out.jsonl")
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    knot = _cpu_seconds(KNOT_PID) if KNOT_PID else 0.0
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "netdb.cli", "bulk", "-s", server, "-o", str(out), *extra,
@@ -96,9 +111,17 @@ def run_netdb(infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = 
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    knot = _cpu_seconds(KNOT_PID) - knot if KNOT_PID else 0.0
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr)
     n_in = sum(1 for _ in infile.open())
+    user = (after.ru_utime - before.ru_utime) / n_in * 1e6
+    system = (after.ru_stime - before.ru_stime) / n_in * 1e6
+    print(
+        f"    netdb CPU per name: {user + system:.1f} us (user {user:.1f}, system {system:.1f},"
+        f" all its processes); Knot: {knot / n_in * 1e6:.1f} us"
+    )
     statuses: dict[str, int] = {}
     lines = 0
     with out.open() as f:
@@ -292,8 +315,10 @@ def rss_run(workdir: Path, count: int, zone_names: int) -> tuple[float, float]:
          str(infile)],
         env=env,
     )  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_sum = 0
+    while proc.poll() is None:  # the command and its workers, summed (shared pages counted twice)
+        peak_sum = max(peak_sum, _tree_rss_kb(proc.pid))
+        time.sleep(0.05)
     elapsed = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"netdb bulk exited {proc.returncode}")
@@ -302,10 +327,22 @@ def rss_run(workdir: Path, count: int, zone_names: int) -> tuple[float, float]:
         for _ in f:
             lines += 1
     assert lines == count, f"{lines} records for {count} lines"
-    peak_kb = usage.ru_maxrss
     infile.unlink()
     out.unlink()
-    return peak_kb / 1024, count / elapsed
+    return peak_sum / 1024, count / elapsed
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` and of its children, in KiB (0 for a process that is gone)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_rss_kb(int(k)) for k in kids)
 
 
 def main() -> None:
@@ -325,6 +362,8 @@ def main() -> None:
     from tests.sandbox import dnsservers
 
     procs = start_knot(workdir, args.names)
+    global KNOT_PID
+    KNOT_PID = procs[0].pid
     try:
         names = [name(i) for i in range(args.names)]
         infile = workdir / "names.txt"
@@ -371,7 +410,8 @@ def main() -> None:
         floors.append(("5% loss >= half of lossless (same proxy)", lossy >= lossless_proxy / 2))
         if args.rss_names:
             peak, rate = rss_run(workdir, args.rss_names, args.names)
-            print(f"  netdb bulk, {args.rss_names:,} names to a file: peak RSS {peak:.0f} MB, "
+            print(f"  netdb bulk, {args.rss_names:,} names to a file: peak RSS {peak:.0f} MB"
+                  " (the command and its workers, summed), "
                   f"{rate:,.0f} names/s")  # fmt: skip
             floors.append((f"peak RSS < 200 MB over {args.rss_names:,} names", peak < 200))
         print("floors:")
