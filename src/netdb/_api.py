@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, NoReturn, TypeVar
 
-from . import gai
+from . import express, gai
 from ._io import driver as _driver
 from ._io import idn as _idn
 from ._io import ifaddrs as _ifaddrs
@@ -166,6 +166,14 @@ def _herror(code: int) -> NoReturn:
     raise _socket.herror(code, hstrerror(code)) from None
 
 
+def _gai_tuple(results: Sequence[gai.AddrInfo]) -> tuple[Any, ...]:
+    """getaddrinfo's answers with socket's enums for families and socket types."""
+    return tuple(
+        (_FAMILIES.get(f, f), _KINDS.get(s, s), pro, _out(canon) if canon else canon, sa)
+        for f, s, pro, canon, sa in results
+    )
+
+
 def _family(n: int) -> Any:
     return _FAMILIES.get(n, n)
 
@@ -295,6 +303,8 @@ class Resolver:
         self._memoize = memoize
         self._db_key: object = None
         self._db: HostsDatabase | None = None
+        self._lane_db: HostsDatabase | None = None
+        self._lane: express.Lane | None = None
         self._policy_key: object = None
         self._policy: Policy | None = None
         self._memo: dict[tuple[object, ...], _MemoEntry] = {}
@@ -576,16 +586,28 @@ class Resolver:
             _gaierror(value)
         return value
 
-    def _gai_value(self, key: tuple[Any, ...]) -> Generator[Op, Any, tuple[Any, ...] | GaiError]:
-        """The core's getaddrinfo with Python's types on the results; a failure is returned."""
+    def _gai_value(
+        self, key: tuple[Any, ...], db: HostsDatabase | None = None
+    ) -> Generator[Op, Any, tuple[Any, ...] | GaiError]:
+        """The core's getaddrinfo with Python's types on the results; a failure is returned.
+        ``db``: the hosts database to use (see ``gai.getaddrinfo``)."""
         try:
-            results = yield from gai.getaddrinfo(self, *key)
+            results = yield from gai.getaddrinfo(self, *key, db=db)
         except GaiError as exc:
             return exc
-        return tuple(
-            (_family(f), _kind(s), pro, _out(canon) if canon else canon, sa)
-            for f, s, pro, canon, sa in results
-        )
+        return _gai_tuple(results)
+
+    def _express(self, key: tuple[Any, ...]) -> express.Plan | None:
+        """The express plan of a getaddrinfo (``netdb.express``; IDs drawn), or None when the
+        lane does not apply (nothing drawn)."""
+        db = self.hosts_db()
+        if self._lane_db is not db:
+            self._lane = express.lane(db)
+            self._lane_db = db
+        way = self._lane
+        if way is None:
+            return None
+        return express.plan(self, way, *key)
 
     def _remember(
         self,

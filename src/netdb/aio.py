@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import heapq
+import itertools
 import select
 import socket
 import time
@@ -27,8 +29,8 @@ import weakref
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-from . import _default_resolver
-from ._api import Resolver, _gaierror
+from . import _default_resolver, express
+from ._api import Resolver, _gai_tuple, _gaierror
 from ._io.driver import RECV_SIZE, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
     EXPIRED,
@@ -46,6 +48,12 @@ from .dns.ops import (
 from .errors import GaiError
 
 T = TypeVar("T")
+
+VERIFY_EXPRESS = False
+"""A testing aid: when true, every lookup the express lane answers is also replayed through the
+full path, and a different answer raises AssertionError in the caller."""
+STATS = {"express": 0, "handed_over": 0}
+"""Lookups the express lane answered, and lookups it handed over to the full path."""
 
 _IN = select.EPOLLIN
 _OUT = select.EPOLLOUT
@@ -67,16 +75,31 @@ __all__ = [
 
 
 class _Reactor:
-    """One epoll set per event loop, registered once as a reader of that loop.
+    """One epoll set per event loop, registered once as a reader of that loop, and one timer.
 
     A lookup's sockets are armed in it one-shot while the lookup waits on them, so a wait costs
     one ``epoll_ctl`` instead of a reader callback added to and removed from the loop; a late
     datagram on a socket nobody waits on wakes nothing.  One readiness callback of the loop
-    serves every ready socket of every lookup at once.  It lives while lookups are in flight
-    on its loop: the last one to end closes it, so no descriptor outlives the lookups.
+    serves every ready socket of every lookup at once.  The lookups' deadlines wait in a heap of
+    its own under one timer of the loop, set for the earliest (a lookup's deadline is not a
+    timer handle of the loop, ordered by Python-level comparisons and cancelled one by one).
+    It lives while lookups are in flight on its loop: the last one to end closes it, so no
+    descriptor outlives the lookups.
     """
 
-    __slots__ = ("__weakref__", "active", "armed", "ep", "loop", "waiting")
+    __slots__ = (
+        "__weakref__",
+        "active",
+        "armed",
+        "dead",
+        "ep",
+        "loop",
+        "seq",
+        "timer",
+        "timer_at",
+        "timers",
+        "waiting",
+    )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = weakref.ref(loop)  # the loop keeps its reactor alive, not the other way
@@ -84,6 +107,13 @@ class _Reactor:
         self.waiting: dict[int, _Lookup] = {}
         self.armed: set[int] = set()
         self.active = 0
+        # Deadlines: (when, sequence, lookup); an entry is live while the lookup's timer_at
+        # equals its time (see _Lookup._wait); ``dead`` counts entries left by ended lookups.
+        self.timers: list[tuple[float, int, _Lookup]] = []
+        self.seq = itertools.count()
+        self.dead = 0
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
         loop.add_reader(self.ep.fileno(), self._ready)
 
     def leave(self) -> None:
@@ -96,6 +126,11 @@ class _Reactor:
                 self._close_if_idle()
             else:
                 loop.call_soon(self._close_if_idle)
+        elif self.dead > 64 and self.dead * 2 > len(self.timers):
+            # Drop the entries of ended lookups (they would keep them alive till their time).
+            self.timers = [t for t in self.timers if t[2].timer_at == t[0]]
+            heapq.heapify(self.timers)
+            self.dead = 0
 
     def _close_if_idle(self) -> None:
         if self.active > 0 or self.ep.closed:
@@ -106,6 +141,10 @@ class _Reactor:
                 del _REACTORS[loop]
             if not loop.is_closed():
                 loop.remove_reader(self.ep.fileno())
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.timers.clear()
         self.ep.close()
 
     def arm(self, fd: int, events: int, lookup: _Lookup) -> None:
@@ -128,17 +167,52 @@ class _Reactor:
             if lookup is not None:
                 lookup.wake(fd, events)
 
+    def schedule(self, when: float, lookup: _Lookup) -> None:
+        """Call ``lookup.on_timer()`` at ``when`` (monotonic seconds) unless it moved its
+        deadline (``timer_at``) meanwhile."""
+        heapq.heappush(self.timers, (when, next(self.seq), lookup))
+        if self.timer is None or when < self.timer_at:
+            loop = self.loop()
+            if loop is None:
+                return
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer_at = when
+            self.timer = loop.call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self.timer = None
+        timers = self.timers
+        now = time.monotonic()
+        while timers and timers[0][0] <= now:
+            when, _, lookup = heapq.heappop(timers)
+            if lookup.timer_at == when:
+                lookup.on_timer()
+        if timers and not self.ep.closed and (self.timer is None or timers[0][0] < self.timer_at):
+            loop = self.loop()
+            if loop is not None and not loop.is_closed():
+                if self.timer is not None:
+                    self.timer.cancel()
+                self.timer_at = timers[0][0]
+                self.timer = loop.call_at(self.timer_at, self._expire)
+
 
 _REACTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reactor] = (
     weakref.WeakKeyDictionary()
 )
+_last: list[_Reactor] = []  # the reactor found last (most lookups run on one loop)
 
 
 def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
     """The loop's reactor, counting one more lookup in flight on it."""
-    reactor = _REACTORS.get(loop)
-    if reactor is None:
-        reactor = _REACTORS[loop] = _Reactor(loop)
+    if _last and _last[0].loop() is loop and not _last[0].ep.closed:
+        reactor = _last[0]
+    else:
+        found = _REACTORS.get(loop)
+        if found is None:
+            found = _REACTORS[loop] = _Reactor(loop)
+        reactor = found
+        _last[:] = [reactor]
     reactor.active += 1
     return reactor
 
@@ -153,54 +227,80 @@ class _Lookup:
 
     Requests that need no waiting are done at once; one that must wait arms its socket in the
     loop's :class:`_Reactor` and a timer for its deadline, and the lookup resumes from whichever
-    fires first.  The caller awaits :attr:`fut` only.  Whatever ends the lookup (answer,
-    exception, cancellation) closes every socket it opened.
+    fires first.  Each caller awaits a future of its own (:attr:`waiters`, the first one
+    :attr:`fut`).  Whatever ends the lookup (answer, exception, cancellation) closes every
+    socket it opened.
+
+    A getaddrinfo may start in the express lane (``netdb.express``; :meth:`express`): then
+    :attr:`gen` is None, the lane's requests are done here directly and their results kept in
+    :attr:`log`.  The first thing the lane does not cover hands the lookup over
+    (:meth:`_hand_over`): the full path's generator is made, replays the log (:meth:`_replayed`)
+    and goes on as any other lookup.
     """
 
     __slots__ = (
-        "callers",
+        "at",
         "chunks",
+        "clocks",
         "deadline",
         "done",
         "expires",
+        "first",
         "fut",
         "gen",
         "h_errno",
+        "have",
+        "key",
         "left",
+        "log",
         "loop",
+        "make",
+        "plan",
         "reactor",
+        "recv_until",
+        "replay",
+        "replay_plan",
         "sent_on",
         "socks",
-        "timer",
         "timer_at",
         "view",
         "wait_kind",
         "wait_own",
         "wait_sock",
+        "waiters",
+        "xsock",
     )
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, gen: Generator[Op, Any, Any], deadline: float | None
+        self,
+        loop: asyncio.AbstractEventLoop,
+        gen: Generator[Op, Any, Any] | None,
+        deadline: float | None,
     ) -> None:
         self.loop = loop
         self.reactor = _reactor(loop)
-        self.callers = 0  # tasks awaiting fut (see _join)
         self.done = False
         self.gen = gen
         self.deadline = deadline
         self.fut: asyncio.Future[Any] = loop.create_future()
+        self.waiters = [self.fut]
+        self.key: tuple[Any, ...] | None = None
         self.socks: list[socket.socket] = []
         self.sent_on: socket.socket | None = None
         self.h_errno: int | None = None
         self.expires = float("inf")
-        self.timer: asyncio.TimerHandle | None = None
-        self.timer_at = 0.0
+        self.timer_at = 0.0  # the deadline scheduled in the reactor, 0: none
         self.wait_kind = 0
         self.wait_sock: socket.socket | None = None
         self.wait_own = False
         self.chunks: list[bytes] = []
         self.left = 0
         self.view: memoryview | None = None
+        self.plan: express.Plan | None = None
+        self.replay_plan: express.Plan | None = None
+        self.log: list[Any] | None = None
+        self.xsock: socket.socket | None = None
+        self.recv_until = 0.0
 
     # -- driving ---------------------------------------------------------------------------
 
@@ -210,12 +310,16 @@ class _Lookup:
     def _resume(self, result: Any) -> None:
         self.wait_kind = 0
         self.wait_sock = None
-        self._run(None, result)
+        if self.plan is not None:
+            self._express_got(result)
+        else:
+            self._run(None, result)
 
     def _run(self, op: Op | None, result: Any) -> None:
         """Send ``result`` in (unless ``op`` is the next request already), then perform
         requests until one has to wait or the generator ends."""
         gen = self.gen
+        assert gen is not None
         try:
             if op is None:
                 op = gen.send(result)
@@ -225,23 +329,30 @@ class _Lookup:
                     return
                 op = gen.send(result)
         except StopIteration as stop:
-            # The result first: the waiting task is woken before the reactor's idle check.
-            if not self.fut.done():
-                self.fut.set_result(stop.value)
+            # Released first: the reactor's idle check runs before the caller resumes.
             self._finish()
+            self._settle(stop.value, None)
         except BaseException as exc:
-            if not self.fut.done():
-                self.fut.set_exception(exc)
             self._finish()
+            self._settle(None, exc)
             if not isinstance(exc, Exception):
                 raise
 
+    def _settle(self, value: Any, exc: BaseException | None) -> None:
+        """Give every caller still waiting the answer (or the exception)."""
+        for waiter in self.waiters:
+            if not waiter.done():
+                if exc is None:
+                    waiter.set_result(value)
+                else:
+                    waiter.set_exception(exc)
+
     def _finish(self) -> None:
         """Release everything: timer, waits, sockets, the generator."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
         reactor = self.reactor
+        if self.timer_at:
+            self.timer_at = 0.0
+            reactor.dead += 1
         for sock in self.socks:
             fd = sock.fileno()
             if fd >= 0:
@@ -250,14 +361,182 @@ class _Lookup:
         self.socks.clear()
         self.wait_kind = 0
         self.wait_sock = None
-        self.gen.close()
+        self.plan = None
+        if self.gen is not None:
+            self.gen.close()
         if not self.done:
             self.done = True
+            if self.key is not None and _IN_FLIGHT.get(self.key) is self:
+                del _IN_FLIGHT[self.key]
             reactor.leave()
 
-    def abort(self) -> None:
-        """The awaiting task was cancelled: stop at once."""
+    def join(self) -> asyncio.Future[Any]:
+        """A future of its own for one more caller of this lookup (in flight)."""
+        waiter: asyncio.Future[Any] = self.loop.create_future()
+        self.waiters.append(waiter)
+        return waiter
+
+    def drop(self, waiter: asyncio.Future[Any]) -> None:
+        """A caller stopped waiting (cancelled): the lookup stops when no caller is left."""
+        waiter.cancel()
+        if waiter in self.waiters:
+            self.waiters.remove(waiter)
+        if not self.done and all(w.done() for w in self.waiters):
+            self._finish()
+
+    # -- the express lane (netdb.express) ---------------------------------------------------
+
+    def express(self, plan: express.Plan, resolver: Resolver, args: tuple[Any, ...]) -> None:
+        """Start in the lane: open, send both queries and wait, as the full path's requests
+        would be done; ``resolver._gai_value(args, db)`` is the full path, for
+        :meth:`_hand_over`."""
+        self.plan = plan
+        self.make = (resolver, args)
+        self.have = 0
+        self.first = b""
+        log: list[Any] = []
+        self.log = log
+        now = time.monotonic()
+        self.clocks = [now]  # res_query's "now"
+        deadline = self.deadline
+        if deadline is not None and now >= deadline:
+            return self._hand_over()
+        sock = open_udp(plan.lane.server)
+        log.append(sock)
+        if not isinstance(sock, socket.socket):
+            return self._hand_over()
+        self.socks.append(sock)
+        self.xsock = sock
+        now = time.monotonic()
+        self.clocks.append(now)  # send_dg's start of the wait
+        self.recv_until = now + plan.lane.seconds
+        if deadline is not None and time.monotonic() >= deadline:
+            return self._hand_over()
+        sent = send_datagrams(sock, plan.queries)
+        log.append(sent)
+        if sent is not None:
+            return self._hand_over()
+        if deadline is not None and time.monotonic() >= deadline:
+            return self._hand_over()
+        if self._wait(sock, _IN, self.recv_until, _W_UDP) is not _PENDING:
+            self._hand_over()
+        return None
+
+    def _express_got(self, got: Any) -> None:
+        """A result of the lane's receive (datagram, timeout, error): on, or hand over."""
+        plan = self.plan
+        log = self.log
+        assert plan is not None and log is not None
+        while True:
+            log.append(got)
+            if got.__class__ is not tuple:
+                return self._hand_over()
+            data = got[0]
+            which = express.plain_reply(plan, data, got[1], bool(self.have & 1), self.have > 1)
+            if not which:
+                return self._hand_over()
+            if self.have:
+                return self._express_done(data)
+            self.have = which
+            self.first = data
+            # The second receive, as _perform does it: deadline, an immediate read, a wait.
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return self._hand_over()
+            sock = self.xsock
+            assert sock is not None
+            got = self._udp_recv(sock, 0)
+            if got is _PENDING:
+                if self._wait(sock, _IN, self.recv_until, _W_UDP) is not _PENDING:
+                    self._hand_over()
+                return None
+
+    def _express_done(self, second: bytes) -> None:
+        plan = self.plan
+        assert plan is not None
+        done = express.finish(plan, self.first, second, self.have == 1)
+        if done is None:
+            return self._hand_over()
+        results, h_errno = done
+        try:
+            value = _gai_tuple(results)
+            if VERIFY_EXPRESS:
+                self._verify(value, h_errno)
+        except BaseException as exc:
+            self._finish()
+            self._settle(None, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return None
+        STATS["express"] += 1
+        self.plan = None
+        assert self.xsock is not None
+        self._close_sock(self.xsock)
+        self.expires = time.monotonic()  # the full path's Note: no cache, so "now"
+        self.h_errno = h_errno
         self._finish()
+        self._settle(value, None)
+        return None
+
+    def _hand_over(self) -> None:
+        """Go on in the full path: its generator replays :attr:`log`, then runs as usual."""
+        plan = self.plan
+        assert plan is not None
+        STATS["handed_over"] += 1
+        self.plan = None
+        self.at = 0
+        resolver, args = self.make
+        self.replay = plan.replay(self.clocks)
+        self.gen = resolver._gai_value(args, self.replay.db)
+        self.replay_plan = plan
+        self._run(None, None)
+
+    def _verify(self, value: Any, h_errno: int) -> None:
+        """``VERIFY_EXPRESS``: the full path, replayed on the whole record, must give the same
+        answer and h_errno, asking for nothing but the socket's close."""
+        plan = self.plan
+        assert plan is not None and self.log is not None
+        resolver, args = self.make
+        gen = resolver._gai_value(args, plan.replay(list(self.clocks)).db)
+        log = self.log
+        step = 0
+        seen_h: int | None = None
+        try:
+            op = gen.send(None)
+            while True:
+                if isinstance(op, HErrno):
+                    seen_h = op.value
+                    result = None
+                elif isinstance(op, Note):
+                    result = None
+                elif step < len(log):
+                    if not express.same_request(plan, step, op, self.xsock, self.recv_until):
+                        raise AssertionError(f"express lane: step {step} differs: {op!r}")
+                    result = log[step]
+                    step += 1
+                elif isinstance(op, Close) and op.sock is self.xsock:
+                    result = None
+                else:
+                    raise AssertionError(f"express lane: the full path asks for more: {op!r}")
+                op = gen.send(result)
+        except StopIteration as stop:
+            full = stop.value
+        if full != value or seen_h != h_errno or step != len(log):
+            raise AssertionError(f"express lane: {value!r}, {h_errno} != {full!r}, {seen_h}")
+
+    def _replayed(self, op: Op) -> Any:
+        """The full path's request answered from the lane's record (checked against it)."""
+        log = self.log
+        plan = self.replay_plan
+        assert log is not None and plan is not None
+        step = self.at
+        if not express.same_request(plan, step, op, self.xsock, self.recv_until):
+            raise RuntimeError(f"netdb.aio: express lane record differs at step {step}: {op!r}")
+        self.at = step + 1
+        if self.at == len(log):
+            self.log = None
+            self.replay_plan = None
+            self.replay.over()
+        return log[step]
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -272,11 +551,9 @@ class _Lookup:
         self.wait_kind = kind
         self.wait_sock = sock
         self.reactor.arm(sock.fileno(), events, self)
-        if self.timer is None or self.timer_at != until:
-            if self.timer is not None:
-                self.timer.cancel()
+        if self.timer_at != until:
             self.timer_at = until
-            self.timer = self.loop.call_later(until - time.monotonic(), self._on_timer)
+            self.reactor.schedule(until, self)
         return _PENDING
 
     def _timed_out(self, kind: int, sock: socket.socket) -> Any:
@@ -289,8 +566,9 @@ class _Lookup:
         self.view = None
         return OSError(errno.ETIMEDOUT, "send timed out")
 
-    def _on_timer(self) -> None:
-        self.timer = None
+    def on_timer(self) -> None:
+        """The deadline of the wait passed (called by the reactor)."""
+        self.timer_at = 0.0
         kind = self.wait_kind
         sock = self.wait_sock
         if not kind or sock is None:
@@ -324,6 +602,8 @@ class _Lookup:
     # -- requests --------------------------------------------------------------------------
 
     def _perform(self, op: Op) -> Any:
+        if self.log is not None and not isinstance(op, (Note, HErrno)):
+            return self._replayed(op)
         if isinstance(op, UdpRecv):
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return EXPIRED
@@ -451,33 +731,18 @@ class _Lookup:
         return b"".join(chunks)
 
 
-async def _join(lookup: _Lookup) -> Any:
-    """Wait for ``lookup``'s answer as one of its callers.
+async def _join(lookup: _Lookup, waiter: asyncio.Future[Any]) -> Any:
+    """Wait for ``lookup``'s answer as one of its callers, on the caller's own ``waiter``.
 
     The lookup runs on the loop's callbacks, not in any caller's task, so a caller that is
     cancelled only stops waiting; the lookup itself stops (and closes its sockets) when its last
     caller has gone.
     """
-    fut = lookup.fut
-    lookup.callers += 1
     try:
-        if fut.done():
-            return fut.result()
-        return await asyncio.shield(fut)
+        return await waiter
     finally:
-        lookup.callers -= 1
-        if lookup.callers == 0 and not fut.done():
-            lookup.abort()
-            fut.cancel()
-
-
-def _begin(
-    loop: asyncio.AbstractEventLoop, gen: Generator[Op, Any, Any], op: Op, timeout: float | None
-) -> _Lookup:
-    deadline = None if timeout is None else time.monotonic() + timeout
-    lookup = _Lookup(loop, gen, deadline)
-    lookup.start(op)
-    return lookup
+        if not waiter.done() or waiter.cancelled():
+            lookup.drop(waiter)
 
 
 async def run(gen: Generator[Op, Any, T], timeout: float | None = None) -> T:
@@ -486,7 +751,10 @@ async def run(gen: Generator[Op, Any, T], timeout: float | None = None) -> T:
         op = gen.send(None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
-    return await _join(_begin(asyncio.get_running_loop(), gen, op, timeout))  # type: ignore[no-any-return]
+    deadline = None if timeout is None else time.monotonic() + timeout
+    lookup = _Lookup(asyncio.get_running_loop(), gen, deadline)
+    lookup.start(op)
+    return await _join(lookup, lookup.fut)  # type: ignore[no-any-return]
 
 
 # Lookups in flight, by (resolver, function, arguments): identical calls share one.
@@ -507,26 +775,23 @@ async def _shared(
         return await run(make(), timeout)
     loop = asyncio.get_running_loop()
     pending = _IN_FLIGHT.get(key)
-    if pending is not None and pending.loop is loop and not pending.fut.done():
-        joined: T = await _join(pending)
+    if pending is not None and pending.loop is loop and not pending.done:
+        joined: T = await _join(pending, pending.join())
         return joined
+    deadline = None if timeout is None else time.monotonic() + timeout
     gen = make()
     try:
         first = gen.send(None)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
-    lookup = _begin(loop, gen, first, timeout)
+    lookup = _Lookup(loop, gen, deadline)
+    lookup.start(first)
     if driven is not None:
         driven.append(lookup)
-    if not lookup.fut.done():
+    if not lookup.done:
+        lookup.key = key
         _IN_FLIGHT[key] = lookup
-
-        def forget(_: asyncio.Future[Any]) -> None:
-            if _IN_FLIGHT.get(key) is lookup:
-                del _IN_FLIGHT[key]
-
-        lookup.fut.add_done_callback(forget)
-    value: T = await _join(lookup)
+    value: T = await _join(lookup, lookup.fut)
     return value
 
 
@@ -546,7 +811,7 @@ async def getaddrinfo(
     resolver: Resolver | None = None,
 ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
     """``socket.getaddrinfo`` as a coroutine."""
-    r = _resolver(resolver)
+    r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
     files = r._files.snapshot()
     hit = r._memo_hit(args, files)
@@ -554,17 +819,42 @@ async def getaddrinfo(
         r._set_h_errno(hit[4])
         value = hit[0]
     else:
-        notes: list[_Lookup] = []
-        value = await _shared(
-            (id(r), "gai", timeout, *args),
-            lambda: r._gai_value(args),
-            timeout if timeout is not None else r.lifetime,
-            notes,
-        )
-        if notes:
-            # This call drove the lookup (a joined call only shares its answer).
-            r._set_h_errno(notes[0].h_errno)
-            r._remember(args, files, value, notes[0].expires, notes[0].h_errno)
+        # _shared, unrolled for the most frequent lookup (no closures, no inner coroutine).
+        key = (id(r), "gai", timeout, *args)
+        loop = asyncio.get_running_loop()
+        lookup = _IN_FLIGHT.get(key)
+        if lookup is not None and lookup.loop is loop and not lookup.done:
+            value = await _join(lookup, lookup.join())
+        else:
+            wait = timeout if timeout is not None else r.lifetime
+            deadline = None if wait is None else time.monotonic() + wait
+            planned = r._express(args)
+            if planned is not None:
+                lookup = _Lookup(loop, None, deadline)
+                lookup.express(planned, r, args)
+            else:
+                gen = r._gai_value(args)
+                try:
+                    first = gen.send(None)
+                except StopIteration as stop:
+                    lookup = None
+                    value = stop.value
+                else:
+                    lookup = _Lookup(loop, gen, deadline)
+                    lookup.start(first)
+            if lookup is not None:
+                if not lookup.done:
+                    lookup.key = key
+                    _IN_FLIGHT[key] = lookup
+                fut = lookup.fut
+                try:
+                    value = await fut
+                finally:
+                    if not fut.done() or fut.cancelled():
+                        lookup.drop(fut)
+                # This call drove the lookup (a joined call only shares its answer).
+                r._set_h_errno(lookup.h_errno)
+                r._remember(args, files, value, lookup.expires, lookup.h_errno)
     if isinstance(value, GaiError):
         _gaierror(value)
     return list(value)

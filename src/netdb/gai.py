@@ -428,8 +428,60 @@ def getaddrinfo(
     socktype: int = 0,
     protocol: int = 0,
     flags: int = 0,
+    *,
+    db: HostsDatabase | None = None,
 ) -> Generator[Op, Any, list[AddrInfo]]:
-    """glibc's ``getaddrinfo``; raises :class:`GaiError` with glibc's code."""
+    """glibc's ``getaddrinfo``; raises :class:`GaiError` with glibc's code.
+
+    ``db``: the hosts database to consult instead of ``ctx.hosts_db()`` (the asyncio driver's
+    express lane hands a lookup over with one whose ``dns`` source replays what it did).
+    """
+    host, family, st = prologue(ctx, host, service, family, socktype, protocol, flags)
+
+    if host is None:
+        addrs: list[Address] = []
+        passive = bool(flags & AI_PASSIVE)
+        if family in (AF_UNSPEC, AF_INET6):
+            addrs.append(Address(AF_INET6, bytes(16) if passive else bytes(15) + b"\x01"))
+        if family in (AF_UNSPEC, AF_INET):
+            addrs.append(Address(AF_INET, bytes(4) if passive else b"\x7f\x00\x00\x01"))
+        found = _Found(addrs)
+    else:
+        orig_host = host
+        if flags & AI_IDN and not host.isascii():
+            host = ctx.idn_to_ascii(host)
+        numeric = _numeric(ctx, host, family, flags)
+        if numeric is not None:
+            found = numeric
+        else:
+            if db is None:
+                db = ctx.hosts_db()
+            if family == AF_INET and not flags & AI_CANONNAME:
+                found = yield from _simple(db, host)
+            else:
+                found = yield from _nss(db, host, family, flags)
+            if flags & AI_CANONNAME and found.canon is None:
+                found.canon = orig_host
+        if flags & AI_CANONNAME and flags & AI_CANONIDN and found.canon is not None:
+            found.canon = ctx.idn_to_unicode(found.canon)
+
+    addresses = found.addresses
+    if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
+        addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
+    return results(ctx, addresses, st, found.canon)
+
+
+def prologue(
+    ctx: GaiContext,
+    host: str | None,
+    service: str | None,
+    family: int,
+    socktype: int,
+    protocol: int,
+    flags: int,
+) -> tuple[str | None, int, list[_ServTuple]]:
+    """getaddrinfo's checks before the host is looked at, in glibc's order: (the host, ``None``
+    for none; the family after ``AI_ADDRCONFIG``; the service tuples).  Raises GaiError."""
     if host == "*":
         host = None
     if service == "*":
@@ -458,58 +510,44 @@ def getaddrinfo(
             num = -1
     else:
         service = None
+    return host, family, _servtuples(ctx, service, num, socktype, protocol)
 
-    st = _servtuples(ctx, service, num, socktype, protocol)
 
-    if host is None:
-        addrs: list[Address] = []
-        passive = bool(flags & AI_PASSIVE)
-        if family in (AF_UNSPEC, AF_INET6):
-            addrs.append(Address(AF_INET6, bytes(16) if passive else bytes(15) + b"\x01"))
-        if family in (AF_UNSPEC, AF_INET):
-            addrs.append(Address(AF_INET, bytes(4) if passive else b"\x7f\x00\x00\x01"))
-        found = _Found(addrs)
-    else:
-        orig_host = host
-        if flags & AI_IDN and not host.isascii():
-            host = ctx.idn_to_ascii(host)
-        numeric = _numeric(ctx, host, family, flags)
-        if numeric is not None:
-            found = numeric
-        else:
-            db = ctx.hosts_db()
-            if family == AF_INET and not flags & AI_CANONNAME:
-                found = yield from _simple(db, host)
-            else:
-                found = yield from _nss(db, host, family, flags)
-            if flags & AI_CANONNAME and found.canon is None:
-                found.canon = orig_host
-        if flags & AI_CANONNAME and flags & AI_CANONIDN and found.canon is not None:
-            found.canon = ctx.idn_to_unicode(found.canon)
+def is_numeric(ctx: GaiContext, host: str, family: int, flags: int) -> bool:
+    """Whether getaddrinfo takes ``host`` as a numeric address (or refuses it as one) without
+    asking any source."""
+    try:
+        return _numeric(ctx, host, family, flags) is not None
+    except GaiError:
+        return True
 
-    addresses = found.addresses
-    if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
-        addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
+
+def results(
+    ctx: GaiContext, addresses: Sequence[Address], st: Sequence[_ServTuple], canon: str | None
+) -> list[AddrInfo]:
+    """The answer list: one entry per address and service tuple, in glibc's order, the
+    canonical name on the first entry."""
     if not addresses:
         raise GaiError(EAI_NONAME)
-
     out: list[AddrInfo] = []
     for a in addresses:
-        sockaddr_host = format_ipv6(a.packed) if a.family == AF_INET6 else format_ipv4(a.packed)
-        for s in st:
-            sa: SockAddr
-            if a.family == AF_INET6:
-                sa = (sockaddr_host, s.port, 0, a.scope_id)
-            else:
-                sa = (sockaddr_host, s.port)
-            out.append((a.family, s.socktype, s.protocol, "", sa))
+        if a.family == AF_INET6:
+            sockaddr_host = format_ipv6(a.packed)
+            for s in st:
+                out.append(
+                    (AF_INET6, s.socktype, s.protocol, "", (sockaddr_host, s.port, 0, a.scope_id))
+                )
+        else:
+            sockaddr_host = format_ipv4(a.packed)
+            for s in st:
+                out.append((a.family, s.socktype, s.protocol, "", (sockaddr_host, s.port)))
     if len(addresses) > 1:
         # glibc sorts its whole answer list (one entry per address and socket type), which can
         # split one address's entries; the canonical name then goes to the new first entry.
         out = [out[i] for i in ctx.order(addresses, len(st))]
-    if found.canon:
+    if canon:
         f0, s0, p0, _, sa0 = out[0]
-        out[0] = (f0, s0, p0, found.canon, sa0)
+        out[0] = (f0, s0, p0, canon, sa0)
     return out
 
 
