@@ -500,7 +500,13 @@ class Resolver:
             deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
             run = _driver.Run(deadline)
             try:
-                value = _driver.drive(self._gai_value(args), None, run)
+                plan = self._express(args)
+                if plan is not None:
+                    value = _driver.run_express(
+                        plan, run, lambda db: self._gai_value(args, db), _gai_tuple
+                    )
+                else:
+                    value = _driver.drive(self._gai_value(args), None, run)
             finally:
                 self._set_h_errno(run.h_errno)
             self._remember(args, files, value, run.expires, run.h_errno)

@@ -49,11 +49,6 @@ from .errors import GaiError
 
 T = TypeVar("T")
 
-VERIFY_EXPRESS = False
-"""A testing aid: when true, every lookup the express lane answers is also replayed through the
-full path, and a different answer raises AssertionError in the caller."""
-STATS = {"express": 0, "handed_over": 0}
-"""Lookups the express lane answered, and lookups it handed over to the full path."""
 
 _IN = select.EPOLLIN
 _OUT = select.EPOLLOUT
@@ -459,15 +454,17 @@ class _Lookup:
         results, h_errno = done
         try:
             value = _gai_tuple(results)
-            if VERIFY_EXPRESS:
-                self._verify(value, h_errno)
+            if express.VERIFY:
+                resolver, args = self.make
+                replayed = resolver._gai_value(args, plan.replay(list(self.clocks)).db)
+                express.check(plan, replayed, self.log, self.xsock, self.recv_until, value, h_errno)
         except BaseException as exc:
             self._finish()
             self._settle(None, exc)
             if not isinstance(exc, Exception):
                 raise
             return None
-        STATS["express"] += 1
+        express.STATS["express"] += 1
         self.plan = None
         assert self.xsock is not None
         self._close_sock(self.xsock)
@@ -481,47 +478,17 @@ class _Lookup:
         """Go on in the full path: its generator replays :attr:`log`, then runs as usual."""
         plan = self.plan
         assert plan is not None
-        STATS["handed_over"] += 1
+        express.STATS["handed_over"] += 1
         self.plan = None
         self.at = 0
         resolver, args = self.make
         self.replay = plan.replay(self.clocks)
         self.gen = resolver._gai_value(args, self.replay.db)
         self.replay_plan = plan
+        if not self.log:  # nothing done yet: nothing to replay
+            self.log = None
+            self.replay.over()
         self._run(None, None)
-
-    def _verify(self, value: Any, h_errno: int) -> None:
-        """``VERIFY_EXPRESS``: the full path, replayed on the whole record, must give the same
-        answer and h_errno, asking for nothing but the socket's close."""
-        plan = self.plan
-        assert plan is not None and self.log is not None
-        resolver, args = self.make
-        gen = resolver._gai_value(args, plan.replay(list(self.clocks)).db)
-        log = self.log
-        step = 0
-        seen_h: int | None = None
-        try:
-            op = gen.send(None)
-            while True:
-                if isinstance(op, HErrno):
-                    seen_h = op.value
-                    result = None
-                elif isinstance(op, Note):
-                    result = None
-                elif step < len(log):
-                    if not express.same_request(plan, step, op, self.xsock, self.recv_until):
-                        raise AssertionError(f"express lane: step {step} differs: {op!r}")
-                    result = log[step]
-                    step += 1
-                elif isinstance(op, Close) and op.sock is self.xsock:
-                    result = None
-                else:
-                    raise AssertionError(f"express lane: the full path asks for more: {op!r}")
-                op = gen.send(result)
-        except StopIteration as stop:
-            full = stop.value
-        if full != value or seen_h != h_errno or step != len(log):
-            raise AssertionError(f"express lane: {value!r}, {h_errno} != {full!r}, {seen_h}")
 
     def _replayed(self, op: Op) -> Any:
         """The full path's request answered from the lane's record (checked against it)."""

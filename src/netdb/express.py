@@ -47,7 +47,7 @@ encodes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,7 @@ from . import gai, nss_dns
 from .config.hosts import HostsFile
 from .constants import AF_INET, AF_INET6
 from .dns import wire
-from .dns.ops import Server, UdpOpen, UdpRecv, UdpSend
+from .dns.ops import Close, HErrno, Note, Op, Server, UdpOpen, UdpRecv, UdpSend
 from .dns.query import SendState
 from .dns.search import EDNS_PAYLOAD, MAXDNAME, Context, SearchConfig
 from .errors import HOST_NOT_FOUND, GaiError
@@ -63,6 +63,12 @@ from .hostent import Address, Status
 from .hosts import HostsDatabase
 
 _QID = 0x10000
+
+VERIFY = False
+"""A testing aid: when true, the drivers replay every answer of the lane through the full path
+(:func:`check`), and a different answer raises AssertionError in the caller."""
+STATS = {"express": 0, "handed_over": 0}
+"""Lookups the lane answered, and lookups it handed over to the full path (all drivers)."""
 NETDB_SUCCESS = 0
 
 
@@ -375,3 +381,40 @@ def same_request(plan: Plan, step: int, op: object, sock: object, deadline: floa
     if step == 1:
         return isinstance(op, UdpSend) and op.sock is sock and tuple(op.payloads) == plan.queries
     return isinstance(op, UdpRecv) and op.sock is sock and op.deadline == deadline
+
+
+def check(
+    plan: Plan,
+    full: Generator[Op, Any, Any],
+    log: Sequence[Any] | None,
+    sock: object,
+    until: float,
+    value: object,
+    h_errno: int,
+) -> None:
+    """:data:`VERIFY`: the full path ``full`` (made on ``plan.replay(...).db``), run on the
+    lane's whole record ``log``, must ask for the same requests and nothing more but the
+    socket's close, and end with the same ``value`` and ``h_errno``; AssertionError if not."""
+    log = log or ()
+    step = 0
+    seen: int | None = None
+    try:
+        op = full.send(None)
+        while True:
+            result: Any = None
+            if isinstance(op, HErrno):
+                seen = op.value
+            elif isinstance(op, Note):
+                pass
+            elif step < len(log):
+                if not same_request(plan, step, op, sock, until):
+                    raise AssertionError(f"express lane: request {step} differs: {op!r}")
+                result = log[step]
+                step += 1
+            elif not (isinstance(op, Close) and op.sock is sock):
+                raise AssertionError(f"express lane: the full path asks for more: {op!r}")
+            op = full.send(result)
+    except StopIteration as stop:
+        answer = stop.value
+    if answer != value or seen != h_errno or step != len(log):
+        raise AssertionError(f"express lane: {value!r}, {h_errno} != {answer!r}, {seen}")
