@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from . import _default_resolver, express
 from ._api import Resolver, _gai_tuple, _gaierror
-from ._io.driver import RECV_SIZE, open_tcp, open_udp, send_datagrams
+from ._io.driver import RECV_SIZE, Sock, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
     EXPIRED,
     Close,
@@ -215,6 +215,7 @@ def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
 # What a lookup is waiting for (``_Lookup.wait_kind``).
 _W_UDP, _W_CONNECT, _W_SEND, _W_TCP = 1, 2, 3, 4
 _PENDING = object()  # perform(): the request waits; the lookup resumes from a callback
+_NO_CHUNKS: list[bytes] = []  # _Lookup.chunks outside a TCP read (never appended to)
 
 
 class _Lookup:
@@ -234,9 +235,9 @@ class _Lookup:
     """
 
     __slots__ = (
+        "args",
         "at",
         "chunks",
-        "clocks",
         "deadline",
         "done",
         "expires",
@@ -249,14 +250,16 @@ class _Lookup:
         "left",
         "log",
         "loop",
-        "make",
         "plan",
         "reactor",
         "recv_until",
         "replay",
         "replay_plan",
+        "resolver",
         "sent_on",
         "socks",
+        "t_asked",
+        "t_sent",
         "timer_at",
         "view",
         "wait_kind",
@@ -280,21 +283,21 @@ class _Lookup:
         self.fut: asyncio.Future[Any] = loop.create_future()
         self.waiters = [self.fut]
         self.key: tuple[Any, ...] | None = None
-        self.socks: list[socket.socket] = []
-        self.sent_on: socket.socket | None = None
+        self.socks: list[Sock] = []
+        self.sent_on: Sock | None = None
         self.h_errno: int | None = None
         self.expires = float("inf")
         self.timer_at = 0.0  # the deadline scheduled in the reactor, 0: none
         self.wait_kind = 0
-        self.wait_sock: socket.socket | None = None
+        self.wait_sock: Sock | None = None
         self.wait_own = False
-        self.chunks: list[bytes] = []
+        self.chunks: list[bytes] = _NO_CHUNKS
         self.left = 0
         self.view: memoryview | None = None
         self.plan: express.Plan | None = None
         self.replay_plan: express.Plan | None = None
         self.log: list[Any] | None = None
-        self.xsock: socket.socket | None = None
+        self.xsock: Sock | None = None
         self.recv_until = 0.0
 
     # -- driving ---------------------------------------------------------------------------
@@ -386,24 +389,23 @@ class _Lookup:
         would be done; ``resolver._gai_value(args, db)`` is the full path, for
         :meth:`_hand_over`."""
         self.plan = plan
-        self.make = (resolver, args)
+        self.resolver = resolver
+        self.args = args
         self.have = 0
         self.first = b""
         log: list[Any] = []
         self.log = log
-        now = time.monotonic()
-        self.clocks = [now]  # res_query's "now"
+        now = self.t_asked = time.monotonic()  # res_query's "now"
         deadline = self.deadline
         if deadline is not None and now >= deadline:
             return self._hand_over()
         sock = open_udp(plan.lane.server)
         log.append(sock)
-        if not isinstance(sock, socket.socket):
+        if not isinstance(sock, Sock):
             return self._hand_over()
         self.socks.append(sock)
         self.xsock = sock
-        now = time.monotonic()
-        self.clocks.append(now)  # send_dg's start of the wait
+        now = self.t_sent = time.monotonic()  # send_dg's start of the wait
         self.recv_until = now + plan.lane.seconds
         if deadline is not None and time.monotonic() >= deadline:
             return self._hand_over()
@@ -455,8 +457,7 @@ class _Lookup:
         try:
             value = _gai_tuple(results)
             if express.VERIFY:
-                resolver, args = self.make
-                replayed = resolver._gai_value(args, plan.replay(list(self.clocks)).db)
+                replayed = self.resolver._gai_value(self.args, plan.replay(self._clocks()).db)
                 express.check(plan, replayed, self.log, self.xsock, self.recv_until, value, h_errno)
         except BaseException as exc:
             self._finish()
@@ -481,14 +482,19 @@ class _Lookup:
         express.STATS["handed_over"] += 1
         self.plan = None
         self.at = 0
-        resolver, args = self.make
-        self.replay = plan.replay(self.clocks)
-        self.gen = resolver._gai_value(args, self.replay.db)
+        self.replay = plan.replay(self._clocks())
+        self.gen = self.resolver._gai_value(self.args, self.replay.db)
         self.replay_plan = plan
         if not self.log:  # nothing done yet: nothing to replay
             self.log = None
             self.replay.over()
         self._run(None, None)
+
+    def _clocks(self) -> list[float]:
+        """The clock readings the lane took, in the order the full path takes them."""
+        if self.xsock is None:
+            return [self.t_asked]
+        return [self.t_asked, self.t_sent]
 
     def _replayed(self, op: Op) -> Any:
         """The full path's request answered from the lane's record (checked against it)."""
@@ -507,7 +513,7 @@ class _Lookup:
 
     # -- waiting ---------------------------------------------------------------------------
 
-    def _wait(self, sock: socket.socket, events: int, deadline: float, kind: int) -> Any:
+    def _wait(self, sock: Sock, events: int, deadline: float, kind: int) -> Any:
         own = self.deadline
         if own is not None and own <= deadline:
             until, self.wait_own = own, True
@@ -523,7 +529,7 @@ class _Lookup:
             self.reactor.schedule(until, self)
         return _PENDING
 
-    def _timed_out(self, kind: int, sock: socket.socket) -> Any:
+    def _timed_out(self, kind: int, sock: Sock) -> Any:
         own = self.wait_own
         if kind in (_W_UDP, _W_TCP):
             return EXPIRED if own else None
@@ -575,7 +581,7 @@ class _Lookup:
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return EXPIRED
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             if sock is self.sent_on:
                 # Just sent: the reply cannot be there yet; wait without a failing read.
                 self.sent_on = None
@@ -593,14 +599,14 @@ class _Lookup:
             return None
         if isinstance(op, Close):
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             self._close_sock(sock)
             return None
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return EXPIRED
         if isinstance(op, UdpSend):
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             sent = send_datagrams(sock, op.payloads)
             if sent is None:
                 self.sent_on = sock
@@ -611,7 +617,7 @@ class _Lookup:
             return self._tcp_open(op)
         if isinstance(op, TcpSend):
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             self.view = memoryview(op.data)
             result = self._tcp_send_more(sock)
             if result is _PENDING:
@@ -619,7 +625,7 @@ class _Lookup:
             return result
         if isinstance(op, TcpRecv):
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             self.chunks = []
             self.left = op.size
             result = self._tcp_recv_more(sock)
@@ -628,7 +634,7 @@ class _Lookup:
             return result
         raise TypeError(f"unknown request {op!r}")  # pragma: no cover
 
-    def _close_sock(self, sock: socket.socket) -> None:
+    def _close_sock(self, sock: Sock) -> None:
         fd = sock.fileno()
         if fd >= 0:
             self.reactor.forget(fd)
@@ -638,11 +644,11 @@ class _Lookup:
 
     def _udp_open(self, op: UdpOpen) -> Any:
         sock = open_udp(op.server)
-        if isinstance(sock, socket.socket):
+        if isinstance(sock, Sock):
             self.socks.append(sock)
         return sock
 
-    def _udp_recv(self, sock: socket.socket, events: int) -> Any:
+    def _udp_recv(self, sock: Sock, events: int) -> Any:
         try:
             return sock.recvfrom(RECV_SIZE)
         except BlockingIOError:
@@ -666,7 +672,7 @@ class _Lookup:
             return OSError(err, "connect failed")
         return sock
 
-    def _tcp_send_more(self, sock: socket.socket) -> Any:
+    def _tcp_send_more(self, sock: Sock) -> Any:
         view = self.view
         while view:
             try:
@@ -681,7 +687,7 @@ class _Lookup:
         self.view = None
         return None
 
-    def _tcp_recv_more(self, sock: socket.socket) -> Any:
+    def _tcp_recv_more(self, sock: Sock) -> Any:
         chunks = self.chunks
         while self.left:
             try:
@@ -694,7 +700,7 @@ class _Lookup:
                 break
             chunks.append(data)
             self.left -= len(data)
-        self.chunks = []
+        self.chunks = _NO_CHUNKS
         return b"".join(chunks)
 
 

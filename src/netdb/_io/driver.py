@@ -12,6 +12,7 @@ exception in the caller's thread, every socket the lookup opened is closed when 
 
 from __future__ import annotations
 
+import _socket
 import errno
 import select
 import socket
@@ -44,13 +45,16 @@ _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
 _POLLERR = select.POLLERR | select.POLLHUP | select.POLLNVAL
 RECV_SIZE = 65536
+Sock = _socket.socket
+"""The drivers' socket type: the C socket itself, without ``socket.socket``'s Python layer
+(a UDP socket is made and closed per lookup; TCP ones are ``socket.socket``, a subclass)."""
 
 
-def open_udp(server: Server) -> socket.socket | OSError:
+def open_udp(server: Server) -> Sock | OSError:
     """A UDP socket as glibc's ``send_dg`` opens one: non-blocking, close-on-exec, ICMP errors
     reported (IP_RECVERR/IPV6_RECVERR), connected to ``server``; or why not (closed again)."""
     try:
-        sock = socket.socket(server.family, socket.SOCK_DGRAM | _FLAGS)
+        sock = Sock(server.family, socket.SOCK_DGRAM | _FLAGS)
     except OSError as exc:
         return exc
     try:
@@ -65,7 +69,7 @@ def open_udp(server: Server) -> socket.socket | OSError:
     return sock
 
 
-def send_datagrams(sock: socket.socket, payloads: tuple[bytes, ...]) -> OSError | None:
+def send_datagrams(sock: Sock, payloads: tuple[bytes, ...]) -> OSError | None:
     """Send each payload as one datagram: None, or the error that stopped it."""
     try:
         for payload in payloads:
@@ -75,7 +79,7 @@ def send_datagrams(sock: socket.socket, payloads: tuple[bytes, ...]) -> OSError 
     return None
 
 
-def open_tcp(server: Server) -> tuple[socket.socket, int] | OSError:
+def open_tcp(server: Server) -> tuple[Sock, int] | OSError:
     """A non-blocking TCP socket with its connect to ``server`` begun: the socket and
     ``connect_ex``'s errno (0, EINPROGRESS/EAGAIN while under way, else why it failed)."""
     try:
@@ -93,7 +97,7 @@ class Run:
     def __init__(self, deadline: float | None) -> None:
         self.deadline = deadline
         self.expires = float("inf")
-        self.socks: list[socket.socket] = []
+        self.socks: list[Sock] = []
         self.io = False
         self.h_errno: int | None = None
 
@@ -104,7 +108,7 @@ class Run:
             return own, True
         return deadline, False
 
-    def _wait(self, sock: socket.socket, events: int, deadline: float) -> int | None:
+    def _wait(self, sock: Sock, events: int, deadline: float) -> int | None:
         """poll() one socket until ``deadline``: revents, 0 on timeout, None when the lookup's
         own deadline passed."""
         until, own = self._until(deadline)
@@ -141,13 +145,13 @@ class Run:
             return self._udp_recv(op)
         if isinstance(op, UdpSend):
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             return send_datagrams(sock, op.payloads)
         if isinstance(op, UdpOpen):
             return self._udp_open(op)
         if isinstance(op, Close):
             sock = op.sock
-            assert isinstance(sock, socket.socket)
+            assert isinstance(sock, Sock)
             sock.close()
             return None
         if isinstance(op, TcpOpen):
@@ -160,13 +164,13 @@ class Run:
 
     def _udp_open(self, op: UdpOpen) -> Any:
         sock = open_udp(op.server)
-        if isinstance(sock, socket.socket):
+        if isinstance(sock, Sock):
             self.socks.append(sock)
         return sock
 
     def _udp_recv(self, op: UdpRecv) -> Any:
         sock = op.sock
-        assert isinstance(sock, socket.socket)
+        assert isinstance(sock, Sock)
         while True:
             try:
                 return sock.recvfrom(RECV_SIZE)
@@ -205,7 +209,7 @@ class Run:
 
     def _tcp_send(self, op: TcpSend) -> Any:
         sock = op.sock
-        assert isinstance(sock, socket.socket)
+        assert isinstance(sock, Sock)
         view = memoryview(op.data)
         while view:
             try:
@@ -223,7 +227,7 @@ class Run:
 
     def _tcp_recv(self, op: TcpRecv) -> Any:
         sock = op.sock
-        assert isinstance(sock, socket.socket)
+        assert isinstance(sock, Sock)
         chunks: list[bytes] = []
         left = op.size
         while left:
@@ -292,14 +296,14 @@ def run_express(
     clocks = [time.monotonic()]  # res_query's "now"
     run.io = True
     deadline = run.deadline
-    sock: socket.socket | None = None
+    sock: Sock | None = None
     until = 0.0
     first = b""
     have = 0
     if deadline is None or clocks[0] < deadline:
         opened = open_udp(plan.lane.server)
         log.append(opened)
-        if isinstance(opened, socket.socket):
+        if isinstance(opened, Sock):
             sock = opened
             run.socks.append(sock)
             now = time.monotonic()
