@@ -185,12 +185,24 @@ def _print_aio(title: str, pool: float, ours: float) -> None:
     )
 
 
+def _print_lane(before: dict[str, int]) -> None:
+    """How many of the rounds' lookups the express lane answered, and how many it handed over
+    to the full path (a timeout: a query the server dropped; or an answer it does not read)."""
+    from netdb import express
+
+    answered = express.STATS["express"] - before["express"]
+    handed = express.STATS["handed_over"] - before["handed_over"]
+    print(f"  {'netdb.aio express lane':40s} {answered:9d} answered   {handed} handed over")
+
+
 def aio_bench(rtt_ms: float) -> None:
     import signal
 
     import netdb
+    from netdb import express
 
     resolver = netdb.Resolver(cache=False, memoize=False)
+    before = dict(express.STATS)
     pool, ours = _aio_rounds("", resolver)
     _print_aio(
         f"asyncio: {CONCURRENT} concurrent getaddrinfo of distinct names (best of 3),"
@@ -199,14 +211,17 @@ def aio_bench(rtt_ms: float) -> None:
         ours,
     )
     print(f"  {'netdb.aio CPU time per lookup':40s} {min(_CPU) / CONCURRENT * 1e6:9.1f} us")
+    _print_lane(before)
     if rtt_ms <= 0:
         return
     line = _delay_line(rtt_ms / 1000)
     try:
         Path("/etc/resolv.conf").write_text(f"nameserver {DELAY_LINE[0]}\n")
         far = netdb.Resolver(nameservers=[DELAY_LINE[0]], cache=False, memoize=False)
+        before = dict(express.STATS)
         pool, ours = _aio_rounds("far", far)
         _print_aio(f"the same, with the server {rtt_ms:g} ms away (delay line)", pool, ours)
+        _print_lane(before)
     finally:
         Path("/etc/resolv.conf").write_text(ETC["resolv.conf"])
         os.kill(line, signal.SIGKILL)

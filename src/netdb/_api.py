@@ -109,10 +109,14 @@ def _c_str(data: bytes) -> str:
 
 def _idna(text: str) -> bytes:
     """``text.encode("idna")``, with the codec's own ASCII rule checked inline for speed."""
-    if text.isascii():
-        labels = text.split(".")
-        if all(0 < len(label) < 64 for label in labels[:-1]) and len(labels[-1]) < 64:
-            return text.encode("ascii")
+    # Every label under 64 characters, none empty but the last: no leading dot, no "..".
+    if (
+        text.isascii()
+        and ".." not in text
+        and not text.startswith(".")
+        and max(map(len, text.split("."))) < 64
+    ):
+        return text.encode("ascii")
     return text.encode("idna")
 
 

@@ -14,6 +14,12 @@ non-blocking sockets, driven by callbacks of the event loop (see :class:`_Lookup
 lookups in flight at the same time (same resolver, function and arguments) share one: the later
 callers wait for the same answer.  Cancelling a call stops that call at once; the lookup stops
 and closes its sockets when no call waits for it any more.
+
+The most common lookup, ``getaddrinfo`` of a name that DNS answers plainly with A and AAAA
+records, takes the express lane (``netdb.express``): the same requests, done without the core's
+generator layers; anything else hands the lookup over to the core, which replays what was done
+and goes on from there (same socket, IDs, deadlines and attempts), so answers and timing are
+the core's in every case.
 """
 
 from __future__ import annotations
