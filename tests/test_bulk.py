@@ -321,9 +321,9 @@ def test_engine_window_halves_on_timeouts_and_grows_back() -> None:
     assert len(sent) == 32
     for si, q in sent:
         eng.on_reply(si, _answer(q), 1.001)
-    assert eng.window == 33  # a window's worth answered after a cut: a thirty-second more
+    assert eng.window == 36  # a window's worth answered: an eighth more
     eng.on_timer(2.0)
-    assert eng.window == 33
+    assert eng.window == 36
     assert {r.status for r in eng.finished} == {"TIMEOUT", "NOERROR"}
 
 

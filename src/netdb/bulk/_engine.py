@@ -39,10 +39,8 @@ the server after the previous one).  A TC reply hands the query to the driver fo
 
 The window adapts to what the server takes, as TCP's congestion window does (RFC 5681 §3.1):
 a timed-out try halves it (once per first-try timeout, down to :data:`MIN_WINDOW`), and every
-window's worth of accepted replies grows it, up to ``concurrency``: by an eighth until the first
-cut, by a thirty-second after it (past the size at which it lost, it probes slowly, as TCP's
-congestion avoidance does).  A server whose socket buffer overflows under a full window then
-loses a burst once in a while, not on every round.
+window's worth of accepted replies grows it by an eighth, up to ``concurrency``.  A server whose
+socket buffer overflows under a full window then loses a burst once, not on every round.
 """
 
 from __future__ import annotations
@@ -217,7 +215,6 @@ class Engine(Generic[T]):
         self.window = options.concurrency  # what may be in flight now (see _congested)
         self.max_window = options.concurrency
         self._acked = 0
-        self._growth = 3  # the window grows by 1/2**this per window's worth of replies
         self._cut_until = 0.0
         self.max_tries = options.retries + 1
         self.retry_on = options.retry_on
@@ -419,11 +416,9 @@ class Engine(Generic[T]):
                 self._sample(now - q.sent_at)
             if self.window < self.max_window:
                 self._acked += 1
-                if self._acked >= self.window:  # a window's worth answered: grow
+                if self._acked >= self.window:  # a window's worth answered: grow by an eighth
                     self._acked = 0
-                    self.window = min(
-                        self.max_window, self.window + max(1, self.window >> self._growth)
-                    )
+                    self.window = min(self.max_window, self.window + max(1, self.window >> 3))
             if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
                 q.state = _TCP
                 self.tcp_wanted.append(q)
@@ -522,7 +517,6 @@ class Engine(Generic[T]):
         server's queue overflowed, or the path loses packets; RFC 5681 §3.1's decrease)."""
         if now >= self._cut_until:
             self.window = max(MIN_WINDOW, self.window >> 1)
-            self._growth = 5
             self._acked = 0
             self._cut_until = now + self.levels[self.level]
 
