@@ -37,10 +37,15 @@ to the servers in turn (the first try of each query to the next server round-rob
 the server after the previous one).  A TC reply hands the query to the driver for TCP
 (:attr:`Engine.tcp_wanted`, :meth:`Engine.tcp_query`, :meth:`Engine.on_tcp_reply`).
 
-The window adapts to what the server takes, as TCP's congestion window does (RFC 5681 §3.1):
-a timed-out try halves it (once per first-try timeout, down to :data:`MIN_WINDOW`), and every
-window's worth of accepted replies grows it by an eighth, up to ``concurrency``.  A server whose
-socket buffer overflows under a full window then loses a burst once, not on every round.
+The window adapts to what the server takes, as TCP's congestion window does (RFC 5681 §3.1),
+but it tells a server's overflow from a lossy path: a server whose socket buffer overflows loses
+a run of queries sent together, a path that drops a few packets in a hundred loses a few of every
+burst.  So the window is halved (at most once per first-try timeout, down to :data:`MIN_WINDOW`)
+when at least :data:`BURST_LOSS` tries of one burst, and over a quarter of it, timed out; lost
+tries of a lossy path are retried without shrinking it.  Every window's worth of accepted replies
+grows it, up to ``concurrency``: by an eighth until the first cut, by a thirty-second after it
+(past the size at which it overflowed the server, it probes slowly, as TCP's congestion avoidance
+does).
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ _NEGATIVE = frozenset((NXDOMAIN, NODATA))  # statuses after which the next candi
 # whole window at once.
 MAX_BURST = 128
 MIN_WINDOW = 16  # the window never shrinks below this many queries
+BURST_LOSS = 8  # tries of one burst that must time out (and over a quarter of it) for a cut
 _IDS = tuple(struct.pack("!H", i) for i in range(65536))  # the ID field of every ID
 
 
@@ -215,6 +221,7 @@ class Engine(Generic[T]):
         self.window = options.concurrency  # what may be in flight now (see _congested)
         self.max_window = options.concurrency
         self._acked = 0
+        self._growth = 3  # the window grows by 1/2**this per window's worth of replies
         self._cut_until = 0.0
         self.max_tries = options.retries + 1
         self.retry_on = options.retry_on
@@ -418,7 +425,9 @@ class Engine(Generic[T]):
                 self._acked += 1
                 if self._acked >= self.window:  # a window's worth answered: grow by an eighth
                     self._acked = 0
-                    self.window = min(self.max_window, self.window + max(1, self.window >> 3))
+                    self.window = min(
+                        self.max_window, self.window + max(1, self.window >> self._growth)
+                    )
             if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
                 q.state = _TCP
                 self.tcp_wanted.append(q)
@@ -508,20 +517,25 @@ class Engine(Generic[T]):
         """End every try whose time is up."""
         for timeouts in self.wheel:
             while timeouts and timeouts[0][0] <= now:
-                for q, gen in timeouts.popleft()[1]:
+                burst = timeouts.popleft()[1]
+                lost = 0
+                for q, gen in burst:
                     if q.gen == gen and q.state == _FLIGHT:
+                        lost += 1
                         self._expire(q, now)
+                if lost >= BURST_LOSS and lost * 4 > len(burst):
+                    self._congested(now)
 
     def _congested(self, now: float) -> None:
-        """A try timed out: halve the window, at most once per timeout of a first try (the
-        server's queue overflowed, or the path loses packets; RFC 5681 §3.1's decrease)."""
+        """Much of one burst timed out: halve the window, at most once per timeout of a first
+        try (the server's queue overflowed; RFC 5681 §3.1's decrease)."""
         if now >= self._cut_until:
             self.window = max(MIN_WINDOW, self.window >> 1)
+            self._growth = 5
             self._acked = 0
             self._cut_until = now + self.levels[self.level]
 
     def _expire(self, q: _Query, now: float) -> None:
-        self._congested(now)
         del self.inflight[q.key]
         self.free_ids[q.key >> 16].append(q.key & 0xFFFF)
         q.key = -1
