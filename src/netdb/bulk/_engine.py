@@ -400,8 +400,6 @@ class Engine(Generic[T]):
         give_back = self.free_ids[si].append
         base = si << 16
         received = self.received
-        retry_on = self.retry_on
-        max_tries = self.max_tries
         for data in batch:
             received += 1
             if len(data) < 12:
@@ -412,8 +410,7 @@ class Engine(Generic[T]):
             if q is None or not data[2] & 0x80 or data[4] or data[5] != 1:
                 self.unmatched += 1
                 continue
-            end = q.qend
-            if data[12:end] != q.question and not _same_question(q, data):
+            if data[12 : q.qend] != q.question and not _same_question(q, data):
                 self.unmatched += 1
                 continue
             del inflight[key]
@@ -423,7 +420,7 @@ class Engine(Generic[T]):
                 self._sample(now - q.sent_at)
             if self.window < self.max_window:
                 self._acked += 1
-                if self._acked >= self.window:  # a window's worth answered: grow by an eighth
+                if self._acked >= self.window:  # a window's worth answered: grow
                     self._acked = 0
                     self.window = min(
                         self.max_window, self.window + max(1, self.window >> self._growth)
@@ -432,21 +429,12 @@ class Engine(Generic[T]):
                 q.state = _TCP
                 self.tcp_wanted.append(q)
                 continue
-            q.status, q.answers, q.cname, q.error = decode(data, end, q.qtype, q.qtext)
-            if q.status in retry_on and q.tries < max_tries:
-                self.retried += 1
-                q.state = _TRYING
-                self.ready.appendleft(q)
-                continue
-            q.state = _DONE
-            name = q.name
-            name.pending -= 1
-            if not name.pending:
-                self._line_done(q, now)
+            self._answered(q, data, now)
         self.received = received
 
     def _answered(self, q: _Query, data: bytes, now: float) -> None:
-        """An accepted reply that came over TCP (UDP replies: :meth:`on_replies`)."""
+        """An accepted reply to ``q`` (over UDP or TCP): tried again on a ``retry_on`` status
+        while tries are left, else the query is done."""
         q.status, q.answers, q.cname, q.error = decode(data, q.qend, q.qtype, q.qtext)
         if q.status in self.retry_on and q.tries < self.max_tries:
             self.retried += 1
