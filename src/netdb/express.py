@@ -257,18 +257,8 @@ def plan(
             if len(way.services) >= 256:
                 way.services.clear()
             way.services[(service, socktype, protocol)] = st
-    # nss_dns.res_hnok, with the wire form kept.
-    if not (host.isascii() and host.isprintable()) or " " in host:
-        return None
-    try:
-        wname = wire.name_from_text(host)
-    except ValueError:
-        return None
-    if (
-        not nss_dns.binary_hnok(wname)
-        or gai.is_numeric(ctx, host, family, flags)
-        or way.hosts.by_name(host)
-    ):
+    wname = nss_dns.hnok_wire(host)
+    if wname is None or gai.is_numeric(ctx, host, family, flags) or way.hosts.by_name(host):
         return None
     cfg = way.config
     domain = way.first_domain

@@ -372,18 +372,24 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
 # --- the NSS entry points ---------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
-def res_hnok(name: str) -> bool:
-    """glibc ``res_hnok`` on a text name: printable ASCII, encodable, a host name."""
+def hnok_wire(name: str) -> bytes | None:
+    """glibc ``res_hnok`` on a text name (printable ASCII, encodable, a host name), giving the
+    name's wire form when it passes and None when not."""
     from .dns import wire
 
     if not (name.isascii() and name.isprintable()) or " " in name:
-        return False
+        return None
     try:
         wname = wire.name_from_text(name)
     except ValueError:
-        return False
-    return binary_hnok(wname)
+        return None
+    return wname if binary_hnok(wname) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def res_hnok(name: str) -> bool:
+    """glibc ``res_hnok`` on a text name: printable ASCII, encodable, a host name."""
+    return hnok_wire(name) is not None
 
 
 def _search_failed(r: QueryResult) -> Generator[Op, Any, HostAnswer]:
