@@ -312,24 +312,48 @@ def _name_from_escaped(raw: bytes) -> bytes:
     return bytes(out)
 
 
-def _read_name(data: bytes, offset: int) -> tuple[bytes, int]:
+MAX_HOPS = 128
+"""Compression pointers one name may follow.  A name of at most 255 octets has at most 127
+labels (RFC 1035 §3.1), and a pointer before each label and one to the root is all a compressor
+can use; more is a chain of pointers to pointers, which no encoder writes."""
+
+# What the name starting at an offset reads as, in one message: (the name from there on, the
+# first pointer's target on the way or -1, pointers followed, offset just after the name as
+# written there).  See :func:`_read_name`.
+_Memo = dict[int, tuple[bytes, int, int, int]]
+
+
+def _read_name(data: bytes, offset: int, memo: _Memo) -> tuple[bytes, int]:
     """(uncompressed name, offset after the name where it was written) starting at ``offset``.
 
     A pointer must point strictly before the name's first byte or the previous pointer's target,
-    so every chain of pointers ends (RFC 1035 §4.1.4: pointers refer to a *prior* occurrence).
+    so every chain of pointers ends (RFC 1035 §4.1.4: pointers refer to a *prior* occurrence),
+    and a name follows at most :data:`MAX_HOPS` of them.
+
+    Bounded work: ``memo`` (one per message) keeps what every offset read so far reads as, and a
+    walk stops at the first offset already read.  Every byte of a message is walked at most once
+    whatever its names point at, so a message costs time linear in its size (a reply made of
+    long chains of pointers would otherwise cost the square of it).  Reusing an offset is exact:
+    from an offset ``p`` reached with pointer limit ``L <= p`` the walk goes on as it went from
+    ``p`` alone, provided its first pointer goes below ``L`` (checked); each later pointer is
+    bounded by the one before it, wherever the walk began.
     """
+    hit = memo.get(offset)
+    if hit is not None:
+        return hit[0], hit[3]
     end = len(data)
-    parts: list[bytes] = []
-    total = 1
+    steps: list[tuple[int, bytes | int]] = []  # (offset, the label there | a pointer's target)
+    total = 1  # octets of the name so far, its root's zero octet counted
+    hops = 0
     pos = offset
-    after = -1
     limit = offset  # a pointer must go below this
+    recall = True
     while True:
         if pos >= end:
             raise WireError("name runs past the end", pos)
         n = data[pos]
         if n == 0:
-            pos += 1
+            tail = (b"\x00", -1, 0, pos + 1)
             break
         kind = n & 0xC0
         if kind == 0:
@@ -339,27 +363,47 @@ def _read_name(data: bytes, offset: int) -> tuple[bytes, int]:
             total += n + 1
             if total > 255:
                 raise WireError("name longer than 255 bytes", pos)
-            parts.append(data[pos:stop])
+            steps.append((pos, data[pos:stop]))
             pos = stop
         elif kind == 0xC0:
             if pos + 1 >= end:
                 raise WireError("pointer runs past the end", pos)
             target = ((n & 0x3F) << 8) | data[pos + 1]
-            if after < 0:
-                after = pos + 2
             if target >= limit:
                 raise WireError("compression pointer does not point backwards", pos)
+            hops += 1
+            if hops > MAX_HOPS:
+                raise WireError("name follows too many compression pointers", pos)
+            steps.append((pos, target))
             limit = target
             pos = target
         else:
             raise WireError("reserved label type", pos)
-    name = b"".join(parts) + b"\x00"
-    return name, (after if after >= 0 else pos)
+        hit = memo.get(pos) if recall else None
+        if hit is not None:
+            # Read before: the same name from here on, if its first pointer obeys our limit and
+            # the whole stays within the bounds.  If not, the walk goes on by itself to raise
+            # at the offset where the name breaks (it ends: the message fails).
+            if hit[1] < limit and total + len(hit[0]) - 1 <= 255 and hops + hit[2] <= MAX_HOPS:
+                tail = hit
+                break
+            recall = False
+    # Every offset walked now reads as the rest of this name from there on.
+    name, first, nhops, after = tail
+    for at, step in reversed(steps):
+        if isinstance(step, bytes):
+            name = step + name
+        else:
+            first = step
+            nhops += 1
+            after = at + 2
+        memo[at] = (name, first, nhops, after)
+    return name, after
 
 
 def read_name(data: bytes, offset: int) -> tuple[bytes, int]:
     """Public form of the name reader: (name, offset just after it)."""
-    return _read_name(bytes(data), offset)
+    return _read_name(bytes(data), offset, {})
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -384,8 +428,9 @@ def parse_questions(data: bytes) -> tuple[int, tuple[Question, ...]]:
     qd = parse_header(data)[2]
     pos = 12
     out = []
+    memo: _Memo = {}
     for _ in range(qd):
-        name, pos = _read_name(data, pos)
+        name, pos = _read_name(data, pos, memo)
         if pos + 4 > len(data):
             raise WireError("question runs past the end", pos)
         qtype, qclass = _QFIX.unpack_from(data, pos)
@@ -394,7 +439,7 @@ def parse_questions(data: bytes) -> tuple[int, tuple[Question, ...]]:
     return qd, tuple(out)
 
 
-def _rdata(data: bytes, rtype: int, start: int, rdlen: int) -> object:
+def _rdata(data: bytes, rtype: int, start: int, rdlen: int, memo: _Memo) -> object:
     stop = start + rdlen
     if rtype == A:
         if rdlen != 4:
@@ -405,20 +450,20 @@ def _rdata(data: bytes, rtype: int, start: int, rdlen: int) -> object:
             raise WireError("AAAA record RDATA is not 16 bytes", start)
         return data[start:stop]
     if rtype in (CNAME, PTR, NS):
-        name, end = _read_name(data, start)
+        name, end = _read_name(data, start, memo)
         if end != stop:
             raise WireError("name does not fill the RDATA", start)
         return name
     if rtype == SOA:
-        mname, p = _read_name(data, start)
-        rname, p = _read_name(data, p)
+        mname, p = _read_name(data, start, memo)
+        rname, p = _read_name(data, p, memo)
         if p + 20 != stop:
             raise WireError("SOA RDATA has the wrong length", start)
         return Soa(mname, rname, *_SOAFIX.unpack_from(data, p))
     if rtype == MX:
         if rdlen < 3:
             raise WireError("MX RDATA too short", start)
-        exchange, end = _read_name(data, start + 2)
+        exchange, end = _read_name(data, start + 2, memo)
         if end != stop:
             raise WireError("MX RDATA has the wrong length", start)
         return Mx(_H.unpack_from(data, start)[0], exchange)
@@ -437,7 +482,7 @@ def _rdata(data: bytes, rtype: int, start: int, rdlen: int) -> object:
     if rtype == SRV:
         if rdlen < 7:
             raise WireError("SRV RDATA too short", start)
-        target, end = _read_name(data, start + 6)
+        target, end = _read_name(data, start + 6, memo)
         if end != stop:
             raise WireError("SRV RDATA has the wrong length", start)
         priority, weight, port = _SRVFIX.unpack_from(data, start)
@@ -462,14 +507,11 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
     pos = 12
     questions = []
     read_name = _read_name
-    # Names by the offset they start at.  A name that is just a pointer to T < its own offset is
-    # exactly the name read from T (same bytes, same pointer limit T, same length budget), so
-    # owners compressed to an earlier name cost one dict lookup.
-    names: dict[int, bytes] = {}
+    # One memo for every name of the message: bounded work (see _read_name), and owners
+    # compressed to an earlier name cost one dict lookup.
+    memo: _Memo = {}
     for _ in range(qd):
-        at = pos
-        name, pos = read_name(data, pos)
-        names[at] = name
+        name, pos = read_name(data, pos, memo)
         if pos + 4 > end:
             raise WireError("question runs past the end", pos)
         qtype, qclass = _QFIX.unpack_from(data, pos)
@@ -483,19 +525,7 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
         append = records.append
         for _ in range(count):
             at = pos
-            if pos + 1 < end and data[pos] >= 0xC0:
-                target = ((data[pos] & 0x3F) << 8) | data[pos + 1]
-                if target < pos:
-                    cached = names.get(target)
-                    if cached is None:
-                        cached = names[target] = read_name(data, target)[0]
-                    name = cached
-                    pos += 2
-                else:
-                    name, pos = read_name(data, pos)
-            else:
-                name, pos = read_name(data, pos)
-                names[at] = name
+            name, pos = read_name(data, pos, memo)
             if pos + 10 > end:
                 raise WireError("record header runs past the end", pos)
             rtype, rclass, ttl, rdlen = unpack(data, pos)
@@ -520,7 +550,7 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
                     _options(data, pos, stop) if rdlen else (),
                 )
             else:
-                append(Record(name, rtype, rclass, ttl, _rdata(data, rtype, pos, rdlen)))
+                append(Record(name, rtype, rclass, ttl, _rdata(data, rtype, pos, rdlen, memo)))
             pos = stop
         sections.append(tuple(records))
     return Message(qid, flags, tuple(questions), sections[0], sections[1], sections[2], edns)

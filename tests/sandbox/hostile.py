@@ -1,0 +1,146 @@
+"""Hostile DNS replies: messages built to make a decoder work hard, for the tests and the proxy.
+
+Each shape takes a query and returns a reply that echoes its ID and question (so every resolver
+reads it) followed by records whose names make a naive decoder walk far: chains of compression
+pointers, runs of one-byte labels pointed into at every label, pointer loops.  ``size`` is the
+reply's length to aim for (at most 65,535: a TCP message; 65,507 fits a UDP datagram).
+
+==================  ===========================================================================
+``rdata_chain``     one record of a private type fills the first 16 KiB (all that pointers can
+                    reach) with a chain of pointers, each to the one before it (the first to the
+                    question); the CNAME (PTR for a PTR query) records after it point at chain
+                    links (names of up to 8,000 jumps: glibc follows them, the strict codec
+                    refuses more than 128)
+``owner_chain``     the same chain; records of the asked type whose *owners* point at its links
+``capped_chains``   chains of 127 jumps (which the strict codec allows) in the first 16 KiB,
+                    records pointing at every link of every chain
+``label_run``       runs of 127 one-byte labels in the first 16 KiB, records pointing at every
+                    label of every run (names of up to 254 bytes, read from thousands of places)
+``loop``            a CNAME whose target is a loop of two pointers, forward and back
+``questions``       the question echoed, then thousands more, each name a pointer to the name of
+                    the question before it (QDCOUNT says how many)
+==================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import struct
+
+SHAPES = ("rdata_chain", "owner_chain", "capped_chains", "label_run", "loop", "questions")
+_RR = struct.Struct("!HHIH")
+_PRIVATE_TYPE = 65280  # RFC 6895 private use: RDATA nobody reads as names
+A, CNAME, PTR, AAAA = 1, 5, 12, 28
+
+
+def _question_end(query: bytes) -> int:
+    pos = 12
+    while pos < len(query) and query[pos]:
+        pos += query[pos] + 1
+    return pos + 5
+
+
+def _ptr(target: int) -> bytes:
+    return struct.pack("!H", 0xC000 | target)
+
+
+def _chain(start: int, links: int, first_target: int) -> bytes:
+    """``links`` pointers written from ``start``: the first to ``first_target``, each next one
+    to the one before it."""
+    out = bytearray(_ptr(first_target))
+    for i in range(1, links):
+        out += _ptr(start + 2 * (i - 1))
+    return bytes(out)
+
+
+def _rdata_for(qtype: int) -> tuple[int, bytes]:
+    """(type, RDATA) of an address record answering ``qtype``."""
+    if qtype == AAAA:
+        return AAAA, bytes(15) + b"\x01"
+    if qtype == PTR:
+        return PTR, _ptr(12)
+    return A, b"\x7f\x00\x00\x01"
+
+
+_REACH = 0x3FFF  # the last offset a compression pointer can name (14 bits)
+
+
+def _arena(start: int, shape: str) -> tuple[bytes, list[int], int]:
+    """(records of a private type that fill the offsets pointers can reach from ``start``, the
+    offsets worth pointing at inside them, how many records)."""
+    out = bytearray()
+    targets: list[int] = []
+    count = 0
+    if shape in ("rdata_chain", "owner_chain", "loop"):
+        links = (_REACH - start - 12) // 2
+        at = start + 12
+        out += b"\xc0\x0c" + _RR.pack(_PRIVATE_TYPE, 1, 60, 2 * links) + _chain(at, links, 12)
+        # The far end first: the longest walks.
+        targets = [at + 2 * (links - 1 - (i * 7919) % links) for i in range(links)]
+        count = 1
+    elif shape == "capped_chains":
+        links = 127
+        while start + len(out) + 12 + 2 * links <= _REACH:
+            at = start + len(out) + 12
+            out += b"\xc0\x0c" + _RR.pack(_PRIVATE_TYPE, 1, 60, 2 * links) + _chain(at, links, 12)
+            targets += [at + 2 * i for i in range(links)]
+            count += 1
+    elif shape == "label_run":
+        run = b"\x01a" * 127 + b"\x00"
+        while start + len(out) + 12 + len(run) <= _REACH:
+            at = start + len(out) + 12
+            out += b"\xc0\x0c" + _RR.pack(_PRIVATE_TYPE, 1, 60, len(run)) + run
+            targets += [at + 2 * i for i in range(127)]
+            count += 1
+    return bytes(out), targets, count
+
+
+def reply(query: bytes, shape: str, size: int = 65000) -> bytes:
+    """A reply to ``query`` of about ``size`` bytes in ``shape`` (see the module docstring)."""
+    size = min(size, 65535)
+    qend = _question_end(query)
+    qtype = struct.unpack_from("!H", query, qend - 4)[0]
+    body = bytearray(query[12:qend])
+    qd = 1
+    name_type = PTR if qtype == PTR else CNAME
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}")
+    if shape == "questions":
+        prev = 12
+        while 12 + len(body) + 6 <= size and qd < 65535:
+            at = 12 + len(body)
+            body += _ptr(prev) + struct.pack("!HH", qtype, 1)
+            prev = at
+            qd += 1
+        return struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, qd, 0, 0, 0) + (
+            bytes(body)
+        )
+    if shape == "loop":
+        # RDATA: a pointer to the next two bytes, which point back at it; then more CNAMEs to it.
+        at = 12 + len(body) + 12
+        body += b"\xc0\x0c" + _RR.pack(name_type, 1, 60, 4) + _ptr(at + 2) + _ptr(at)
+        targets = [at]
+        count = 1
+    else:
+        arena, targets, count = _arena(12 + len(body), shape)
+        body += arena
+    rtype, rdata = _rdata_for(qtype)
+    i = 0
+    while True:
+        target = targets[i % len(targets)]
+        if shape == "owner_chain":
+            rec = _ptr(target) + _RR.pack(rtype, 1, 60, len(rdata)) + rdata
+        else:
+            rec = b"\xc0\x0c" + _RR.pack(name_type, 1, 60, 2) + _ptr(target)
+        if 12 + len(body) + len(rec) > size or count == 65535:
+            break
+        body += rec
+        count += 1
+        i += 1
+    header = struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, 1, count, 0, 0)
+    return header + bytes(body)
+
+
+def query(name: str, qtype: int, qid: int = 0x4242) -> bytes:
+    """A plain query (RD set) for tests that need one to answer."""
+    wname = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + wname + struct.pack("!HH", qtype, 1)
