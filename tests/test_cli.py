@@ -434,6 +434,9 @@ def differential_cases(files: dict[str, str]) -> list[list[str]]:
     cases += [["hosts", *some], ["ahosts", "-A", *some], ["ahostsv6", "-A", *some]]
     cases += [["services", "echo", "nope", "80", "ssh/tcp"], ["protocols", "tcp", "999", "17"]]
     cases += [[db] for db in ("hosts", "ahosts", "ahostsv4", "ahostsv6", "services", "protocols")]
+    # getent takes -i and -A with every database; outside ahosts* they change nothing
+    cases += [["hosts", "-i", "-A", *hosts[:2]], ["services", "-A", "echo"]]
+    cases += [["services", "-i", "80/tcp"], ["protocols", "-i", "-A", "tcp"]]
     return cases
 
 
@@ -559,6 +562,79 @@ def test_getent_differential(
         f"[{scenario}] getent {' '.join(argv)}\n--- getent ({glibc_rc}):\n{glibc_out}"
         f"--- netdb ({ours_rc}):\n{ours_out}{ours_err}"
     )
+
+
+def _b(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def getent_text(doc: Any) -> str:
+    """The getent lines that ``--json`` output ``doc`` (of hosts, ahosts*, services or protocols)
+    stands for: every field getent prints must be in the JSON, so this rebuilds its text."""
+    assert isinstance(doc, list), doc
+    lines: list[bytes] = []
+    for item in doc:
+        if "error" in item:
+            assert set(item) == {"key", "error"} and isinstance(item["key"], str), item
+            assert isinstance(item["error"]["message"], str), item
+            continue
+        if "addresses" in item:  # a hostent
+            tail = b"".join(b" " + _b(n) for n in [item["name"], *item["aliases"]])
+            lines += [_b(a).ljust(15) + tail + b"\n" for a in item["addresses"]]
+        elif "results" in item:  # getaddrinfo's list
+            for r in item["results"]:
+                sockaddr = r["sockaddr"]
+                head = _b(sockaddr[0].split("%", 1)[0])
+                scope = b"%%%d" % sockaddr[3] if r["family"] == "AF_INET6" and sockaddr[3] else b""
+                word = _b(r["type"].removeprefix("SOCK_"))
+                pad = scope.ljust(15 - len(head) - len(scope))
+                lines.append(head + pad + b" " + word.ljust(6) + b" " + _b(r["canonical_name"]))
+                lines[-1] += b"\n"
+        elif "port" in item:  # a servent
+            head = _b(item["name"]).ljust(21) + b" %d/" % item["port"] + _b(item["protocol"])
+            lines.append(head + b"".join(b" " + _b(a) for a in item["aliases"]) + b"\n")
+        else:  # a protoent
+            head = _b(item["name"]).ljust(21) + b" %d" % item["number"]
+            lines.append(head + b"".join(b" " + _b(a) for a in item["aliases"]) + b"\n")
+    return b"".join(lines).decode("utf-8", "surrogateescape")
+
+
+def _keys(argv: list[str]) -> list[str]:
+    """The keys of a differential command line (its words after the options)."""
+    keys, skip = [], False
+    for word in argv[1:]:
+        if skip:
+            skip = False
+        elif word == "-s":
+            skip = True
+        elif not word.startswith("-") or word == "-":
+            keys.append(word)
+    return keys
+
+
+@pytest.mark.parametrize(("scenario", "argv"), DIFFERENTIAL)
+def test_getent_differential_json(
+    outcomes: Callable[[str, list[str]], dict[str, list[Any]]], scenario: str, argv: list[str]
+) -> None:
+    """``--json`` exits as getent does and carries every field of getent's lines, one item per
+    key (an error object for a key not found), or per entry when listing."""
+    got = outcomes(scenario, argv)
+    glibc_rc, glibc_out = got["getent"]
+    rc, out, err = got["netdb_json"]
+    COUNTS[f"cli {argv[0]} --json"] += 1
+    assert rc == glibc_rc, (rc, out, err)
+    if rc in (1, 64):  # getent refused the command line (-s with an unknown database, -1)
+        assert json.loads(out)["error"]["kind"] == "usage"
+        assert (glibc_out, err.startswith("netdb: ")) == ("", True)
+        return
+    doc = json.loads(out)
+    assert getent_text(doc) == glibc_out, (out, glibc_out)
+    keys = _keys(argv)
+    if keys:
+        assert [item["key"] for item in doc] == keys
+        assert any("error" in item for item in doc) == (rc == 2)
+    else:
+        assert all("key" not in item for item in doc)
 
 
 # End to end through `python -m netdb.cli`, the way a shell runs it.

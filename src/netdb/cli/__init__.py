@@ -4,14 +4,23 @@ Owns the command line: the parser (argparse, standard library only), which modul
 command, and the exit status, which follows getent(1) so scripts can swap one for the other:
 
 * 0: every key was found (or the database was listed);
-* 1: no command, or an unknown one (getent: wrong number of arguments, unknown database);
+* 1: no command, or an unknown one (getent: wrong number of arguments, unknown database), and
+  ``-s DATABASE:CONFIG`` naming a database getent does not know (as getent);
 * 2: some key was not found / the lookup failed (``addrinfo``/``nameinfo``: a ``gaierror``);
-* 64: a bad option or option value (``EX_USAGE``, as getent's argp parser exits);
-* 74: the output could not be written (``EX_IOERR``); 141 when the reader went away (as SIGPIPE).
+* 64: a bad option or option value, or ``--etc`` not a directory (``EX_USAGE``, as getent's argp
+  parser exits);
+* 74: the output could not be written (``EX_IOERR``); 141 when the reader went away (as SIGPIPE);
+* 130: interrupted (Ctrl-C).
 
-Help goes to stdout (``--help`` exits 0); errors and usage hints go to stderr, never a traceback.
-``--etc DIR`` makes a command read the system files (hosts, services, protocols, nsswitch.conf,
-host.conf, gai.conf, resolv.conf) from ``DIR`` instead of ``/etc``.
+``bulk`` has its own statuses (``cli/bulk.py``).  Help goes to stdout (``--help`` exits 0); errors
+and usage hints go to stderr, never a traceback; a usage hint names the command the error is about
+(``Try 'netdb hosts --help'``).
+
+Global options go before or after the command: ``--etc DIR`` makes a command read the system
+files (hosts, services, protocols, nsswitch.conf, host.conf, gai.conf, resolv.conf) from ``DIR``
+instead of ``/etc``; ``DIR`` must be a directory.  Given both places, the one after the command
+counts.  ``--json`` (every command but ``bulk``) prints one JSON value on stdout whatever the
+outcome; its shapes are in ``_output.py``.
 """
 
 from __future__ import annotations
@@ -20,13 +29,21 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from ..config.loader import SystemFiles
 from . import addrinfo as _addrinfo
 from . import bulk as _bulk
 from . import getent as _getent
 from ._context import Context, ServiceConfigError, make_context
-from ._output import Output, text_bytes
+from ._output import (
+    Output,
+    error_object,
+    exception_object,
+    json_bytes,
+    os_message,
+    text_bytes,
+)
 
 PROG = "netdb"
 EXIT_OK = 0
@@ -38,6 +55,32 @@ EXIT_SIGPIPE = 141
 EXIT_INTERRUPT = 130
 
 COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo", "bulk")
+# The commands that take --json.
+JSON_COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo")
+# getent's -i/-A change only the ahosts* lookups; the other databases take them and ignore them.
+_IDN_COMMANDS = ("ahosts", "ahostsv4", "ahostsv6")
+
+_OUTPUT_STATUSES = "74 the output could not be written, 141 the reader went away, 130 interrupted"
+_GETENT_EPILOG = (
+    "Exit status (as getent): 0 every KEY was found (or the database was listed), 2 some KEY "
+    "was not found, 1 -s names a database getent does not know, 64 bad usage (or --etc not a "
+    f"directory), {_OUTPUT_STATUSES}.  "
+    "--json prints one JSON array, an object per KEY in order: the entry's fields with "
+    '"key", or {"key": KEY, "error": {"kind", "code", "name", "message"}} for a KEY not found '
+    "(same exit status); without KEY, an object per entry listed.  A command line that fails "
+    'as a whole prints {"error": {...}}.'
+)
+_SHAPES = {
+    "hosts": '{"key", "name", "aliases", "family", "addresses"}',
+    "ahosts": '{"key", "results": [{"family", "type", "protocol", "canonical_name", '
+    '"sockaddr"}, ...]} (listing: as hosts)',
+    "services": '{"key", "name", "port", "protocol", "aliases"}',
+    "protocols": '{"key", "name", "number", "aliases"}',
+}
+_LOOKUP_STATUSES = (
+    "Exit status: 0 the lookup succeeded, 2 it failed (the gaierror's message on stderr), "
+    f"64 bad usage (or --etc not a directory), {_OUTPUT_STATUSES}."
+)
 
 
 class _UsageError(Exception):
@@ -52,6 +95,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(self.prog, message)
+
+
+class _Help(argparse.HelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
 
 
 def _typed(convert: Callable[[str], int], what: str) -> Callable[[str], int]:
@@ -76,43 +124,61 @@ def _version() -> str:
         return "unknown"
 
 
+_ETC_HELP = (
+    "read hosts, services, protocols, nsswitch.conf, resolv.conf, ... from DIR (a directory) "
+    "instead of /etc"
+)
+
+
 def build_parser() -> _Parser:
     """The whole command line (also what ``--help`` prints)."""
     parser = _Parser(
         prog=PROG,
-        description="Look up hosts, services and protocols the way glibc does, in pure Python.",
+        formatter_class=_Help,
+        description="Look up hosts, services and protocols the way glibc does, in pure Python.  "
+        "Global options (--etc) go before or after the command.",
         epilog=(
             "Exit status: 0 found, 1 no or unknown command, 2 a key was not found or the lookup "
-            "failed, 64 bad usage, 74 output not written.  "
+            "failed, 64 bad usage (or --etc not a directory), 74 the output could not be "
+            "written, 141 the reader went away, 130 interrupted; bulk has its own (see "
+            f"'{PROG} bulk --help').  Every command but bulk takes --json.  "
             f"Run '{PROG} COMMAND --help' for a command's options."
         ),
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--etc", metavar="DIR", help=_ETC_HELP)
     common = _Parser(add_help=False)
-    common.add_argument(
-        "--etc",
-        metavar="DIR",
-        help="read hosts, services, protocols, nsswitch.conf, ... from DIR instead of /etc",
-    )
+    # SUPPRESS: given after the command it wins; not given, the global one (or None) stays.
+    common.add_argument("--etc", metavar="DIR", default=argparse.SUPPRESS, help=_ETC_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     for name, (_handler, summary) in _getent.DATABASES.items():
+        idn = name in _IDN_COMMANDS
+        shape = _SHAPES["ahosts" if idn else name]
         p = sub.add_parser(
             name,
             parents=[common],
+            formatter_class=_Help,
             help=summary,
             description=f"{summary}.  Output and exit status as `getent {name}`; "
-            "without KEY, list the whole database.",
+            "without KEY, list the whole database."
+            + ("" if idn else "  getent's -i and -A are taken and change nothing here."),
+            epilog=f"{_GETENT_EPILOG}  An entry: {shape}.",
         )
         p.add_argument("keys", nargs="*", metavar="KEY")
         p.add_argument(
-            "-i", "--no-idn", action="store_true", help="disable IDN encoding (as getent -i)"
+            "-i",
+            "--no-idn",
+            action="store_true",
+            help="disable IDN encoding (as getent -i)" if idn else argparse.SUPPRESS,
         )
         p.add_argument(
             "-A",
             "--no-addrconfig",
             action="store_true",
-            help="do not filter out unsupported IPv4/IPv6 addresses, with ahosts* (as getent -A)",
+            help="do not filter out unsupported IPv4/IPv6 addresses (as getent -A)"
+            if idn
+            else argparse.SUPPRESS,
         )
         p.add_argument(
             "-s",
@@ -121,14 +187,20 @@ def build_parser() -> _Parser:
             help="sources to use instead of nsswitch.conf's: 'files' for every database, or "
             "'DATABASE:CONFIG' for one (as getent -s)",
         )
+        p.add_argument("--json", action="store_true", help="print a JSON array (see below)")
 
     p = sub.add_parser(
         "addrinfo",
         parents=[common],
+        formatter_class=_Help,
         help="getaddrinfo(HOST, PORT, ...) as Python's socket module calls it",
         description="Call getaddrinfo(HOST, PORT, family, type, proto, flags) and print each "
         "result with names for its numbers.  HOST '*' means no host; PORT may be a number or a "
         "service name.",
+        epilog=f"{_LOOKUP_STATUSES}  --json prints an array of "
+        '{"family", "type", "protocol", "canonical_name", "sockaddr"}, or {"error": {"kind", '
+        '"code", "name", "message"}} when the call fails (kind "gaierror": code is the EAI_* '
+        "number, name its symbol).",
     )
     p.add_argument("host", metavar="HOST")
     p.add_argument("port", metavar="PORT", nargs="?")
@@ -159,14 +231,17 @@ def build_parser() -> _Parser:
         help="an AI_* flag (canonname, passive, v4mapped, all, addrconfig, numerichost, "
         "numericserv, ...; AI_ prefix optional) or a number; repeat for several",
     )
-    p.add_argument("--json", action="store_true", help="print a JSON array instead of text")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text (see below)")
 
     p = sub.add_parser(
         "nameinfo",
         parents=[common],
+        formatter_class=_Help,
         help="getnameinfo((ADDRESS, PORT), flags): print HOST SERVICE",
         description="Call getnameinfo((ADDRESS, PORT), flags), or getnameinfo((ADDRESS, PORT, "
         "FLOWINFO, SCOPE_ID), flags) with --flowinfo/--scope-id, and print 'HOST SERVICE'.",
+        epilog=f'{_LOOKUP_STATUSES}  --json prints {{"host": HOST, "service": SERVICE}}, or '
+        '{"error": {"kind", "code", "name", "message"}} when the call fails.',
     )
     p.add_argument("address", metavar="ADDRESS")
     p.add_argument("port", metavar="PORT", nargs="?", type=int, default=0)
@@ -189,15 +264,70 @@ def build_parser() -> _Parser:
         help="an NI_* flag (namereqd, numerichost, numericserv, nofqdn, dgram, ...; NI_ prefix "
         "optional) or a number; repeat for several",
     )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text (see below)")
     _bulk.add_parser(sub, common)
     return parser
 
 
+def _command_parser(parser: _Parser, command: str) -> argparse.ArgumentParser:
+    """The subparser of ``command`` (a name from :data:`COMMANDS`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
+    raise LookupError(command)  # pragma: no cover - build_parser registers every command
+
+
+def _command_index(args: Sequence[str]) -> int | None:
+    """Where the command word is: the first word that is neither an option nor --etc's value."""
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if not word.startswith("-") or word == "-":
+            return i
+        # --etc DIR (or an abbreviation, --e/--et): the next word is its value
+        i += 2 if "=" not in word and len(word) >= 3 and "--etc".startswith(word) else 1
+    return None
+
+
+def _wants_json(args: Sequence[str], index: int) -> bool:
+    """Whether the command at ``args[index]`` was given --json (or an abbreviation of it)."""
+    if args[index] not in JSON_COMMANDS:
+        return False
+    for word in args[index + 1 :]:
+        if word == "--":
+            return False
+        if len(word) >= 3 and "--json".startswith(word):
+            return True
+    return False
+
+
+class _Report:
+    """Where a run's results and errors go: stdout (collected), stderr, and --json's object."""
+
+    def __init__(self) -> None:
+        self.out = Output()
+        self.json = False
+
+    def fail(
+        self,
+        message: str,
+        hint: str | None,
+        code: int,
+        error: dict[str, Any] | None = None,
+    ) -> int:
+        """Say ``message`` (and ``Try 'HINT --help'``) on stderr; with --json, ``{"error": ...}``
+        on stdout too (``error``, or a usage error with ``message``)."""
+        sys.stderr.write(f"{PROG}: {message}\n")
+        if hint is not None:
+            sys.stderr.write(f"Try '{hint} --help' for more information.\n")
+        if self.json:
+            self.out.add(json_bytes({"error": error or error_object("usage", message)}))
+        return code
+
+
 def _fail(message: str, hint: str | None, code: int) -> int:
-    sys.stderr.write(f"{PROG}: {message}\n")
-    if hint is not None:
-        sys.stderr.write(f"Try '{hint} --help' for more information.\n")
-    return code
+    return _Report().fail(message, hint, code)
 
 
 def _negative_key(args: Sequence[str], keys: Sequence[str]) -> str | None:
@@ -210,33 +340,52 @@ def _negative_key(args: Sequence[str], keys: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``netdb`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
-        return _fail("missing command", PROG, EXIT_COMMAND)
-    first = args[0]
-    if not first.startswith("-") and first not in COMMANDS:
-        return _fail(f"unknown command: {first}", PROG, EXIT_COMMAND)
-    parser = build_parser()
+    report = _Report()
     try:
-        ns = parser.parse_args(args)
-    except _UsageError as exc:
-        return _fail(exc.message, exc.prog, EXIT_USAGE)
+        status = _main(args, report)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPT
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    if ns.command is None:
-        return _fail("missing command", PROG, EXIT_COMMAND)
-    out = Output()
     try:
-        status = _run(ns, args, out)
-        out.flush()
+        report.out.flush()
     except BrokenPipeError:
         _drop_stdout()
         return EXIT_SIGPIPE
-    except OSError as exc:  # lookups report their own errors: this is writing the output
+    except OSError as exc:
         _drop_stdout()
         return _fail(f"write error: {exc.strerror or exc}", None, EXIT_IOERR)
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
     return status
+
+
+def _main(args: list[str], report: _Report) -> int:
+    """Parse ``args`` and run the command; raises SystemExit for --help and --version."""
+    if not args:
+        return report.fail("missing command", PROG, EXIT_COMMAND)
+    parser = build_parser()
+    index = _command_index(args)
+    try:
+        # the global options (and --help/--version) before the command word
+        ns = parser.parse_args(args if index is None else args[:index])
+        if index is None:
+            return report.fail("missing command", PROG, EXIT_COMMAND)
+        command = args[index]
+        if command not in COMMANDS:
+            return report.fail(f"unknown command: {command}", PROG, EXIT_COMMAND)
+        report.json = _wants_json(args, index)
+        # the command's own parser: its usage errors name it ("Try 'netdb hosts --help'")
+        _command_parser(parser, command).parse_args(args[index + 1 :], namespace=ns)
+    except _UsageError as exc:
+        return report.fail(exc.message, exc.prog, EXIT_USAGE)
+    ns.command = command
+    if ns.etc is not None:
+        try:
+            SystemFiles.under(ns.etc)
+        except OSError as exc:
+            return report.fail(f"--etc {ns.etc}: {exc.strerror or exc}", None, EXIT_USAGE)
+    return _run(ns, args, report)
 
 
 def _drop_stdout() -> None:
@@ -250,16 +399,15 @@ def _drop_stdout() -> None:
     os.close(devnull)
 
 
-def _run(ns: argparse.Namespace, args: Sequence[str], out: Output) -> int:
-    """Run the parsed command, collecting its output in ``out``; return the exit status."""
+def _run(ns: argparse.Namespace, args: Sequence[str], report: _Report) -> int:
+    """Run the parsed command, collecting its output in ``report``; return the exit status."""
     command: str = ns.command
     if command in _getent.DATABASES:
         bad = _negative_key(args, ns.keys)
         if bad is not None:
-            hint = f"{PROG} {command}"
-            return _fail(
+            return report.fail(
                 f"invalid option: {bad} (put '--' before keys that start with '-')",
-                hint,
+                f"{PROG} {command}",
                 EXIT_USAGE,
             )
     if command == "bulk":
@@ -267,51 +415,69 @@ def _run(ns: argparse.Namespace, args: Sequence[str], out: Output) -> int:
     try:
         ctx = make_context(ns.etc, getattr(ns, "service", None))
     except ServiceConfigError as exc:
-        return _fail(str(exc), f"{PROG} {command}", EXIT_COMMAND)
-    if command in _getent.DATABASES:
-        handler = _getent.DATABASES[command][0]
-        opts = _getent.Options(idn=not ns.no_idn, addrconfig=not ns.no_addrconfig)
-        return handler(ctx, ns.keys, opts, out)
-    if command == "addrinfo":
-        return _run_addrinfo(ctx, ns, out)
-    return _run_nameinfo(ctx, ns, out)
+        return report.fail(str(exc), f"{PROG} {command}", EXIT_COMMAND)
+    except OSError as exc:  # --etc went away since it was checked
+        return report.fail(f"--etc {ns.etc}: {exc.strerror or exc}", None, EXIT_USAGE)
+    try:
+        if command in _getent.DATABASES:
+            return _run_getent(ctx, command, ns, report)
+        if command == "addrinfo":
+            return _run_addrinfo(ctx, ns, report)
+        return _run_nameinfo(ctx, ns, report)
+    except OSError as exc:  # a lookup failed in a way its command has no words for
+        return report.fail(os_message(exc), None, EXIT_NOT_FOUND, exception_object(exc))
 
 
-def _run_addrinfo(ctx: Context, ns: argparse.Namespace, out: Output) -> int:
+def _run_getent(ctx: Context, command: str, ns: argparse.Namespace, report: _Report) -> int:
+    handler = _getent.DATABASES[command][0]
+    opts = _getent.Options(idn=not ns.no_idn, addrconfig=not ns.no_addrconfig)
+    items = handler(ctx, ns.keys, opts)
+    if ns.json:
+        report.out.add(json_bytes([item.record for item in items]))
+    else:
+        for item in items:
+            if isinstance(item, _getent.Entry):
+                report.out.add(item.text)
+    return _getent.status(items)
+
+
+def _run_addrinfo(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
     flags = _addrinfo.ai_flags(ns.flags)
     try:
         records = _addrinfo.addrinfo_records(
             ctx, ns.host, ns.port, ns.family, ns.type, ns.proto, flags
         )
     except UnicodeError as exc:  # the IDNA codec refused HOST, as socket.getaddrinfo does
-        return _fail(f"{ns.host}: {exc}", None, EXIT_NOT_FOUND)
+        message = f"{ns.host}: {exc}"
+        return report.fail(message, None, EXIT_NOT_FOUND, error_object("error", str(exc)))
     except (OverflowError, TypeError, ValueError) as exc:
-        return _fail(str(exc), f"{PROG} addrinfo", EXIT_USAGE)
+        return report.fail(str(exc), f"{PROG} addrinfo", EXIT_USAGE)
     except OSError as exc:
-        return _fail(f"{ns.host}: {_os_message(exc)}", None, EXIT_NOT_FOUND)
-    out.add(text_bytes(_addrinfo.format_records(records, ns.json)))
+        message = f"{ns.host}: {os_message(exc)}"
+        return report.fail(message, None, EXIT_NOT_FOUND, exception_object(exc))
+    if ns.json:
+        report.out.add(json_bytes(records))
+    else:
+        report.out.add(text_bytes(_addrinfo.format_records(records)))
     return EXIT_OK
 
 
-def _run_nameinfo(ctx: Context, ns: argparse.Namespace, out: Output) -> int:
+def _run_nameinfo(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
     sockaddr: tuple[str | int, ...] = (ns.address, ns.port)
     if ns.scope_id is not None or ns.flowinfo is not None:
         sockaddr += (ns.flowinfo or 0, ns.scope_id or 0)
     try:
-        line = _addrinfo.nameinfo(ctx, sockaddr, _addrinfo.ni_flags(ns.flags))
+        record = _addrinfo.nameinfo(ctx, sockaddr, _addrinfo.ni_flags(ns.flags))
     except (OverflowError, TypeError, ValueError) as exc:
-        return _fail(str(exc), f"{PROG} nameinfo", EXIT_USAGE)
+        return report.fail(str(exc), f"{PROG} nameinfo", EXIT_USAGE)
     except OSError as exc:
-        return _fail(f"{ns.address}: {_os_message(exc)}", None, EXIT_NOT_FOUND)
-    out.add(text_bytes(line))
+        message = f"{ns.address}: {os_message(exc)}"
+        return report.fail(message, None, EXIT_NOT_FOUND, exception_object(exc))
+    if ns.json:
+        report.out.add(json_bytes(record))
+    else:
+        report.out.add(text_bytes(_addrinfo.nameinfo_line(record)))
     return EXIT_OK
-
-
-def _os_message(exc: OSError) -> str:
-    """``gaierror(-2, 'Name or service not known')`` -> its message; other errors as str()."""
-    if len(exc.args) == 2 and isinstance(exc.args[1], str):
-        return exc.args[1]
-    return str(exc)
 
 
 __all__ = ["build_parser", "main"]

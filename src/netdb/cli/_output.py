@@ -7,13 +7,49 @@ name with non-ASCII bytes is padded by bytes (``%-21s``) and comes out unchanged
 
 It also owns the reverse step: a command-line argument (``str`` decoded by Python with
 ``surrogateescape``) back to the bytes the shell passed, as a C string the core can take.
+
+And the shapes of ``--json`` output (every lookup command takes ``--json``).  With ``--json``,
+stdout holds exactly one JSON value (indented, UTF-8) whatever the exit status, which is the
+same as without ``--json``; messages still go to stderr.  Strings are text: bytes that are not
+UTF-8 appear as ``\\udcXX`` escapes (Python's ``surrogateescape``; ``os.fsencode`` gives the bytes
+back).  The shapes:
+
+``hosts``, ``ahosts``, ``ahostsv4``, ``ahostsv6``, ``services``, ``protocols``
+    An array with one object per KEY, in the order given, each carrying ``"key"`` and either
+    the entry's fields or ``"error"``; without KEY, one object per entry listed (no ``"key"``)::
+
+        hosts:     {"key", "name", "aliases": [...], "family": "AF_INET", "addresses": [...]}
+        ahosts*:   {"key", "results": [ADDRINFO, ...]}
+        services:  {"key", "name", "port", "protocol", "aliases": [...]}
+        protocols: {"key", "name", "number", "aliases": [...]}
+        not found: {"key", "error": ERROR}
+
+    (``ahosts*`` without KEY list the hosts file as ``hosts`` does, in the ``hosts`` shape.)
+``addrinfo``
+    An array of ``ADDRINFO``: ``{"family": "AF_INET6", "type": "SOCK_STREAM", "protocol":
+    "IPPROTO_TCP", "canonical_name": "", "sockaddr": ["2001:db8::1", 443, 0, 0]}``.
+``nameinfo``
+    ``{"host": HOST, "service": SERVICE}``.
+
+When the command fails as a whole (a bad command line, ``--etc`` not a directory, a failed
+``addrinfo``/``nameinfo`` lookup), stdout holds ``{"error": ERROR}`` instead.  ``ERROR`` is
+``{"kind", "code", "name", "message"}``; ``kind`` is ``"gaierror"`` (``code`` the ``EAI_*`` number,
+``name`` its symbol), ``"herror"`` (``code`` h_errno, ``name`` its symbol, as ``HOST_NOT_FOUND``),
+``"not_found"`` (a services or protocols key; ``code`` and ``name`` null), ``"usage"`` (exit 64,
+or 1 for a database ``-s`` does not know) or ``"error"`` (anything else, as an IDNA codec error);
+``message`` is the text stderr shows.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import socket
 import sys
-from typing import TextIO
+from typing import Any, TextIO
+
+from .. import errors
 
 
 def arg_bytes(arg: str) -> bytes:
@@ -63,3 +99,61 @@ class Output:
         else:  # a text-only stream (some test doubles): keep the bytes via surrogateescape
             out.write(data.decode("utf-8", "surrogateescape"))
             out.flush()
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+_EAI_NAMES = {v: k for k, v in vars(errors).items() if k.startswith("EAI_") and type(v) is int}
+_H_NAMES = {
+    errors.HOST_NOT_FOUND: "HOST_NOT_FOUND",
+    errors.TRY_AGAIN: "TRY_AGAIN",
+    errors.NO_RECOVERY: "NO_RECOVERY",
+    errors.NO_DATA: "NO_DATA",
+    -1: "NETDB_INTERNAL",
+    0: "NETDB_SUCCESS",
+}
+
+
+def c_text(text: str) -> str:
+    """A core C string as JSON text: its bytes as UTF-8, undecodable ones surrogate-escaped."""
+    return text.encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+def json_bytes(value: object) -> bytes:
+    """``value`` as indented JSON and a newline, valid UTF-8 whatever its strings hold.
+
+    A lone surrogate (an undecodable byte kept by ``surrogateescape``) can only be inside a string,
+    where ``backslashreplace`` turns it into the JSON escape ``\\udcXX``.
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    return text.encode("utf-8", "backslashreplace")
+
+
+def error_object(
+    kind: str, message: str, code: int | None = None, name: str | None = None
+) -> dict[str, Any]:
+    """The ``ERROR`` object of ``--json`` output."""
+    return {"kind": kind, "code": code, "name": name, "message": message}
+
+
+def herror_object(h_errno: int) -> dict[str, Any]:
+    """A hosts lookup that failed with ``h_errno``."""
+    return error_object("herror", errors.hstrerror(h_errno), h_errno, _H_NAMES.get(h_errno))
+
+
+def exception_object(exc: BaseException) -> dict[str, Any]:
+    """The ``ERROR`` object of a lookup's exception (gaierror, herror, another OSError, ...)."""
+    if isinstance(exc, socket.gaierror) and isinstance(exc.errno, int):
+        return error_object("gaierror", os_message(exc), exc.errno, _EAI_NAMES.get(exc.errno))
+    if isinstance(exc, socket.herror) and isinstance(exc.errno, int):
+        return error_object("herror", os_message(exc), exc.errno, _H_NAMES.get(exc.errno))
+    if isinstance(exc, OSError) and isinstance(exc.errno, int):
+        return error_object("error", os_message(exc), exc.errno, errno.errorcode.get(exc.errno))
+    return error_object("error", str(exc))
+
+
+def os_message(exc: OSError) -> str:
+    """``gaierror(-2, 'Name or service not known')`` -> its message; other errors as str()."""
+    if len(exc.args) == 2 and isinstance(exc.args[1], str):
+        return exc.args[1]
+    return str(exc)

@@ -4,12 +4,11 @@ Owns turning words into the hint numbers (``--family inet6``, ``--type dgram``, 
 ``--flag canonname``; any number works too), calling the socket-compatible front exactly as a Python
 program would (``socket.getaddrinfo(HOST, PORT, family, type, proto, flags)``), and printing the
 results with names for every number (``names.py``: protocol 132 prints ``IPPROTO_SCTP``, never a
-``KeyError``), as text blocks or as JSON.
+``KeyError``), as text blocks or as the records ``--json`` prints (shapes in ``_output.py``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -86,28 +85,29 @@ def _combine(flags: Sequence[int] | None) -> int:
     return value
 
 
+def addrinfo_record(
+    ctx: Context, fam: int, st: int, pr: int, canon: str, sockaddr: tuple[Any, ...]
+) -> dict[str, Any]:
+    """One result of the front's ``getaddrinfo`` as a record with names for the numbers."""
+    return {
+        "family": family_name(int(fam)),
+        "type": socktype_name(int(st)),
+        "protocol": protocol_name(int(pr), ctx.protocol_registry),
+        "canonical_name": canon,
+        "sockaddr": list(sockaddr),
+    }
+
+
 def addrinfo_records(
     ctx: Context, host: str | None, port: str | None, fam: int, st: int, pr: int, flags: int
 ) -> list[dict[str, Any]]:
     """The results of the front's ``getaddrinfo`` as records with names for the numbers."""
     results = ctx.resolver.getaddrinfo(host, port, fam, st, pr, flags)
-    registry = ctx.protocol_registry
-    return [
-        {
-            "family": family_name(int(f)),
-            "type": socktype_name(int(s)),
-            "protocol": protocol_name(int(p), registry),
-            "canonical_name": canon,
-            "sockaddr": list(sa),
-        }
-        for f, s, p, canon, sa in results
-    ]
+    return [addrinfo_record(ctx, *result) for result in results]
 
 
-def format_records(records: Sequence[Mapping[str, Any]], as_json: bool) -> str:
-    """Text blocks (one per result, blank line between) or a JSON array."""
-    if as_json:
-        return json.dumps(list(records), indent=2, ensure_ascii=False) + "\n"
+def format_records(records: Sequence[Mapping[str, Any]]) -> str:
+    """Text blocks, one per result, a blank line between."""
     blocks = [
         f"Family:         {r['family']}\n"
         f"Type:           {r['type']}\n"
@@ -127,7 +127,12 @@ def ni_flags(flags: Sequence[int] | None) -> int:
     return _combine(flags)
 
 
-def nameinfo(ctx: Context, sockaddr: tuple[str | int, ...], flags: int) -> str:
-    """``HOST SERVICE`` for the front's ``getnameinfo(sockaddr, flags)``."""
+def nameinfo(ctx: Context, sockaddr: tuple[str | int, ...], flags: int) -> dict[str, str]:
+    """The front's ``getnameinfo(sockaddr, flags)`` as ``{"host": HOST, "service": SERVICE}``."""
     host, service = ctx.resolver.getnameinfo(sockaddr, flags)
-    return f"{host} {service}\n"
+    return {"host": host, "service": service}
+
+
+def nameinfo_line(record: Mapping[str, str]) -> str:
+    """``HOST SERVICE``."""
+    return f"{record['host']} {record['service']}\n"

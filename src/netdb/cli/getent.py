@@ -27,6 +27,10 @@ an ``AF_INET`` lookup reads it (IPv4 lines; IPv6 lines only when v4-mapped, as t
 or ``::1``, as ``127.0.0.1``); ``services``/``protocols`` print every parsed line of their file.
 Services and protocols lookups and all enumerations walk the nsswitch.conf sources of their
 database as glibc does (hosts lookups are walked by ``hosts.HostsDatabase``).
+
+Each handler returns what it found as :class:`Entry` and :class:`Missing` items, one per key (or
+per entry listed): each item holds both getent's text and the ``--json`` object (shapes in
+``_output.py``), so the two outputs come from the same lookups.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..address import inet_ntop, inet_pton
 from ..config.nsswitch import Source
@@ -50,8 +54,19 @@ from ..constants import (
 )
 from ..hostent import Status
 from ..hosts import as_family
+from ..names import family_name
 from ._context import Context
-from ._output import Output, arg_bytes, c_bytes, c_string, text_bytes
+from ._output import (
+    arg_bytes,
+    c_bytes,
+    c_string,
+    c_text,
+    error_object,
+    exception_object,
+    herror_object,
+    text_bytes,
+)
+from .addrinfo import addrinfo_record
 
 FOUND = 0
 NOT_FOUND = 2
@@ -81,7 +96,41 @@ class Options:
     addrconfig: bool = True  # not --no-addrconfig
 
 
-Handler = Callable[[Context, Sequence[str], Options, Output], int]
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one key (or one listed entry) found: getent's lines and the ``--json`` object."""
+
+    text: bytes
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A key that was not found (getent prints nothing for it and exits 2)."""
+
+    key: str
+    error: dict[str, Any]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return {"key": self.key, "error": self.error}
+
+
+Item = Entry | Missing
+Handler = Callable[[Context, Sequence[str], Options], list[Item]]
+
+
+def status(items: Sequence[Item]) -> int:
+    """getent's exit status for ``items``: 2 when some key was not found, else 0."""
+    return NOT_FOUND if any(isinstance(i, Missing) for i in items) else FOUND
+
+
+def _keyed(key: str | None, record: dict[str, Any]) -> dict[str, Any]:
+    return record if key is None else {"key": key, **record}
+
+
+def _not_found(key: str) -> Missing:
+    return Missing(key, error_object("not_found", "not found"))
 
 
 # --- C number parsing as getent does it ----------------------------------------------------------
@@ -204,18 +253,31 @@ def _walk_enumeration(sources: Sequence[Source], emit: Callable[[], None]) -> No
 # --- hosts ------------------------------------------------------------------------------------
 
 
-def _enumerate_hosts(ctx: Context, out: Output) -> int:
+def _host_entry(
+    key: str | None, family: int, addresses: Sequence[bytes], name: str, aliases: Sequence[str]
+) -> Entry:
+    record = {
+        "name": c_text(name),
+        "aliases": [c_text(a) for a in aliases],
+        "family": family_name(family),
+        "addresses": [inet_ntop(family, packed) for packed in addresses],
+    }
+    return Entry(host_lines(family, addresses, name, aliases), _keyed(key, record))
+
+
+def _enumerate_hosts(ctx: Context) -> list[Item]:
     """``gethostent``: the hosts file as an ``AF_INET`` lookup reads it (``hosts.as_family``)."""
     table = ctx.files.hosts()
+    items: list[Item] = []
 
     def emit() -> None:
         for entry in table.entries:
             packed = as_family(entry, AF_INET)
             if packed is not None:
-                out.add(host_lines(AF_INET, [packed], entry.canonical, entry.aliases))
+                items.append(_host_entry(None, AF_INET, [packed], entry.canonical, entry.aliases))
 
     _walk_enumeration(ctx.sources("hosts"), emit)
-    return FOUND
+    return items
 
 
 def _parse_address(family: int, key: str) -> bytes | None:
@@ -225,13 +287,13 @@ def _parse_address(family: int, key: str) -> bytes | None:
         return None
 
 
-def hosts(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+def hosts(ctx: Context, keys: Sequence[str], opts: Options) -> list[Item]:
     """``getent hosts [KEY...]``."""
     if not keys:
-        return _enumerate_hosts(ctx, out)
+        return _enumerate_hosts(ctx)
     db = ctx.resolver.hosts_db()
     run = ctx.resolver._run
-    result = FOUND
+    items: list[Item] = []
     for key in keys:
         packed6 = _parse_address(AF_INET6, key)
         if packed6 is not None:
@@ -246,41 +308,43 @@ def hosts(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
                 if answer.status is not Status.SUCCESS:
                     answer = run(db.gethostbyname2(name, AF_INET))
         if answer.status is not Status.SUCCESS:
-            result = NOT_FOUND
+            items.append(Missing(key, herror_object(answer.h_errno)))
             continue
         family = answer.addresses[0].family if answer.addresses else AF_INET
-        out.add(
-            host_lines(family, (a.packed for a in answer.addresses), answer.name, answer.aliases)
-        )
-    return result
+        packed = [a.packed for a in answer.addresses]
+        items.append(_host_entry(key, family, packed, answer.name, answer.aliases))
+    return items
 
 
 # --- ahosts, ahostsv4, ahostsv6 ------------------------------------------------------------------
 
 
 def _ahosts(family: int, extra_flags: int) -> Handler:
-    def handler(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+    def handler(ctx: Context, keys: Sequence[str], opts: Options) -> list[Item]:
         if not keys:
-            return _enumerate_hosts(ctx, out)
+            return _enumerate_hosts(ctx)
         flags = AI_V4MAPPED | AI_CANONNAME | extra_flags
         if opts.addrconfig:
             flags |= AI_ADDRCONFIG
         if opts.idn:
             flags |= AI_IDN | AI_CANONIDN
-        result = FOUND
+        items: list[Item] = []
         for key in keys:
             # The key's own bytes, as getent passes them: AI_IDN (unless --no-idn) makes
             # getaddrinfo encode a non-ASCII name, not the front's str handling.
             try:
                 results = ctx.resolver.getaddrinfo(arg_bytes(key), None, family, 0, 0, flags)
-            except (OSError, UnicodeError):
-                result = NOT_FOUND
+            except (OSError, UnicodeError) as exc:
+                items.append(Missing(key, exception_object(exc)))
                 continue
+            lines: list[bytes] = []
             for fam, socktype, _proto, canonname, sockaddr in results:
                 address = str(sockaddr[0]).split("%", 1)[0]
                 scope_id = int(sockaddr[3]) if fam == AF_INET6 else 0
-                out.add(addrinfo_line(address, scope_id, int(socktype), canonname))
-        return result
+                lines.append(addrinfo_line(address, scope_id, int(socktype), canonname))
+            record = {"key": key, "results": [addrinfo_record(ctx, *r) for r in results]}
+            items.append(Entry(b"".join(lines), record))
+        return items
 
     return handler
 
@@ -293,19 +357,31 @@ ahostsv6 = _ahosts(AF_INET6, AI_V4MAPPED)
 # --- services, protocols ---------------------------------------------------------------------
 
 
-def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+def _service_entry(
+    key: str | None, name: str, port: int, proto: str, aliases: Sequence[str]
+) -> Entry:
+    record = {
+        "name": c_text(name),
+        "port": port,
+        "protocol": c_text(proto),
+        "aliases": [c_text(a) for a in aliases],
+    }
+    return Entry(service_line(name, port, proto, aliases), _keyed(key, record))
+
+
+def services(ctx: Context, keys: Sequence[str], opts: Options) -> list[Item]:
     """``getent services [KEY...]``."""
     table = ctx.files.services()
     sources = ctx.sources("services")
+    items: list[Item] = []
     if not keys:
 
         def emit() -> None:
             for e in table.entries:
-                out.add(service_line(e.name, e.port, e.proto, e.aliases))
+                items.append(_service_entry(None, e.name, e.port, e.proto, e.aliases))
 
         _walk_enumeration(sources, emit)
-        return FOUND
-    result = FOUND
+        return items
     for key in keys:
         name, slash, proto_text = c_string(key).partition("/")
         proto = proto_text if slash else None
@@ -315,25 +391,30 @@ def services(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> i
         else:
             entry = _walk_lookup(sources, partial(table.by_port, port, proto))
         if entry is None:
-            result = NOT_FOUND
+            items.append(_not_found(key))
         else:
-            out.add(service_line(entry.name, entry.port, entry.proto, entry.aliases))
-    return result
+            items.append(_service_entry(key, entry.name, entry.port, entry.proto, entry.aliases))
+    return items
 
 
-def protocols(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> int:
+def _protocol_entry(key: str | None, name: str, number: int, aliases: Sequence[str]) -> Entry:
+    record = {"name": c_text(name), "number": number, "aliases": [c_text(a) for a in aliases]}
+    return Entry(protocol_line(name, number, aliases), _keyed(key, record))
+
+
+def protocols(ctx: Context, keys: Sequence[str], opts: Options) -> list[Item]:
     """``getent protocols [KEY...]``."""
     table = ctx.files.protocols()
     sources = ctx.sources("protocols")
+    items: list[Item] = []
     if not keys:
 
         def emit() -> None:
             for e in table.entries:
-                out.add(protocol_line(e.name, e.number, e.aliases))
+                items.append(_protocol_entry(None, e.name, e.number, e.aliases))
 
         _walk_enumeration(sources, emit)
-        return FOUND
-    result = FOUND
+        return items
     for key in keys:
         text = c_string(key)
         number = protocol_number_key(text)
@@ -342,10 +423,10 @@ def protocols(ctx: Context, keys: Sequence[str], opts: Options, out: Output) -> 
         else:
             entry = _walk_lookup(sources, partial(table.by_number, number))
         if entry is None:
-            result = NOT_FOUND
+            items.append(_not_found(key))
         else:
-            out.add(protocol_line(entry.name, entry.number, entry.aliases))
-    return result
+            items.append(_protocol_entry(key, entry.name, entry.number, entry.aliases))
+    return items
 
 
 DATABASES: dict[str, tuple[Handler, str]] = {

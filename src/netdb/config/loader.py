@@ -14,7 +14,9 @@ missing it answers from the bundled registry (``registry.py``) unless
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -108,7 +110,14 @@ class SystemFiles:
 
     @classmethod
     def under(cls, root: str, **kw: object) -> SystemFiles:
-        """The same file names under another directory (``root/hosts``, ...)."""
+        """The same file names under another directory (``root/hosts``, ...).
+
+        ``root`` must be a directory: :class:`FileNotFoundError` when it does not exist,
+        :class:`NotADirectoryError` when it is something else (a mistyped path would otherwise
+        read as a configuration with no files at all).  Files missing inside it are missing.
+        """
+        if not stat.S_ISDIR(os.stat(root).st_mode):  # FileNotFoundError from stat itself
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), root)
         j = os.path.join
         return cls(
             j(root, "hosts"),
