@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ._frozen import fast_init
 from .errors import HOST_NOT_FOUND, NO_RECOVERY
 
-__all__ = ["NOT_FOUND", "UNAVAILABLE", "Address", "HostAnswer", "Status"]
+__all__ = ["ERANGE", "NOT_FOUND", "UNAVAILABLE", "Address", "HostAnswer", "Status"]
 
 
 class Status(enum.Enum):
@@ -58,3 +58,7 @@ class HostAnswer:
 
 NOT_FOUND = HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND, written=HOST_NOT_FOUND)
 UNAVAILABLE = HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+ERANGE = HostAnswer(Status.TRYAGAIN, h_errno=-1)
+"""A source's answer when the caller's fixed buffer cannot hold the ``hostent`` (``errno``
+``ERANGE``, ``h_errno`` ``NETDB_INTERNAL``): ``gethostby*_r`` stops at it, whatever the
+``hosts:`` line says next, and fails.  Compared by identity."""

@@ -34,7 +34,7 @@ from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Op
 from .dns.search import A_AND_AAAA, Context, QueryResult, res_query, res_search
 from .errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
-from .hostent import Address, HostAnswer, Status
+from .hostent import ERANGE, Address, HostAnswer, Status
 
 NETDB_INTERNAL = -1
 NETDB_SUCCESS = 0
@@ -281,8 +281,14 @@ def _store_alias(name: bytes, aliases: list[str]) -> bool:
     return True
 
 
-def getanswer(packet: bytes, qtype: int, family: int) -> HostAnswer:
-    """glibc ``getanswer_r``: a ``hostent`` for one family from one reply."""
+def getanswer(packet: bytes, qtype: int, family: int, buflen: int | None = None) -> HostAnswer:
+    """glibc ``getanswer_r``: a ``hostent`` for one family from one reply.
+
+    ``buflen``: the caller's buffer is that many bytes and cannot grow (CPython's
+    ``gethostbyname_ex``); a ``hostent`` that does not fit is :data:`~netdb.hostent.ERANGE`.
+    glibc fills the buffer in record order: each alias's text and NUL, each address aligned to 4
+    bytes, then the address and alias pointer arrays aligned to 8 (``gethostbyname3_context``).
+    """
     try:
         c = _Cursor(packet)
     except _Bad:
@@ -293,6 +299,7 @@ def getanswer(packet: bytes, qtype: int, family: int) -> HostAnswer:
     expected = c.qname
     addresses: list[Address] = []
     want = _RDLEN[qtype]
+    used = len(aliases[0]) + 1  # bytes of the caller's buffer taken so far
     try:
         for _ in range(c.ancount):
             owner, rtype, rclass, at, rdlen = c.next()
@@ -301,14 +308,20 @@ def getanswer(packet: bytes, qtype: int, family: int) -> HostAnswer:
             if rtype == T_CNAME:
                 # No check of the owner against the chain, as glibc.
                 target, _used = unpack_name(packet, at, c.memo)
-                _store_alias(target, aliases)
+                if _store_alias(target, aliases):
+                    used += len(aliases[-1]) + 1
                 expected = target
             elif rtype == qtype and rdlen == want and same_name(owner, expected):
                 addresses.append(Address(family, packet[at : at + rdlen]))
+                used = -(-used // 4) * 4 + rdlen
     except _Bad:
         return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
     if not addresses:
         return HostAnswer(Status.TRYAGAIN, h_errno=NO_RECOVERY)
+    if buflen is not None:
+        used = -(-used // 8) * 8 + 8 * (len(addresses) + 1) + 8 * len(aliases)
+        if used > buflen:
+            return ERANGE
     return HostAnswer(
         Status.SUCCESS,
         name=aliases[-1],
@@ -457,10 +470,10 @@ def gethostbyname4(ctx: Context, name: str) -> Generator[Op, Any, HostAnswer]:
 
 
 def gethostbyname3(
-    ctx: Context, name: str, family: int, *, check: bool = False
+    ctx: Context, name: str, family: int, *, check: bool = False, buflen: int | None = None
 ) -> Generator[Op, Any, HostAnswer]:
     """``_nss_dns_gethostbyname3_r`` (``check=True``: ``gethostbyname2_r``/``gethostbyname_r``,
-    which refuse a query name that is not a host name)."""
+    which refuse a query name that is not a host name); ``buflen`` as for :func:`getanswer`."""
     if check and not res_hnok(name):
         return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
     if family == AF_INET:
@@ -472,7 +485,7 @@ def gethostbyname3(
     r = yield from res_search(ctx, name, qtype)
     if r.n < 0:
         return (yield from _search_failed(r))
-    ans = getanswer(r.answer1[: r.n], qtype, family)
+    ans = getanswer(r.answer1[: r.n], qtype, family, buflen)
     if ans.status is Status.SUCCESS and qtype == T_A and ctx.config.sortlist:
         ans = HostAnswer(
             ans.status,

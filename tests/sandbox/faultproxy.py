@@ -24,6 +24,8 @@ optional.  The first matching rule acts; none: the query passes.  Actions:
 ``tcp_close``      TCP: accept, read the query, close without a word
 ``spoof``          before the real reply: a forgery with a wrong ID, one from port 5353, one
                    from 127.0.0.5 - each with A 192.0.2.66 / AAAA 2001:db8::66
+``hostile``        a reply crafted to make decoders work (``hostile.py``): ``shape``, and
+                   ``size`` in bytes (65,000 by default; a UDP datagram holds at most 65,507)
 =================  ==========================================================================
 
 Everything the proxy saw is logged (name, type, ID, transport, action) for tests to inspect.
@@ -38,6 +40,11 @@ import struct
 import threading
 import time
 from typing import Any
+
+try:
+    from . import hostile
+except ImportError:  # run as a top-level module inside the sandbox worker
+    import hostile  # type: ignore[no-redef,import-not-found]
 
 LISTEN = ("127.0.0.3", 53)
 UPSTREAM = ("127.0.0.1", 53)
@@ -227,6 +234,11 @@ class FaultProxy:
             return query[:2] + b"\xff" * 38
         if action == "rcode":
             return _synth(query, rcode=int(rule.get("rcode", 2)))
+        if action == "hostile":
+            size = int(rule.get("size", 65000))
+            return hostile.reply(
+                query, rule["shape"], min(size, 65507 if transport == "udp" else size)
+            )
         real = self._ask(query, transport)
         if real is None:
             return None

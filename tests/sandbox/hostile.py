@@ -18,7 +18,8 @@ reply's length to aim for (at most 65,535: a TCP message; 65,507 fits a UDP data
                     label of every run (names of up to 254 bytes, read from thousands of places)
 ``loop``            a CNAME whose target is a loop of two pointers, forward and back
 ``questions``       the question echoed, then thousands more, each name a pointer to the name of
-                    the question before it (QDCOUNT says how many)
+                    the question before it, or past 16 KiB to one deep in that chain (QDCOUNT
+                    says how many)
 ==================  ===========================================================================
 """
 
@@ -28,6 +29,7 @@ import struct
 
 SHAPES = ("rdata_chain", "owner_chain", "capped_chains", "label_run", "loop", "questions")
 _RR = struct.Struct("!HHIH")
+_REACH = 0x3FFF  # the last offset a compression pointer can name (14 bits)
 _PRIVATE_TYPE = 65280  # RFC 6895 private use: RDATA nobody reads as names
 A, CNAME, PTR, AAAA = 1, 5, 12, 28
 
@@ -40,6 +42,7 @@ def _question_end(query: bytes) -> int:
 
 
 def _ptr(target: int) -> bytes:
+    assert 0 <= target <= _REACH, target
     return struct.pack("!H", 0xC000 | target)
 
 
@@ -59,9 +62,6 @@ def _rdata_for(qtype: int) -> tuple[int, bytes]:
     if qtype == PTR:
         return PTR, _ptr(12)
     return A, b"\x7f\x00\x00\x01"
-
-
-_REACH = 0x3FFF  # the last offset a compression pointer can name (14 bits)
 
 
 def _arena(start: int, shape: str) -> tuple[bytes, list[int], int]:
@@ -106,10 +106,15 @@ def reply(query: bytes, shape: str, size: int = 65000) -> bytes:
         raise ValueError(f"unknown shape {shape!r}")
     if shape == "questions":
         prev = 12
+        reachable = []
         while 12 + len(body) + 6 <= size and qd < 65535:
             at = 12 + len(body)
             body += _ptr(prev) + struct.pack("!HH", qtype, 1)
-            prev = at
+            if at <= _REACH:
+                reachable.append(at)
+                prev = at
+            else:  # past what pointers reach: point back into the chain, deep first
+                prev = reachable[-1 - (qd * 7919) % len(reachable)]
             qd += 1
         return struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, qd, 0, 0, 0) + (
             bytes(body)
