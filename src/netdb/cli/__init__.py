@@ -91,7 +91,12 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors come back to :func:`main` instead of exiting with status 2."""
+    """argparse, but errors come back to :func:`main` instead of exiting with status 2.
+
+    ``commands`` (of the top-level parser): each command's own parser.
+    """
+
+    commands: dict[str, _Parser]
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(self.prog, message)
@@ -266,16 +271,8 @@ def build_parser() -> _Parser:
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text (see below)")
     _bulk.add_parser(sub, common)
+    parser.commands = dict(sub.choices)
     return parser
-
-
-def _command_parser(parser: _Parser, command: str) -> argparse.ArgumentParser:
-    """The subparser of ``command`` (a name from :data:`COMMANDS`)."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            found: argparse.ArgumentParser = action.choices[command]
-            return found
-    raise LookupError(command)  # pragma: no cover - build_parser registers every command
 
 
 def _command_index(args: Sequence[str]) -> int | None:
@@ -376,7 +373,7 @@ def _main(args: list[str], report: _Report) -> int:
             return report.fail(f"unknown command: {command}", PROG, EXIT_COMMAND)
         report.json = _wants_json(args, index)
         # the command's own parser: its usage errors name it ("Try 'netdb hosts --help'")
-        _command_parser(parser, command).parse_args(args[index + 1 :], namespace=ns)
+        parser.commands[command].parse_args(args[index + 1 :], namespace=ns)
     except _UsageError as exc:
         return report.fail(exc.message, exc.prog, EXIT_USAGE)
     ns.command = command
