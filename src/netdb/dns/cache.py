@@ -12,12 +12,17 @@ reading code (``nss_dns.py``) as a fresh one and gives the same answer while the
 
 The key is the question (name folded to lower case, type, class) plus the query flags that can
 change the reply (RD, AD, CD, and whether EDNS was offered).  The cache is bounded: when full,
-the oldest entries go first (insertion order, as replies are replaced on expiry).  Pure code: the
+stale entries go first, then the oldest (insertion order, as replies are replaced on expiry).
+Flat cost at any size: expiry is a heap of (expiry, key) read only from its stale end, so an
+insert into a full cache costs O(log n) amortised, never a scan; the heap is rebuilt from the
+live entries when it holds more than twice as many, so it stays bounded too.  Pure code: the
 caller passes ``now``.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -81,6 +86,9 @@ class Cache:
     def __init__(self, size: int = 10_000) -> None:
         self.size = size
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
+        # (expiry, insertion number, key) of every entry put, some since replaced or evicted.
+        self._expiry: list[tuple[float, int, bytes]] = []
+        self._seq = itertools.count()
         self.hits = 0
         self.misses = 0
 
@@ -89,6 +97,7 @@ class Cache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._expiry.clear()
 
     def _get(self, query: bytes, now: float) -> Entry | None:
         key = _key(query)
@@ -171,11 +180,21 @@ class Cache:
         entries.pop(key, None)
         if len(entries) >= self.size:
             # Drop stale entries first, then the oldest.
-            for k in [k for k, e in entries.items() if e.expires <= now]:
-                del entries[k]
+            heap = self._expiry
+            while heap and heap[0][0] <= now and len(entries) >= self.size:
+                _expires, _n, stale = heapq.heappop(heap)
+                found = entries.get(stale)
+                if found is not None and found.expires <= now:
+                    del entries[stale]
             while len(entries) >= self.size:
                 entries.popitem(last=False)
         entries[key] = entry
+        heap = self._expiry
+        heapq.heappush(heap, (entry.expires, next(self._seq), key))
+        if len(heap) > 2 * len(entries) + 64:
+            # Mostly replaced or evicted entries: keep the live ones only.
+            heap[:] = [(e.expires, next(self._seq), k) for k, e in entries.items()]
+            heapq.heapify(heap)
 
 
 def _echo(query: bytes, reply: bytes) -> bytes:

@@ -1,0 +1,138 @@
+"""The reply cache (``dns/cache.py``) as pure code: what is kept and how long (RFC 2308), what a
+hit gives back, and eviction that stays flat at any size."""
+
+from __future__ import annotations
+
+import pytest
+
+from netdb.dns import cache, wire
+from netdb.dns.query import SendResult
+
+NAME = wire.name_from_text("www.example.test")
+ZONE = wire.name_from_text("example.test")
+SERVER = ("127.0.0.1", 53)
+
+
+def query(name: bytes = NAME, qtype: int = wire.A, qid: int = 7) -> bytes:
+    return wire.build_query(qid, name, qtype)
+
+
+def reply(
+    q: bytes,
+    *,
+    rcode: int = wire.NOERROR,
+    ttls: tuple[int, ...] = (300,),
+    soa: tuple[int, int] | None = None,
+    tc: bool = False,
+) -> bytes:
+    """A reply to ``q``: one A record per TTL, an SOA (its TTL, its MINIMUM) in authority."""
+    qmsg = wire.parse(q)
+    question = qmsg.question[0]
+    answers = tuple(
+        wire.Record(question.name, wire.A, wire.IN, ttl, bytes([192, 0, 2, i + 1]))
+        for i, ttl in enumerate(ttls)
+    )
+    authority: tuple[wire.Record, ...] = ()
+    if soa is not None:
+        data = wire.Soa(ZONE, ZONE, 1, 2, 3, 4, soa[1])
+        authority = (wire.Record(ZONE, wire.SOA, wire.IN, soa[0], data),)
+    flags = 0x8180 | rcode | (0x0200 if tc else 0)
+    return wire.build_message(wire.Message(qmsg.id, flags, (question,), answers, authority))
+
+
+Q = query()
+# (case, reply, seconds it may be kept or None)
+TTL_RULES: list[tuple[str, bytes, int | None]] = [
+    ("answers: the smallest TTL", reply(Q, ttls=(300, 60, 900)), 60),
+    ("NXDOMAIN: SOA TTL", reply(Q, rcode=wire.NXDOMAIN, ttls=(), soa=(120, 3600)), 120),
+    ("NXDOMAIN: SOA MINIMUM caps it", reply(Q, rcode=wire.NXDOMAIN, ttls=(), soa=(3600, 30)), 30),
+    ("NODATA: SOA", reply(Q, ttls=(), soa=(50, 70)), 50),
+    ("NXDOMAIN without SOA: not kept", reply(Q, rcode=wire.NXDOMAIN, ttls=()), None),
+    ("SERVFAIL: not kept", reply(Q, rcode=wire.SERVFAIL, ttls=()), None),
+    ("REFUSED: not kept", reply(Q, rcode=wire.REFUSED, ttls=()), None),
+    ("truncated: not kept", reply(Q, tc=True), None),
+    ("TTL 0: not kept", reply(Q, ttls=(0,)), None),
+    ("TTL capped at a week", reply(Q, ttls=(2**31 - 1,)), cache.MAX_TTL),
+    ("unparsable: not kept", b"\x00\x07\x81\x80\x00\x01\x00\x01" + b"\x00" * 6, None),
+]
+
+
+@pytest.mark.parametrize(("data", "ttl"), [pytest.param(d, t, id=c) for c, d, t in TTL_RULES])
+def test_reply_ttl(data: bytes, ttl: int | None) -> None:
+    assert cache.reply_ttl(data) == ttl
+
+
+def sent(r1: bytes, r2: bytes = b"") -> SendResult:
+    return SendResult(len(r1), r1, r2, 0, SERVER, False)  # type: ignore[arg-type]
+
+
+def test_hit_gives_the_reply_in_the_querys_case() -> None:
+    c = cache.Cache()
+    q = query()
+    c.store(q, None, sent(reply(q)), now=0.0)
+    asked = query(wire.name_from_text("WWW.Example.TEST"), qid=99)
+    hit = c.lookup(asked, None, now=10.0)
+    assert hit is not None and hit.n == len(hit.answer1)
+    # The question comes back as asked (servers echo the case), and so do the owners compressed
+    # against it; the records are as stored.
+    assert hit.answer1[12 : 12 + len(NAME)] == asked[12 : 12 + len(NAME)]
+    got, stored = wire.parse(hit.answer1).answer, wire.parse(reply(q)).answer
+    assert [(r.name, r.ttl, r.data) for r in got] == [
+        (asked[12 : 12 + len(NAME)], 300, r.data) for r in stored
+    ]
+    assert (c.hits, c.misses) == (1, 0)
+
+
+def test_entries_expire() -> None:
+    c = cache.Cache()
+    q = query()
+    assert c.store(q, None, sent(reply(q, ttls=(30,))), now=100.0) == 130.0
+    assert c.lookup(q, None, now=129.9) is not None
+    assert c.lookup(q, None, now=130.0) is None
+    assert len(c) == 0
+
+
+def test_a_pair_needs_both_halves() -> None:
+    c = cache.Cache()
+    qa, qaaaa = query(qtype=wire.A), query(qtype=wire.AAAA, qid=8)
+    ra = reply(qa, ttls=(300,))
+    # Only the A reply can be kept: the pair is not an answer, and the expiry says so.
+    assert c.store(qa, qaaaa, sent(ra, reply(qaaaa, rcode=wire.SERVFAIL, ttls=())), 0.0) == 0.0
+    assert c.lookup(qa, qaaaa, now=1.0) is None
+    assert c.lookup(qa, None, now=1.0) is not None
+
+
+def _fill(c: cache.Cache, n: int, now: float, ttl: int, start: int = 0) -> list[bytes]:
+    names = []
+    for i in range(start, start + n):
+        q = query(wire.name_from_text(f"h{i}.example.test"))
+        c.store(q, None, sent(reply(q, ttls=(ttl,))), now=now)
+        names.append(q)
+    return names
+
+
+def test_full_cache_drops_stale_entries_before_the_oldest() -> None:
+    c = cache.Cache(size=100)
+    old_fresh = _fill(c, 50, now=0.0, ttl=10_000)  # oldest, still fresh
+    _fill(c, 50, now=0.0, ttl=10, start=50)  # newer, stale at t=20
+    new = _fill(c, 50, now=20.0, ttl=10_000, start=100)
+    assert len(c) == 100
+    assert all(c.lookup(q, None, now=21.0) is not None for q in old_fresh + new)
+
+
+def test_full_cache_of_fresh_entries_drops_the_oldest() -> None:
+    c = cache.Cache(size=100)
+    first = _fill(c, 100, now=0.0, ttl=10_000)
+    _fill(c, 10, now=1.0, ttl=10_000, start=100)
+    assert len(c) == 100
+    assert [c.lookup(q, None, now=2.0) is not None for q in first[:12]] == [False] * 10 + [True] * 2
+
+
+def test_expiry_bookkeeping_stays_bounded_under_churn() -> None:
+    """Replacing and evicting entries leaves heap items behind; the heap is rebuilt before it
+    grows past twice the live entries (memory bounded; no insert ever scans the entries)."""
+    c = cache.Cache(size=1000)
+    for rnd in range(20):
+        _fill(c, 1000, now=float(rnd), ttl=5 + rnd % 3, start=(rnd % 4) * 700)
+        assert len(c) <= 1000
+        assert len(c._expiry) <= 2 * len(c) + 64
