@@ -79,12 +79,14 @@ def test_parse_line(text: str, label: str, qnames: list[str], error: str | None)
 
 
 def test_search_list_adds_candidates_only_for_relative_names() -> None:
+    """res_search's order: fewer dots than ndots, the domains first and the name as is last."""
     job = parse_line(1, "www", search=("example.test", "other.test"))
     assert [wire.name_to_text(q) for q in job.qnames] == [
-        "www",
         "www.example.test",
         "www.other.test",
+        "www",
     ]
+    assert job.as_is == 2
     assert len(parse_line(1, "www.", search=("example.test",)).qnames) == 1
 
 

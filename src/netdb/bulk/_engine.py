@@ -50,12 +50,14 @@ does).
 
 from __future__ import annotations
 
+import errno
 import itertools
+import math
 import os
 import random
 import struct
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from ..dns import wire
@@ -63,12 +65,24 @@ from ._decode import decode
 from ._jobs import Job
 from ._limits import TokenBucket
 from ._options import Options
-from ._records import NODATA, NOERROR, NXDOMAIN, TIMEOUT, AnswerTuple, make_result
+from ._records import (
+    NODATA,
+    NOERROR,
+    NXDOMAIN,
+    SERVFAIL,
+    TIMEOUT,
+    UNREACHABLE,
+    AnswerTuple,
+    make_result,
+)
 
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _ID = struct.Struct("!H").pack
 _TRYING, _FLIGHT, _TCP, _DONE = 0, 1, 2, 3
-_NEGATIVE = frozenset((NXDOMAIN, NODATA))  # statuses after which the next candidate name is tried
+# Statuses after which a search walk goes on to the next domain (glibc's res_search: "no such
+# name", "no data" and, from the first reply, SERVFAIL); any other failure ends the list.
+_SEARCH_ON = frozenset((NXDOMAIN, NODATA, SERVFAIL))
+_NO_SERVER = frozenset((TIMEOUT, UNREACHABLE))  # statuses no server gave
 # Datagrams per call of poll_sends at most: the driver reads replies between bursts, and a
 # server's socket buffer (Knot's default: about 200 KiB, a few hundred queries) never gets a
 # whole window at once.
@@ -76,6 +90,8 @@ MAX_BURST = 128
 MIN_WINDOW = 16  # the window never shrinks below this many queries
 BURST_LOSS = 8  # tries of one burst that must time out (and over a quarter of it) for a cut
 _IDS = tuple(struct.pack("!H", i) for i in range(65536))  # the ID field of every ID
+# Send errors after which the datagram is only sent again (see Engine.send_failed).
+_RESEND = frozenset((errno.ECONNREFUSED, errno.EAGAIN, errno.EINTR, errno.ENOBUFS, errno.ENOMEM))
 
 
 class _Query:
@@ -133,7 +149,7 @@ class _Query:
 class _Name:
     """A line being resolved: its job, which candidate name, its queries, when it started."""
 
-    __slots__ = ("base", "cand", "job", "pending", "queries", "started", "tries")
+    __slots__ = ("base", "cand", "job", "kept", "pending", "queries", "rank", "started", "tries")
 
     def __init__(self, job: Job, base: int) -> None:
         self.job = job
@@ -143,6 +159,16 @@ class _Name:
         self.queries: list[_Query] = []
         self.started = -1.0
         self.tries = 0
+        self.kept: _Outcome | None = None  # what a failed search walk reports (see _walk)
+        self.rank = 0
+
+
+# What one candidate name of a line came to: status, answers, CNAME chain, error, statuses per
+# type, server, the name queried when the record shows it.
+_Outcome = tuple[
+    str, tuple[AnswerTuple, ...], tuple[str, ...], "str | None", tuple[tuple[str, str], ...],
+    "str | None", "str | None",
+]  # fmt: skip
 
 
 def _combine(statuses: Sequence[str]) -> str:
@@ -177,7 +203,8 @@ class Engine(Generic[T]):
     """The core of a bulk run over ``len(sockets)`` sockets; ``sockets[i]`` is the index in
     ``options.servers`` of the server socket ``i`` is connected to.  ``make`` turns a finished
     line's fields into what :attr:`finished` holds (:class:`Result` by default; the command
-    formats its output lines right there)."""
+    formats its output lines right there).  ``down`` maps the servers that cannot be reached
+    (the driver could not open a socket to them) to why: they get no socket and no query."""
 
     def __init__(
         self,
@@ -186,6 +213,7 @@ class Engine(Generic[T]):
         *,
         rng: random.Random | None = None,
         make: Maker[T] = make_result,  # type: ignore[assignment]
+        down: Mapping[int, str] | None = None,
     ) -> None:
         self.options = options
         self.make = make
@@ -194,7 +222,11 @@ class Engine(Generic[T]):
         self.server_socks = [
             [i for i, k in enumerate(sockets) if k == n] for n in range(len(options.servers))
         ]
-        if not all(self.server_socks):
+        # server index -> (why it cannot be reached, until when: inf for good)
+        self.down: dict[int, tuple[str, float]] = {
+            k: (why, math.inf) for k, why in (down or {}).items()
+        }
+        if not all(socks or n in self.down for n, socks in enumerate(self.server_socks)):
             raise ValueError("every server needs a socket")
         self.rng = rng if rng is not None else random.Random(os.urandom(32))
         self.free_ids: list[deque[int]] = []
@@ -283,7 +315,12 @@ class Engine(Generic[T]):
     def _start(self, name: _Name) -> None:
         job = name.job
         qname = job.qnames[name.cand]
-        if name.cand == 0 and job.name.isascii() and "\\" not in job.name and job.type != "PTR":
+        if (
+            name.cand == job.as_is
+            and job.name.isascii()
+            and "\\" not in job.name
+            and job.type != "PTR"
+        ):
             qtext = job.name[:-1] if job.name.endswith(".") else job.name
         else:
             qtext = wire.name_to_text(qname)
@@ -328,13 +365,21 @@ class Engine(Generic[T]):
         first = firsts.append
         later: dict[int, list[tuple[_Query, int]]] = {}  # retries, by level
         last = self.max_tries if self.retry_timeout else 1  # a try that no retry follows
+        down = self.down
         for _ in range(n):
             q = popleft()
             tries = q.tries
             k = (q.name.base + tries) % nservers if nservers > 1 else 0
+            if down and k in down:
+                k = self._up_server(k, now)
+                if k < 0:
+                    self._unreachable(q, now)
+                    continue
             if limits is not None:
                 for step in range(nservers):
                     kk = (k + step) % nservers
+                    if down and kk in down:
+                        continue
                     if limits[kk].grant(now, 1):
                         k = kk
                         break
@@ -370,6 +415,48 @@ class Engine(Generic[T]):
             wheel[at].append((now + levels[at], burst))
         self.sent += len(out)
         return out
+
+    def _up_server(self, k: int, now: float) -> int:
+        """The first server from ``k`` on that can be reached (one down for a while is taken
+        back when its time is up); -1 when none."""
+        down = self.down
+        nservers = len(self.servers)
+        for step in range(nservers):
+            kk = (k + step) % nservers
+            entry = down.get(kk)
+            if entry is None:
+                return kk
+            if entry[1] <= now:
+                del down[kk]
+                return kk
+        return -1
+
+    def _unreachable(self, q: _Query, now: float) -> None:
+        """No server can be sent ``q``: it ends UNREACHABLE, with every server's reason."""
+        q.status, q.answers, q.cname = UNREACHABLE, (), ()
+        q.error = "; ".join(f"{self.server_names[k]}: {why}" for k, (why, _) in
+                            sorted(self.down.items()))  # fmt: skip
+        self._query_done(q, now)
+
+    def send_failed(self, si: int, payload: bytes, err: OSError, now: float) -> None:
+        """The driver's send of ``payload`` on socket ``si`` failed with ``err``.  A refusal
+        reported for an earlier datagram (ECONNREFUSED, ICMP port unreachable) or a full buffer
+        only sends it again; any other error (no route, EACCES from a firewall, ...) takes the
+        socket's server out for ``timeout`` seconds and the query goes to another server, or
+        ends UNREACHABLE when none is left (glibc's res_send moves to the next server on a
+        send error too)."""
+        if err.errno not in _RESEND:
+            k = self._socket_server(si)
+            if k >= 0:
+                why = os.strerror(err.errno) if err.errno else str(err)
+                self.down[k] = (why, now + self.timeout)
+        self.unsend(si, payload)
+
+    def _socket_server(self, si: int) -> int:
+        for k, socks in enumerate(self.server_socks):
+            if si in socks:
+                return k
+        return -1
 
     def unsend(self, si: int, payload: bytes) -> None:
         """The driver could not send ``payload`` on socket ``si`` (buffer full): it goes back to
@@ -546,57 +633,54 @@ class Engine(Generic[T]):
             self._line_done(q, now)
 
     def _line_done(self, q: _Query, now: float) -> None:
-        """The last query of ``q``'s line is done: the next candidate name, or the record."""
+        """The last query of ``q``'s line is done: the next name of a search walk, or the
+        record."""
         name = q.name
         queries = name.queries
         job = name.job
         if len(queries) == 1:
             status = q.status
-            if status in _NEGATIVE and name.cand + 1 < len(job.qnames):
-                name.tries += q.tries
-                name.cand += 1
-                self._start(name)
-                return
             answers = q.answers
             cname = q.cname
             error = q.error
             per: tuple[tuple[str, str], ...] = ()
-            server = self.server_names[q.server] if status != TIMEOUT else None
+            server = self.server_names[q.server] if status not in _NO_SERVER else None
         elif len(queries) == 2:  # A and AAAA, the common line
             a, b = queries
             sa = a.status
             sb = b.status
-            if name.cand + 1 < len(job.qnames) and sa in _NEGATIVE and sb in _NEGATIVE:
-                name.tries += a.tries + b.tries
-                name.cand += 1
-                self._start(name)
-                return
             status = NOERROR if sa == NOERROR or sb == NOERROR else _combine((sa, sb))
             answers = a.answers + b.answers
             cname = a.cname or b.cname
             error = a.error or b.error
             per = ((a.tname, sa), (b.tname, sb))
-            last = b if sb != TIMEOUT else a
-            server = self.server_names[last.server] if last.status != TIMEOUT else None
+            last = b if sb not in _NO_SERVER else a
+            server = self.server_names[last.server] if last.status not in _NO_SERVER else None
         else:
             statuses = [x.status for x in queries]
-            if name.cand + 1 < len(job.qnames) and all(s in _NEGATIVE for s in statuses):
-                name.tries += sum(x.tries for x in queries)
-                name.cand += 1
-                self._start(name)
-                return
             status = _combine(statuses)
             answers = tuple(x for y in queries for x in y.answers)
             cname = next((x.cname for x in queries if x.cname), ())
             error = next((x.error for x in queries if x.error), None)
             per = tuple((x.tname, x.status) for x in queries)
-            heard = [x for x in queries if x.status != TIMEOUT]
+            heard = [x for x in queries if x.status not in _NO_SERVER]
             last = heard[-1] if heard else q
-            server = self.server_names[last.server] if last.status != TIMEOUT else None
+            server = self.server_names[last.server] if last.status not in _NO_SERVER else None
+        tries = name.tries + sum([x.tries for x in queries])
+        qname = q.qtext if name.cand != job.as_is or job.type == "PTR" else None
+        if status != NOERROR and len(job.qnames) > 1:
+            nxt = self._walk(name, (status, answers, cname, error, per, server, qname))
+            if nxt >= 0:
+                name.tries = tries
+                name.cand = nxt
+                self._start(name)
+                return
+            if name.kept is not None:
+                status, answers, cname, error, per, server, qname = name.kept
         self.active -= 1
         self.counts[status] += 1
         name.queries = []  # no cycle left: the line's objects go as soon as nothing holds them
-        qname = q.qtext if name.cand or job.type == "PTR" else None
+        name.kept = None
         self.finished.append(
             self.make(
                 job.line,
@@ -606,13 +690,40 @@ class Engine(Generic[T]):
                 answers,
                 cname,
                 server,
-                name.tries + sum([x.tries for x in queries]),
+                tries,
                 (now - name.started) * 1000.0,
                 per,
                 qname,
                 error,
             )
         )
+
+    def _walk(self, name: _Name, outcome: _Outcome) -> int:
+        """glibc's ``res_search`` after a candidate name failed with ``outcome``: the index of
+        the next name to ask, or -1 when the walk ends.  Then :attr:`_Name.kept`, when set, is
+        what the record reports: the failure of the name asked as is first, else the first
+        NODATA of a search domain, else its first SERVFAIL; else the last name's own."""
+        job = name.job
+        cand = name.cand
+        last = len(job.qnames) - 1
+        status = outcome[0]
+        if status == UNREACHABLE:  # glibc: ECONNREFUSED from res_send ends the walk at once
+            name.kept = None
+            return -1
+        if cand == job.as_is:
+            if cand == 0 and last > 0:  # asked as is first: any failure goes on to the list
+                name.kept = outcome
+                name.rank = 3
+                return 1
+            return -1  # asked as is last: the end
+        rank = 2 if status == NODATA else 1 if status == SERVFAIL else 0
+        if rank > name.rank:
+            name.kept = outcome
+            name.rank = rank
+        if status in _SEARCH_ON:
+            return cand + 1 if cand < last else -1
+        # Any other failure ends the list; the name as is is still asked when it comes last.
+        return last if job.as_is == last and cand < last else -1
 
     @property
     def idle(self) -> bool:

@@ -2,21 +2,25 @@
 
 Owns the reading of one input line.  A line is a name, optionally followed by blanks and a record
 type: a mnemonic (``A``, ``AAAA``, ``MX``, ...), ``TYPEnnn`` or a number (RFC 3597 §5), or
-``BOTH`` (A and AAAA, as getaddrinfo asks; the default).  For ``PTR`` the input may be an IPv4 or
-IPv6 address, asked as its reverse name (RFC 1035 §3.5, RFC 3596 §2.5).  Names are absolute (a
-trailing dot is allowed); non-ASCII names are encoded with IDNA (Python's ``idna`` codec, IDNA
-2003).  A line that holds no name that can be asked becomes a :class:`Job` with an ``error``: it
-gets an ``INVALID`` record, never an exception.
+``BOTH`` (A and AAAA, as getaddrinfo asks; the default).  For ``PTR`` the input is an IPv4 or
+IPv6 address, asked as its reverse name (RFC 1035 §3.5, RFC 3596 §2.5), or a name under
+``in-addr.arpa`` or ``ip6.arpa``; anything else is INVALID.  Names are absolute (a trailing dot is
+allowed) unless a search list is given; non-ASCII names are encoded with IDNA (Python's ``idna``
+codec, IDNA 2003).  A line that is not UTF-8 is INVALID (``_records`` says how it is written).
+A line that holds no name that can be asked becomes a :class:`Job` with an ``error``: it gets an
+``INVALID`` record, never an exception.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .._frozen import fast_init
 from ..address import parse_ipv4_exact, parse_ipv6, reverse_pointer
 from ..constants import AF_INET, AF_INET6
 from ..dns import wire
+from ._records import NOT_UTF8, escape_undecodable
 
 BOTH = (wire.A, wire.AAAA)
 
@@ -25,7 +29,8 @@ BOTH = (wire.A, wire.AAAA)
 @dataclass(frozen=True, slots=True)
 class Job:
     """One input line: its number, the name as written, the type label, the names to try in
-    order (wire form; several only with a search list) and the types to ask for each."""
+    order (wire form; several only with a search list, in ``res_search``'s order), the types to
+    ask for each, and which of the names is the one as written."""
 
     line: int
     name: str
@@ -33,6 +38,7 @@ class Job:
     qnames: tuple[bytes, ...] = ()
     qtypes: tuple[int, ...] = ()
     error: str | None = None
+    as_is: int = 0  # the index in ``qnames`` of the name as written (-1: not asked)
 
 
 _LABELS: dict[tuple[int, ...], str] = {}
@@ -61,14 +67,71 @@ def _wire_name(text: str) -> bytes:
     return wire.name_from_text(text)
 
 
-def _ptr_name(text: str) -> str:
+_REVERSE = (".in-addr.arpa", ".ip6.arpa")
+_BLANKS = re.compile(r"[ \t\r\v\f]+")
+
+
+def _ptr_name(text: str) -> str | None:
+    """The name a PTR line asks: the reverse name of an address, or a name already under
+    ``in-addr.arpa`` / ``ip6.arpa``; None for anything else."""
     packed = parse_ipv4_exact(text)
     if packed is not None:
         return reverse_pointer(AF_INET, packed)
     packed6 = parse_ipv6(text) if ":" in text else None
     if packed6 is not None:
         return reverse_pointer(AF_INET6, packed6)
-    return text
+    if text.rstrip(".").lower().endswith(_REVERSE):
+        return text
+    return None
+
+
+def _not_utf8(line: int, text: str, default: tuple[int, ...]) -> Job:
+    """The job of a line that is not UTF-8 (read with ``surrogateescape``): INVALID, its name
+    and type escaped (see ``_records``)."""
+    fields = _BLANKS.split(text.strip(" \t\r\v\f"))
+    name = escape_undecodable(fields[0])
+    label = escape_undecodable(fields[1]) if len(fields) > 1 else type_label(default)
+    return Job(line, name, label, error=NOT_UTF8)
+
+
+def search_plan(
+    qtext: str, search: tuple[str, ...], ndots: int = 1, no_tld_query: bool = False
+) -> tuple[tuple[bytes, ...], int]:
+    """The names glibc's ``res_search`` asks for ``qtext``, in its order, and the index of the
+    name as is among them (-1: not asked).  ValueError or UnicodeError when ``qtext`` itself is
+    no name.
+
+    A name with a trailing dot, or no search list: the name alone.  A name with at least
+    ``ndots`` dots: the name as is, then under each search domain; with fewer: under each
+    domain, then the name as is (not with ``no_tld_query`` for a name without a dot, nor after
+    the root domain on the list, which asked it already).  A domain under which the name is too
+    long (or no name) ends the list there, as ``res_querydomain``'s failure ends glibc's walk.
+    """
+    first = _wire_name(qtext)
+    if not search or qtext.endswith("."):
+        return (first,), 0
+    dots = qtext.count(".")
+    out: list[bytes] = []
+    as_is = -1
+    if dots >= ndots:
+        out.append(first)
+        as_is = 0
+    root = False
+    for domain in search:
+        if domain.startswith("."):
+            domain = domain[1:]
+        if not domain:
+            root = True
+            out.append(first)
+            continue
+        try:
+            out.append(_wire_name(qtext + "." + domain))
+        except (ValueError, UnicodeError):
+            break
+    if as_is < 0 and not root and (dots or not no_tld_query):
+        as_is = len(out)
+        out.append(first)
+    return tuple(out), as_is
 
 
 def parse_line(
@@ -76,13 +139,25 @@ def parse_line(
     text: str,
     default: tuple[int, ...] = BOTH,
     search: tuple[str, ...] = (),
+    ndots: int = 1,
+    no_tld_query: bool = False,
 ) -> Job:
-    """The :class:`Job` of input line number ``line`` (its text without the newline).
+    """The :class:`Job` of input line number ``line`` (its text without the newline; bytes
+    that are not UTF-8 as ``surrogateescape`` reads them).
 
-    ``search`` is a search list: a name without a trailing dot is tried as given, then under each
-    domain of the list (the order of ``res_search`` for a name with enough dots).
+    ``search`` is a search list, walked as ``res_search`` does (see :func:`search_plan`); PTR
+    lines never search (their names are absolute, as ``gethostbyaddr`` asks them).
     """
-    fields = text.split()
+    if text.isascii():
+        fields = text.split()
+    else:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return _not_utf8(line, text, default)
+        fields = _BLANKS.split(text.strip(" \t\r\v\f"))
+        if fields == [""]:
+            fields = []
     if not fields:
         return Job(line, text.strip(), type_label(default), error="empty line")
     name = fields[0]
@@ -97,19 +172,23 @@ def parse_line(
         except ValueError as exc:
             return Job(line, name, fields[1], error=str(exc))
     label = type_label(qtypes)
-    qtext = _ptr_name(name) if qtypes == (wire.PTR,) else name
+    if qtypes == (wire.PTR,):
+        qtext = _ptr_name(name)
+        if qtext is None:
+            return Job(
+                line,
+                name,
+                label,
+                error="not an IP address (a PTR line holds an address, or a name under "
+                "in-addr.arpa or ip6.arpa)",
+            )
+        search = ()
+    else:
+        qtext = name
     try:
-        first = _wire_name(qtext)
+        qnames, as_is = search_plan(qtext, search, ndots, no_tld_query)
     except (ValueError, UnicodeError) as exc:
         return Job(line, name, label, error=f"bad name: {exc}")
-    qnames = [first]
-    if search and not qtext.endswith("."):
-        for domain in search:
-            domain = domain.strip(".")
-            if not domain:
-                continue
-            try:
-                qnames.append(_wire_name(qtext + "." + domain))
-            except (ValueError, UnicodeError):
-                continue  # too long under this domain: not asked there, as res_search skips it
-    return Job(line, name, label, tuple(qnames), qtypes)
+    if not qnames:
+        return Job(line, name, label, error="no name to ask (no-tld-query and no search domain)")
+    return Job(line, name, label, qnames, qtypes, as_is=as_is)

@@ -21,14 +21,24 @@ left out when empty):
 ``server``     the server that gave the final answer (``host:port``), absent on TIMEOUT
 ``tries``      queries sent for this line, retries included
 ``ms``         milliseconds from the first query sent to the last answer
-``error``      what was wrong (INVALID input, MALFORMED reply)
+``error``      what was wrong (INVALID input, MALFORMED reply, UNREACHABLE server)
 =============  ===========================================================================
+
+Every record is valid UTF-8 whatever the input bytes: JSON output is ASCII (``\\uXXXX`` escapes),
+CSV and text are UTF-8.  Input lines are read as bytes and end at ``\\n`` only (a ``\\r`` before
+it is dropped with the blanks around the fields; elsewhere a ``\\r`` is a blank between fields).  A
+line that is not valid UTF-8 is ``INVALID`` with the error :data:`NOT_UTF8`, and its ``name`` and
+``type`` are written escaped so that the bytes can be had back: each byte that is not part of a
+UTF-8 character as ``\\xHH`` (two lower-case hex digits) and a backslash as ``\\\\``; every other
+character as itself.  ``unescape_bytes`` undoes it.  Only such records are escaped (the error
+says so); in every other record ``name`` is the line's text as it is.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _js
@@ -49,9 +59,11 @@ NOTIMP = "NOTIMP"
 TIMEOUT = "TIMEOUT"  # no acceptable reply within the tries
 MALFORMED = "MALFORMED"  # a reply to the question that is no valid DNS message
 INVALID = "INVALID"  # the input line holds no name that can be asked
+UNREACHABLE = "UNREACHABLE"  # no server could be sent the query (no route, ...; ``error`` says)
 
 STATUSES = (NOERROR, NXDOMAIN, NODATA, SERVFAIL, REFUSED, FORMERR, NOTIMP, TIMEOUT, MALFORMED,
-            INVALID)  # fmt: skip
+            INVALID, UNREACHABLE)  # fmt: skip
+NOT_UTF8 = "the line is not UTF-8 (name and type escaped: a byte as \\xHH, a backslash as \\\\)"
 RCODE_STATUS = {
     wire.NOERROR: NOERROR,
     wire.FORMERR: FORMERR,
@@ -60,6 +72,46 @@ RCODE_STATUS = {
     wire.NOTIMP: NOTIMP,
     wire.REFUSED: REFUSED,
 }
+
+
+def escape_undecodable(text: str) -> str:
+    """``text`` read with ``surrogateescape`` as valid Unicode: each undecodable byte (a lone
+    surrogate U+DC80-U+DCFF) as ``\\xHH``, a backslash as ``\\\\``; any other lone surrogate
+    as ``\\uXXXX`` (only a str from Python can hold one)."""
+    out = []
+    for c in text:
+        o = ord(c)
+        if c == "\\":
+            out.append("\\\\")
+        elif 0xDC80 <= o <= 0xDCFF:
+            out.append("\\x%02x" % (o - 0xDC00))
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append("\\u%04x" % o)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+_ESCAPE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})")
+
+
+def unescape_bytes(text: str) -> bytes:
+    """The bytes of a field that :func:`escape_undecodable` wrote (``name`` and ``type`` of a
+    record whose error is :data:`NOT_UTF8`)."""
+    out = bytearray()
+    pos = 0
+    for m in _ESCAPE.finditer(text):
+        out += text[pos : m.start()].encode("utf-8")
+        code = m.group(1)
+        if code == "\\":
+            out += b"\\"
+        elif code[0] == "x":
+            out.append(int(code[1:], 16))
+        else:
+            out += chr(int(code[1:], 16)).encode("utf-8", "surrogatepass")
+        pos = m.end()
+    out += text[pos:].encode("utf-8")
+    return bytes(out)
 
 
 def rcode_status(rcode: int) -> str:
@@ -163,7 +215,7 @@ def jsonl_line(
 ) -> str:
     """One JSON object, no newline (keys in schema order, ASCII only)."""
     jname = _js(name)
-    head = '{"v":1,"line":%d,"name":%s,"type":"%s","status":"%s"' % (line, jname, rtype, status)
+    head = '{"v":1,"line":%d,"name":%s,"type":%s,"status":"%s"' % (line, jname, _js(rtype), status)
     parts = [head]
     if qname is not None:
         parts.append(',"qname":' + _js(qname))
@@ -238,23 +290,33 @@ def _fields(
 ) -> list[str]:
     return [
         str(line),
-        name.replace("\x00", "\\x00"),  # never a NUL byte in a record (see _io/workers.py)
-        rtype,
+        _clean(name),
+        _clean(rtype),
         status,
         "; ".join(f"{t} {d}" for _, t, _, d in answers),
         " ".join(cname),
         server or "",
         str(tries),
         "%.3f" % ms,
-        error or "",
+        _clean(error) if error else "",
     ]
+
+
+def _clean(text: str) -> str:
+    """A field from the input for CSV and text: a NUL as ``\\x00`` (no NUL byte in a record)
+    and a newline as a space (a record is one line)."""
+    if "\x00" in text or "\n" in text:
+        text = text.replace("\x00", "\\x00").replace("\n", " ")
+    return text
 
 
 def text_line(*fields: Any) -> str:
     """Tab-separated: line, name, type, status, answers (``TYPE DATA`` joined by ``; ``), the
-    CNAME chain (space-separated), server, tries, ms, error.  Tabs and newlines inside a field
-    become spaces."""
-    return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in _fields(*fields))
+    CNAME chain (space-separated), server, tries, ms, error.  Tabs, carriage returns and newlines
+    inside a field become spaces."""
+    return "\t".join(
+        f.replace("\t", " ").replace("\r", " ").replace("\n", " ") for f in _fields(*fields)
+    )
 
 
 def csv_line(*fields: Any) -> str:

@@ -5,9 +5,16 @@ summary.  The resolution itself is ``netdb.bulk`` (its epoll driver).  Input is 
 written as a stream, so memory stays flat however long the input is; ``--resume`` keeps a bitmap
 of the line numbers already in the output (one bit a line).
 
-Exit status: 0 when every input line got its record (whatever the DNS said), 64 bad usage, 66 the
-input cannot be read, 74 the output cannot be written, 130 interrupted (the records written so far
-are complete lines: run again with ``--resume``).
+Input is read as bytes: a line ends at ``\\n`` only, and a line that is not UTF-8 gets an INVALID
+record with its name escaped (``netdb.bulk._records``).
+
+Exit status (:data:`EXIT_HELP`): 0 when every input line got its record (whatever the DNS said,
+an unreachable server included), 64 bad usage, 66 the input cannot be read, 70 a worker process
+died or an internal error (its records are missing), 71 no socket or process could be had (out
+of descriptors, memory), 74 the output cannot be written, 130 interrupted, 141 the reader of the
+output went away (``| head``: quietly, as a tool killed by SIGPIPE).  After 70, 74 or 130 the
+records written are complete lines: run again with ``--resume``.  Every failure is one line on
+stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from ..bulk import _jobs
+from ..bulk._io.workers import ShortageError, WorkerError
 from ..bulk._options import DEFAULT_RETRY_ON, Options, parse_server, system_servers
 from ..bulk._records import LINE_MAKERS, STATUSES, csv_header
 from ..config.resolv import parse_resolv_conf
@@ -34,7 +42,17 @@ EXIT_USAGE = 64
 EXIT_NOINPUT = 66
 EXIT_IOERR = 74
 EXIT_SOFTWARE = 70
+EXIT_OSERR = 71
 EXIT_INTERRUPT = 130
+EXIT_SIGPIPE = 141
+EXIT_HELP = (
+    "Exit status: 0 every line got its record (whatever DNS answered; a server that cannot be "
+    "reached makes UNREACHABLE records), 64 bad usage, 66 input unreadable, 70 a worker process "
+    "died or an internal error (lines are missing), 71 out of sockets, descriptors or "
+    "processes, 74 output not written, 130 interrupted, 141 the output's reader went away "
+    "(| head), quietly. After 70, 74 or 130 the records written are complete lines: run "
+    "again with --resume."
+)
 _FLUSH_EVERY = 512
 
 
@@ -47,9 +65,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Resolve every line of FILE (or stdin) - 'NAME' or 'NAME TYPE' - and write "
         "one record per line (JSON Lines, schema v1, by default). TYPE: both (A and AAAA, the "
         "default), A, AAAA, PTR (the input is an address), CNAME, NS, MX, TXT, SOA, SRV, CAA, "
-        "TYPEnnn or a number.",
-        epilog="Exit status: 0 every line got its record, 64 bad usage, 66 input unreadable, "
-        "74 output not written, 130 interrupted (run again with --resume).",
+        "TYPEnnn or a number. A line ends at a newline only (a CR before it is dropped); a line "
+        "that is not UTF-8 gets an INVALID record, its bad bytes written \\xHH.",
+        epilog=EXIT_HELP,
     )
     p.add_argument("input", metavar="FILE", nargs="?", default="-", help="input ('-': stdin)")
     p.add_argument("-o", "--output", metavar="FILE", help="write records here (default stdout)")
@@ -95,12 +113,26 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--search",
         action="store_true",
-        help="try names not found under resolv.conf's search domains too (off: names are absolute)",
+        help="walk resolv.conf's search list as glibc's res_search does (off: names are "
+        "absolute): a name with fewer dots than ndots is asked under each search domain "
+        "first, then as is; one with at least ndots dots as is first, then under each domain; "
+        "a trailing dot: as is only. The walk goes on past NXDOMAIN, NODATA and SERVFAIL and "
+        "ends at an answer or any other failure (REFUSED, TIMEOUT, ...), which still leaves "
+        "the name as is to ask when it comes last. When nothing is found the record reports "
+        "the name asked as is first, else a NODATA, else a SERVFAIL, else the last name. PTR "
+        "lines never search",
     )
     p.add_argument(
         "--search-domain", action="append", metavar="DOMAIN", help="a search domain (implies "
-        "--search instead of resolv.conf's list)",
+        "--search, with this list instead of resolv.conf's)",
     )  # fmt: skip
+    p.add_argument(
+        "--ndots",
+        type=int,
+        metavar="N",
+        help="dots a name needs to be asked as is before the search list (default: "
+        "resolv.conf's ndots, 1)",
+    )
     p.add_argument(
         "--edns-payload",
         type=int,
@@ -150,7 +182,7 @@ def _options(ns: argparse.Namespace) -> Options:
     texts: list[str] = list(ns.nameserver or ())
     if ns.nameservers_file:
         try:
-            with open(ns.nameservers_file, encoding="utf-8") as f:
+            with open(ns.nameservers_file, encoding="utf-8", errors="surrogateescape") as f:
                 texts += [w for line in f for w in line.split("#")[0].split()]
         except OSError as exc:
             raise _Usage(f"{ns.nameservers_file}: {exc.strerror or exc}") from None
@@ -162,15 +194,20 @@ def _options(ns: argparse.Namespace) -> Options:
     except ValueError as exc:
         raise _Usage(str(exc)) from None
     search: tuple[str, ...] = ()
-    if ns.search_domain:
-        search = tuple(ns.search_domain)
-    elif ns.search:
+    ndots = 1
+    no_tld_query = False
+    if ns.search_domain or ns.search:
         try:
             with open(_resolv_path(ns), encoding="latin-1") as f:
                 text: str | None = f.read()
         except OSError:
             text = None
-        search = parse_resolv_conf(text, env=os.environ, hostname="").search
+        conf = parse_resolv_conf(text, env=os.environ, hostname="")
+        search = tuple(ns.search_domain) if ns.search_domain else conf.search
+        ndots = conf.ndots
+        no_tld_query = "no-tld-query" in conf.options
+    if ns.ndots is not None:
+        ndots = ns.ndots
     retry_on = DEFAULT_RETRY_ON
     if ns.retry_on:
         words = {w.strip().upper() for item in ns.retry_on for w in item.split(",") if w.strip()}
@@ -187,6 +224,8 @@ def _options(ns: argparse.Namespace) -> Options:
             retries=ns.retries,
             retry_on=retry_on,
             search=search,
+            ndots=ndots,
+            no_tld_query=no_tld_query,
             sockets_per_server=ns.sockets,
             edns_payload=ns.edns_payload or None,
             types=types,
@@ -243,7 +282,7 @@ def _is_done(seen: bytearray, n: int) -> bool:
 
 
 def _jobs_of(
-    stream: Iterable[str],
+    stream: Iterable[bytes],
     options: Options,
     seen: bytearray | None,
     skipped: list[int],
@@ -253,15 +292,18 @@ def _jobs_of(
     without those ``seen`` marks done."""
     parse = _jobs.parse_line
     types, search = options.types, options.search
+    ndots, no_tld = options.ndots, options.no_tld_query
     mine, every = shard if shard is not None else (0, 1)
-    lines: Iterator[tuple[int, str]] = enumerate(stream, 1)
+    lines: Iterator[tuple[int, bytes]] = enumerate(stream, 1)
     if every > 1:
         lines = itertools.islice(lines, mine, None, every)
     for n, text in lines:
         if seen is not None and _is_done(seen, n):
             skipped[0] += 1
             continue
-        yield parse(n, text.rstrip("\r\n"), types, search)
+        if text.endswith(b"\n"):
+            text = text[:-1]
+        yield parse(n, text.decode("utf-8", "surrogateescape"), types, search, ndots, no_tld)
 
 
 def _count_lines(path: str) -> int | None:
@@ -339,7 +381,7 @@ def _stats(engine: Any, counts: Counter[str], skipped: int, done: bool) -> dict[
 
 
 def _resolve(
-    stream: IO[str],
+    stream: IO[bytes],
     options: Options,
     fmt: str,
     seen: bytearray | None,
@@ -358,7 +400,11 @@ def _resolve(
     interrupted = False
     try:
         jobs = _jobs_of(stream, options, seen, skipped, shard)
-        with Run(jobs, options, LINE_MAKERS[fmt]) as bulk:
+        try:
+            run = Run(jobs, options, LINE_MAKERS[fmt])
+        except OSError as exc:
+            raise ShortageError(exc.errno, f"cannot open sockets: {exc.strerror}") from None
+        with run as bulk:
             engine = bulk.engine
             counts = engine.counts
             _quiet_gc()
@@ -366,14 +412,14 @@ def _resolve(
                 buf += records
                 if len(buf) >= _FLUSH_EVERY:
                     buf.append("")
-                    write("\n".join(buf).encode("utf-8", "surrogateescape"))
+                    write("\n".join(buf).encode("utf-8", "backslashreplace"))
                     buf.clear()
                     after_chunk(engine, counts, skipped[0])
     except KeyboardInterrupt:
         interrupted = True
     if buf:
         buf.append("")
-        write("\n".join(buf).encode("utf-8", "surrogateescape"))
+        write("\n".join(buf).encode("utf-8", "backslashreplace"))
     return engine, counts, skipped[0], interrupted
 
 
@@ -386,14 +432,40 @@ def _quiet_gc() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _open_input(path: str) -> IO[str]:
+def _open_input(path: str) -> IO[bytes]:
+    """The input as bytes: lines end at ``\\n`` only (no universal newlines, no decoding)."""
     if path == "-":
-        return sys.stdin
-    return open(path, encoding="utf-8", errors="surrogateescape")
+        return sys.stdin.buffer
+    return open(path, "rb")
 
 
 def run(ns: argparse.Namespace) -> int:
     """Run ``netdb bulk`` with the parsed arguments ``ns``; the exit status."""
+    try:
+        return _run(ns)
+    except BrokenPipeError:  # the output's reader went away (| head): quietly, as SIGPIPE would
+        _drop_stdout()
+        return EXIT_SIGPIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPT
+    except Exception as exc:  # "never a traceback": one line, and the status
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return _fail(f"internal error: {type(exc).__name__}: {first}", EXIT_SOFTWARE)
+
+
+def _drop_stdout() -> None:
+    """Point fd 1 at /dev/null, so that the exit-time flush of what stdout still holds for a
+    reader that went away is quiet."""
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
+        return
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _run(ns: argparse.Namespace) -> int:
     try:
         options = _options(ns)
         if ns.resume and not ns.output:
@@ -411,7 +483,11 @@ def run(ns: argparse.Namespace) -> int:
         stream = _open_input(ns.input)
     except OSError as exc:
         return _fail(f"{ns.input}: {exc.strerror or exc}", EXIT_NOINPUT)
-    seen = done_lines(ns.output, fmt) if ns.resume else None
+    try:
+        seen = done_lines(ns.output, fmt) if ns.resume else None
+    except OSError as exc:
+        stream.close()
+        return _fail(f"{ns.output}: {exc.strerror or exc}", EXIT_IOERR)
     try:
         if ns.output:
             exists = os.path.exists(ns.output) and os.path.getsize(ns.output) > 0
@@ -447,7 +523,8 @@ def run(ns: argparse.Namespace) -> int:
         else:
             from ..bulk._io.workers import control, fan_out
 
-            stream.close()
+            if stream is not sys.stdin.buffer:
+                stream.close()
             out.flush()
             # The window, the sockets and the rates are the run's: each worker takes its share.
             share = dataclasses.replace(
@@ -481,21 +558,29 @@ def run(ns: argparse.Namespace) -> int:
 
             interrupted = fan_out(workers, work, emit, on_control)
             interrupted = interrupted or any(i.get("interrupted") for i in per_worker.values())
+    except ShortageError as exc:
+        if progress is not None:
+            progress.end()
+        return _fail(f"{exc.strerror or exc}", EXIT_OSERR)
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
         if progress is not None:
             progress.end()
-        return _fail(f"{exc.strerror or exc}", EXIT_IOERR)
-    except RuntimeError as exc:
-        return _fail(str(exc), EXIT_SOFTWARE)
+        return _fail(f"{ns.output or 'output'}: {exc.strerror or exc}", EXIT_IOERR)
+    except WorkerError as exc:
+        if progress is not None:
+            progress.end()
+        return _fail(
+            f"{exc}; the records written are complete lines: run again with --resume", exc.code
+        )
     finally:
         try:
             out.flush()
         finally:
             if ns.output:
                 out.close()
-            if stream is not sys.stdin:
+            if stream is not sys.stdin.buffer:
                 stream.close()
     if progress is not None:
         progress.end()

@@ -20,7 +20,7 @@ from .._engine import Engine, _Query
 from .._jobs import Job
 from .._options import Options
 from .._records import Result
-from .sockets import drain, open_udp
+from .sockets import drain, open_all
 
 
 async def _tcp_exchange(server: Server, query: bytes, timeout: float) -> bytes | None:
@@ -44,15 +44,10 @@ async def resolve_jobs(
 ) -> AsyncIterator[Result]:
     """Every record of ``jobs``, in the order they finish."""
     loop = asyncio.get_running_loop()
-    socks = []
-    owners = []
     tcp_tasks: set[asyncio.Task[None]] = set()
+    socks, owners, down = open_all(options)
     try:
-        for n, server in enumerate(options.servers):
-            for _ in range(options.sockets_per_server):
-                socks.append(open_udp(server))
-                owners.append(n)
-        engine: Engine[Result] = Engine(options, owners)
+        engine: Engine[Result] = Engine(options, owners, down=down)
         clock = time.monotonic
         wake = asyncio.Event()
 
@@ -100,8 +95,8 @@ async def resolve_jobs(
                     socks[si].send(payload)
                 except BlockingIOError:
                     engine.unsend(si, payload)
-                except OSError:
-                    pass
+                except OSError as exc:
+                    engine.send_failed(si, payload, exc, now)
             while finished:
                 yield finished.popleft()
             if eof and engine.idle:

@@ -24,7 +24,7 @@ from .._engine import Engine
 from .._jobs import Job
 from .._options import Options
 from .._records import Result, make_result
-from .sockets import drain, open_udp, tcp_exchange
+from .sockets import drain, open_all, tcp_exchange
 
 BATCH = 256  # lines admitted per turn at most
 
@@ -37,23 +37,18 @@ class Run:
     ) -> None:
         self.options = options
         self.jobs = iter(jobs)
-        self.socks: list[socket.socket] = []
-        owners: list[int] = []
-        try:
-            for n, server in enumerate(options.servers):
-                for _ in range(options.sockets_per_server):
-                    self.socks.append(open_udp(server))
-                    owners.append(n)
-        except BaseException:
-            self.close()
-            raise
-        self.engine: Engine[Any] = Engine(options, owners, make=make)
         self.eof = False
         self._tcp_pool: ThreadPoolExecutor | None = None
         self._tcp_done: queue.SimpleQueue[tuple[object, bytes, bytes | None]] = queue.SimpleQueue()
         self._tcp_busy = 0
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
+        self.socks, owners, down = open_all(options)
+        try:
+            self.engine: Engine[Any] = Engine(options, owners, make=make, down=down)
+            self._wake_r, self._wake_w = socket.socketpair()
+            self._wake_r.setblocking(False)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         for s in self.socks:
@@ -94,8 +89,8 @@ class Run:
                 socks[si].send(payload)
             except BlockingIOError:
                 engine.unsend(si, payload)
-            except OSError:
-                pass  # ECONNREFUSED from an earlier ICMP error and the like: the try times out
+            except OSError as exc:  # an earlier ICMP error, no route, ...: the engine decides
+                engine.send_failed(si, payload, exc, now)
 
     def _start_tcp(self) -> None:
         engine = self.engine

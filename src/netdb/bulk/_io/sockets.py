@@ -9,12 +9,15 @@ exchange with a deadline, used when a reply came truncated.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import socket
 import struct
 import time
 from collections.abc import Callable
 
 from ...dns.ops import Server
+from .._options import Options
 
 RCVBUF = 8 << 20
 SNDBUF = 4 << 20
@@ -38,6 +41,36 @@ def drain(
             continue  # ICMP unreachable reported on a connected socket
     if batch:
         on_replies(si, batch, now)
+
+
+# Errors opening a socket that are this machine's shortage, not the server's: never "down".
+_SHORTAGE = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+
+
+def open_all(options: Options) -> tuple[list[socket.socket], list[int], dict[int, str]]:
+    """The run's UDP sockets: (sockets, the server index of each, the servers that cannot be
+    reached -> why).  A server no socket can be connected to (no route: ENETUNREACH; an
+    address family the kernel lacks, ...) is down; running out of descriptors or memory is an
+    OSError (nothing opened is left open)."""
+    socks: list[socket.socket] = []
+    owners: list[int] = []
+    down: dict[int, str] = {}
+    try:
+        for n, server in enumerate(options.servers):
+            for _ in range(options.sockets_per_server):
+                try:
+                    socks.append(open_udp(server))
+                except OSError as exc:
+                    if exc.errno in _SHORTAGE:
+                        raise
+                    down[n] = os.strerror(exc.errno) if exc.errno else str(exc)
+                    break
+                owners.append(n)
+    except BaseException:
+        for s in socks:
+            s.close()
+        raise
+    return socks, owners, down
 
 
 def open_udp(server: Server) -> socket.socket:
