@@ -1,8 +1,9 @@
 """What one run of the ``netdb`` command looks things up with: a resolver and its parsed files.
 
 Owns building them from the command line: the system files under ``/etc`` by default, or the
-same file names under another directory (``--etc DIR``, through ``SystemFiles.under``; a file
-missing there is missing, never taken from ``/etc``).  The getent databases need whole parsed
+same file names under another directory (``--etc DIR``, through ``SystemFiles.under``, which
+raises ``FileNotFoundError``/``NotADirectoryError`` unless ``DIR`` is a directory; a file missing
+there is missing, never taken from ``/etc``).  The getent databases need whole parsed
 files (services and protocols entries, for lookups by name that return the full line), so the
 context keeps a :class:`~netdb.config.loader.FileSet` over the same files beside the
 :class:`~netdb.Resolver`.
