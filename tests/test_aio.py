@@ -278,3 +278,62 @@ def test_faults_end_as_the_blocking_driver_ends(
     assert len(got["rows"]) == len(cases)
     for func, sync, coro in got["rows"]:
         assert coro == sync, func
+
+
+def test_h_errno_left_as_the_blocking_calls_leave_it(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    """CPython's gethostbyname_ex/gethostbyaddr report glibc's thread-global h_errno as it was
+    left by earlier lookups; each coroutine leaves it as its blocking twin does, files-only and
+    DNS lookups alike, failures included (issue 9: herror(0) where glibc says herror(1))."""
+    box = sandboxes(AIO)
+    box.fault([])
+    got = run(
+        box,
+        """
+        probe = ("gethostbyname_ex", ("::ffff:10.0.0.1",))
+        steps = [
+            ("gethostbyname_ex", ("nothere",)),
+            ("getaddrinfo", ("both", 80)),
+            ("getaddrinfo", ("nodata", 80)),
+            ("gethostbyname", ("nothere",)),
+            ("getaddrinfo", ("infiles", 80)),
+            ("gethostbyname_ex", ("both",)),
+            ("gethostbyaddr", ("::",)),
+            ("getaddrinfo", ("localhost", 80)),
+            ("gethostbyaddr", ("127.0.0.1",)),
+            # Reverse DNS last: after a failed PTR query glibc's h_errno is HOST_NOT_FOUND and
+            # netdb's blocking driver still says 0 (the dns module's bookkeeping, not the
+            # coroutines'; see the assertions below).
+            ("gethostbyaddr", ("192.0.2.99",)),
+            ("getnameinfo", (("192.0.2.99", 80), socket.NI_NAMEREQD)),
+            ("getfqdn", ("192.0.2.99",)),
+        ]
+        calls = [probe]
+        for step in steps:
+            calls += [step, probe, ("gethostbyaddr", ("::",))]
+
+        def in_thread(fn):
+            box = []
+            t = threading.Thread(target=lambda: box.append(fn()))
+            t.start()
+            t.join()
+            return box[0]
+
+        glibc = in_thread(lambda: [outcome(getattr(socket, f), *a) for f, a in calls])
+        r = netdb.Resolver(cache=False)
+        sync = in_thread(lambda: [outcome(getattr(r, f), *a) for f, a in calls])
+
+        async def main():
+            r = netdb.Resolver(cache=False)
+            return [await aoutcome(getattr(netdb.aio, f)(*a, resolver=r)) for f, a in calls]
+
+        ours = in_thread(lambda: asyncio.run(main()))
+        print(json.dumps({"glibc": glibc, "sync": sync, "ours": ours}))
+        """,
+    )
+    herrors = {g for g in got["glibc"] if g.startswith("raise herror")}
+    assert len(herrors) >= 3  # the probe's h_errno does change along the way
+    assert got["ours"] == got["sync"]
+    before_ptr = 1 + 3 * 8
+    assert got["ours"][:before_ptr] == got["glibc"][:before_ptr]

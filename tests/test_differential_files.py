@@ -266,6 +266,11 @@ def test_getaddrinfo_argument_errors(box: Sandbox) -> None:
         ("127.0.0.1", 80, 2.0),
         ("127.0.0.1", 80, 0, 2**31),
         ("127.0.0.1", 80, 0, 0, 0, 2**31),
+        ("127.0.0.1", 80, 2**70),
+        ("127.0.0.1", 80, 0, -(2**70)),
+        ("127.0.0.1", 80, None),
+        ("127.0.0.1", 80, 0, 0, 1.5),
+        ("127.0.0.1", 80, 0, 0, 0, "1"),
         ("a..b", 80),
         ("x" * 64 + ".test", 80),
         ("x" * 63 + ".test", 80),
@@ -623,3 +628,196 @@ def test_services_generated(
 
 def test_fixture_dir_exists() -> None:
     assert Path(FIXTURES / "basic" / "hosts").exists()
+
+
+# --- odd files: what glibc's line reader and parsers do with them (issue 9) ---------------------
+
+# Every line ends in a newline except the last; the quirks below are those of __nss_readline
+# (fgets, so a NUL byte ends the C string; leading blanks stripped with a memmove that leaves the
+# string's last characters behind when no newline follows) and of the files modules' merging.
+ODD_HOSTS = (
+    "127.0.0.1\tlocalhost\n"
+    "192.0.2.10 web.example.test web\n"
+    "192.0.2.10 web.example.test web\n"
+    "192.0.2.12 Web.Example.Test web other\n"
+    "192.0.2.11 nul.example.test nulalias\x00hidden more\n"
+    "  192.0.2.13 indentnul.example.test ab\x00cd\n"
+    "\x00192.0.2.14 startnul.example.test\n"
+    "192.0.2.15 cut\x00.example.test\n"
+    "::ffff:192.0.2.20 mapped\n"
+    "::1 v6loop\n"
+    "192.0.2.21 after-mapped\n"
+    "\t 192.0.2.22 lastline.example.test last"
+)
+ODD_HOSTS_BOX = BASIC.with_files("odd-hosts", hosts=ODD_HOSTS)
+ODD_SERVICES_BOX = BASIC.with_files(
+    "odd-services",
+    services="http 80/tcp www\x00junk\n"
+    "  nulsvc 81/tcp a\x00b\n"
+    "x\x00y 82/tcp\n"
+    "\x00hidden 83/tcp\n"
+    "cutproto 84/tc\x00p\n"
+    "dup 85/tcp\n"
+    "dup 85/tcp\n"
+    "  lastsvc 86/tcp",
+    protocols="tcp 6 TCP\x00junk\n"
+    "  nulproto 200 a\x00b\n"
+    "x\x00y 201\n"
+    "cutnum 20\x002\n"
+    "  lastproto 203",
+)
+
+
+def test_odd_hosts_lines(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    """Repeated lines keep every alias; a NUL byte ends a line; an indented last line without a
+    newline reads with its tail twice; an IPv4-mapped line answers the IPv4 address."""
+    box = sandboxes(ODD_HOSTS_BOX)
+    names = [
+        "web",
+        "web.example.test",
+        "WEB.EXAMPLE.TEST",
+        "other",
+        "nulalias",
+        "hidden",
+        "more",
+        "nul.example.test",
+        "indentnul.example.test",
+        "ab",
+        "abab",
+        "cd",
+        "startnul.example.test",
+        "cut",
+        "cut.example.test",
+        "mapped",
+        "v6loop",
+        "after-mapped",
+        "lastline.example.test",
+        "last",
+        "lastst",
+        "last t",
+    ]
+    addrs = [
+        "192.0.2.10",
+        "192.0.2.11",
+        "192.0.2.12",
+        "192.0.2.13",
+        "192.0.2.14",
+        "192.0.2.15",
+        "192.0.2.20",
+        "::ffff:192.0.2.20",
+        "192.0.2.21",
+        "192.0.2.22",
+        "127.0.0.1",
+        "::1",
+    ]
+    for func in ("gethostbyname_ex", "gethostbyname", "getfqdn"):
+        run_table(box, func, ((n,) for n in names))
+    run_table(box, "gethostbyaddr", ((a,) for a in addrs))
+    run_table(box, "getfqdn", ((a,) for a in addrs))
+    run_table(
+        box,
+        "getaddrinfo",
+        ((n, None, f, 1, 0, fl) for n in names for f in (0, 2, 10) for fl in (0, 2, 8 | 16)),
+    )
+    run_table(box, "getnameinfo", (((a, 80), fl) for a in addrs if ":" not in a for fl in (0, 8)))
+
+
+def test_odd_services_and_protocols_lines(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(ODD_SERVICES_BOX)
+    names = ["http", "www", "wwwjunk", "junk", "nulsvc", "a", "b", "ab", "x", "y", "xy", "hidden"]
+    names += ["cutproto", "dup", "lastsvc"]
+    run_table(box, "getservbyname", ((n, *p) for n in names for p in ((), ("tcp",), ("tc",))))
+    run_table(box, "getservbyport", ((p, *q) for p in range(79, 88) for q in ((), ("tcp",))))
+    run_table(box, "getservbyport", [(84, "tc"), (86, "tcp"), (86, "tcpcp")])
+    protos = ["tcp", "TCP", "TCPjunk", "nulproto", "a", "b", "ab", "x", "xy", "cutnum", "lastproto"]
+    run_table(box, "getprotobyname", ((n,) for n in protos))
+    run_table(box, "getprotobynumber", ((n,) for n in [6, 20, 200, 201, 202, 203, 2033]))
+
+
+def _aliases_line(address: str, name: str, count: int, width: int) -> str:
+    return f"{address} {name} " + " ".join(f"a{i:0{width}d}" for i in range(count))
+
+
+def test_hosts_entries_that_overflow_cpythons_buffer(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    """CPython's gethostbyname_ex/gethostbyaddr give glibc a fixed 16383-byte buffer; a line that
+    does not fit (reading it, its alias pointers, or the merged answer) fails the lookup with
+    ERANGE, and CPython raises herror with the global h_errno.  Swept across each boundary."""
+    box = sandboxes(BASIC.with_files("overflow"))
+    cases = 0
+    for width in (1, 3, 7):
+        for count in range(300, 3001):
+            line = _aliases_line("192.0.2.30", "big", count, width)
+            # The alias array ends near 16383 bytes: ((33 + len + 1) rounded to 8) + 8 (n + 2).
+            need = -(-(34 + len(line)) // 8) * 8 + 8 * (count + 2)
+            if abs(need - 16383) > 24:
+                continue
+            cases += 1
+            box.write("hosts", f"127.0.0.1 localhost\n{line}\n192.0.2.31 after\n::1 v6after\n")
+            box.reset()
+            run_table(box, "gethostbyname_ex", [("big",), ("after",), ("localhost",)])
+            run_table(box, "gethostbyaddr", [("192.0.2.30",), ("192.0.2.31",), ("::1",)])
+            run_table(box, "gethostbyaddr", [("127.0.0.1",)])
+    assert cases >= 8
+    # Lines as long as the line buffer allows (comments too), around fgets' limit.
+    for length in range(16340, 16356):
+        box.write("hosts", "127.0.0.1 localhost\n#" + "x" * (length - 2) + "\n192.0.2.31 after\n")
+        box.reset()
+        run_table(box, "gethostbyname_ex", [("after",), ("localhost",)])
+        run_table(box, "gethostbyaddr", [("192.0.2.31",), ("127.0.0.1",)])
+    # Merging several lines (multi on) fills the rest of the buffer with strings and pointers.
+    for more in range(0, 800, 20):
+        first = _aliases_line("192.0.2.40", "two", 900, 1)
+        second = _aliases_line("192.0.2.41", "Two", more, 4)
+        box.write("hosts", f"{first}\n{second}\n192.0.2.42 two\n")
+        box.reset()
+        run_table(box, "gethostbyname_ex", [("two",), ("TWO",)])
+    # digits_dots sizes its hostent for the name first: a long numeric name overflows too.
+    run_table(box, "gethostbyname_ex", [(b"0" * n + b"1",) for n in range(16335, 16350)])
+
+
+# --- argument errors: CPython's exact TypeError/ValueError/OverflowError texts -----------------
+
+# Values of every kind a caller may pass by mistake, for every argument of every function.
+WRONG: list[Any] = [
+    None,
+    b"x",
+    bytearray(b"x"),
+    memoryview(b"x"),
+    1.5,
+    5,
+    True,
+    2**70,
+    -(2**70),
+    [1],
+    ("a",),
+    {"a": 1},
+    "\udcff",
+    "a\x00b",
+]
+
+
+def test_argument_errors_of_every_function(box: Sandbox) -> None:
+    run_table(box, "gethostbyname", ((w,) for w in WRONG))
+    run_table(box, "gethostbyname_ex", ((w,) for w in WRONG))
+    run_table(box, "gethostbyaddr", ((w,) for w in WRONG))
+    run_table(box, "getservbyname", ((w,) for w in WRONG))
+    run_table(box, "getservbyname", (("http", w) for w in WRONG))
+    run_table(box, "getservbyport", ((w,) for w in WRONG))
+    run_table(box, "getservbyport", ((80, w) for w in WRONG))
+    run_table(box, "getprotobyname", ((w,) for w in WRONG))
+    run_table(box, "getaddrinfo", ((w, 80) for w in WRONG))
+    run_table(box, "getaddrinfo", (("127.0.0.1", w) for w in WRONG))
+    for position in range(2, 6):
+        run_table(
+            box,
+            "getaddrinfo",
+            (("127.0.0.1", 80, *([0] * (position - 2)), w) for w in WRONG),
+        )
+    run_table(box, "getnameinfo", ((w, 0) for w in WRONG))
+    run_table(box, "getnameinfo", ((("127.0.0.1", 80), w) for w in WRONG))
+    run_table(box, "getnameinfo", (((w, 80), 0) for w in WRONG))
+    run_table(box, "getnameinfo", ((("127.0.0.1", w), 0) for w in WRONG))
+    run_table(box, "getnameinfo", ((("::1", 80, w), 0) for w in WRONG))
+    run_table(box, "getnameinfo", ((("::1", 80, 0, w), 0) for w in WRONG))

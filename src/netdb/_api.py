@@ -13,6 +13,7 @@ loader and the kernel queries in ``_io``.
 
 from __future__ import annotations
 
+import operator
 import os
 import secrets
 import socket as _socket
@@ -20,7 +21,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeAlias, TypeVar
 
 from . import express, gai
 from ._io import driver as _driver
@@ -29,7 +30,7 @@ from ._io import ifaddrs as _ifaddrs
 from ._io import myhost as _myhost
 from ._io import route as _route
 from ._io.watch import WATCH
-from .address import format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
+from .address import _c_int, _tp_name, format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
 from .config.loader import FileSet, SystemFiles
 from .config.resolv import NAMESERVER_PORT, ResolvConf
 from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
@@ -46,10 +47,30 @@ from .errors import (
     hstrerror,
 )
 from .hostent import Address, Status
-from .hosts import HostsDatabase
+from .hosts import CPYTHON_BUFLEN, HostsDatabase
 from .sort import Policy
 
 T = TypeVar("T")
+
+# The result and argument types of typeshed's ``socket`` stubs, so that a program type-checked
+# against ``socket`` checks the same against ``netdb``.
+AddrInfo: TypeAlias = (
+    tuple[Literal[_socket.AddressFamily.AF_INET], _socket.SocketKind, int, str, tuple[str, int]]
+    | tuple[
+        Literal[_socket.AddressFamily.AF_INET6],
+        _socket.SocketKind,
+        int,
+        str,
+        tuple[str, int, int, int] | tuple[int, bytes],
+    ]
+)
+"""One ``getaddrinfo`` answer: family, socket type, protocol, canonical name, socket address."""
+AddrInfoList: TypeAlias = list[AddrInfo]
+SockAddr: TypeAlias = tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]
+"""What ``getnameinfo`` takes: an IPv4 or IPv6 socket address."""
+HostEnt: TypeAlias = tuple[str, list[str], list[str]]
+"""``(name, aliases, addresses)`` of ``gethostbyname_ex``/``gethostbyaddr``."""
+
 _AddressFamily = _socket.AddressFamily
 _SocketKind = _socket.SocketKind
 _FAMILIES: dict[int, Any] = {int(m): m for m in _AddressFamily}
@@ -60,8 +81,6 @@ _FOREVER = float("inf")
 # A getaddrinfo answer kept: (value or GaiError, files snapshot, kernel generation or -1,
 # expiry, glibc's h_errno after it or None).
 _MemoEntry = tuple[Any, object, int, float, "int | None"]
-INT_MAX = 2**31 - 1
-INT_MIN = -(2**31)
 LONG_MAX = 2**63 - 1
 LONG_MIN = -(2**63)
 
@@ -69,34 +88,22 @@ LONG_MIN = -(2**63)
 # --- CPython argument conversion ----------------------------------------------------------------
 
 
-def _c_int(value: object) -> int:
-    """PyArg ``"i"``: an object with ``__index__`` that fits a C int."""
-    if isinstance(value, int):
-        n = int(value)
-    else:
-        try:
-            n = value.__index__()  # type: ignore[attr-defined]
-        except AttributeError:
-            raise TypeError(
-                f"'{type(value).__name__}' object cannot be interpreted as an integer"
-            ) from None
-    if n > INT_MAX:
-        raise OverflowError("signed integer is greater than maximum")
-    if n < INT_MIN:
-        raise OverflowError("signed integer is less than minimum")
-    return n
+class _Omitted:
+    """The default of an optional argument: CPython tells "not given" from ``None``
+    (``getservbyname("http", None)`` is a TypeError, not "any protocol")."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<omitted>"
+
+
+OMITTED: Any = _Omitted()
 
 
 def _c_uint_bits(value: object) -> int:
-    """PyArg ``"I"``: any int, wrapped to 32 bits without an overflow check."""
-    if isinstance(value, int):
-        return int(value) & 0xFFFFFFFF
-    try:
-        return int(value.__index__()) & 0xFFFFFFFF  # type: ignore[attr-defined]
-    except AttributeError:
-        raise TypeError(
-            f"'{type(value).__name__}' object cannot be interpreted as an integer"
-        ) from None
+    """PyArg ``"I"``: any int (``__index__``), wrapped to 32 bits without an overflow check."""
+    return operator.index(value) & 0xFFFFFFFF  # type: ignore[arg-type]
 
 
 def _c_str(data: bytes) -> str:
@@ -129,9 +136,8 @@ def _et_idna(func: str, value: object) -> str:
         data = bytes(value)
         kind = type(value).__name__
     else:
-        raise TypeError(
-            f"{func}() argument 1 must be str, bytes or bytearray, not {type(value).__name__}"
-        )
+        name = "None" if value is None else _tp_name(value)
+        raise TypeError(f"{func}() argument 1 must be str, bytes or bytearray, not {name}")
     if b"\x00" in data:
         raise TypeError(
             f"{func}() argument 1 must be encoded string without null bytes, not {kind}"
@@ -142,7 +148,8 @@ def _et_idna(func: str, value: object) -> str:
 def _s_arg(func: str, pos: int, value: object) -> str:
     """PyArg ``"s"``: a ``str`` without NUL, passed on as UTF-8."""
     if not isinstance(value, str):
-        raise TypeError(f"{func}() argument {pos} must be str, not {type(value).__name__}")
+        name = "None" if value is None else _tp_name(value)
+        raise TypeError(f"{func}() argument {pos} must be str, not {name}")
     if "\x00" in value:
         raise ValueError("embedded null character")
     return _utf8(value)
@@ -485,14 +492,16 @@ class Resolver:
 
     def getaddrinfo(
         self,
-        host: object,
-        port: object,
-        family: object = 0,
-        type: object = 0,
-        proto: object = 0,
-        flags: object = 0,
+        host: bytes | str | None,
+        port: bytes | str | int | None,
+        family: int = 0,
+        type: int = 0,
+        proto: int = 0,
+        flags: int = 0,
     ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
-        """``socket.getaddrinfo``."""
+        """``socket.getaddrinfo`` with this resolver's settings, deadline (``lifetime``) and
+        cache (see the class).  (Typed loosely for the ``netdb`` command, which indexes socket
+        addresses by family; ``netdb.getaddrinfo`` has typeshed's exact result type.)"""
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
         files = self._files.snapshot()
         hit = self._memo_hit(args, files)
@@ -552,7 +561,7 @@ class Resolver:
         type: object = 0,
         proto: object = 0,
         flags: object = 0,
-    ) -> Generator[Op, Any, list[tuple[Any, Any, int, str, tuple[Any, ...]]]]:
+    ) -> Generator[Op, Any, AddrInfoList]:
         """``socket.getaddrinfo`` as a sans-I/O lookup (arguments checked before any step)."""
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
         return self._list(self._gai(*args))
@@ -652,8 +661,8 @@ class Resolver:
             return hit
         return None
 
-    def getnameinfo(self, sockaddr: object, flags: object) -> tuple[str, str]:
-        """``socket.getnameinfo``."""
+    def getnameinfo(self, sockaddr: SockAddr | tuple[Any, ...], flags: int, /) -> tuple[str, str]:
+        """``socket.getnameinfo`` with this resolver's settings, deadline and cache."""
         return self._run(self.getnameinfo_steps(sockaddr, flags))
 
     def getnameinfo_steps(
@@ -716,8 +725,8 @@ class Resolver:
         fam, _, _, _, sa = res[0]
         return fam, _packed(fam, sa[0])
 
-    def gethostbyname(self, hostname: object) -> str:
-        """``socket.gethostbyname``."""
+    def gethostbyname(self, hostname: str, /) -> str:
+        """``socket.gethostbyname`` with this resolver's settings, deadline and cache."""
         return self._run(self.gethostbyname_steps(hostname))
 
     def gethostbyname_steps(self, hostname: object) -> Generator[Op, Any, str]:
@@ -736,8 +745,8 @@ class Resolver:
             [fmt(a.packed) for a in addrs],
         )
 
-    def gethostbyname_ex(self, hostname: object) -> tuple[str, list[str], list[str]]:
-        """``socket.gethostbyname_ex``."""
+    def gethostbyname_ex(self, hostname: str, /) -> HostEnt:
+        """``socket.gethostbyname_ex`` with this resolver's settings, deadline and cache."""
         return self._run(self.gethostbyname_ex_steps(hostname))
 
     def gethostbyname_ex_steps(
@@ -747,7 +756,8 @@ class Resolver:
         name = _et_idna("gethostbyname_ex", hostname)
         track = _Expiry(self.h_errno)
         fam, _ = yield from track.collect(self._setipaddr(name, AF_INET))
-        ans = yield from track.collect(self.hosts_db().gethostbyname2(name, AF_INET))
+        db = self.hosts_db()
+        ans = yield from track.collect(db.gethostbyname2(name, AF_INET, buflen=CPYTHON_BUFLEN))
         if ans.status is not Status.SUCCESS:
             # CPython reports glibc's global h_errno, not the status gethostbyname_r gave.
             _herror(track.h_errno if track.h_errno is not None else 0)
@@ -756,8 +766,8 @@ class Resolver:
             raise OSError(97, os.strerror(97))
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
-    def gethostbyaddr(self, ip_address: object) -> tuple[str, list[str], list[str]]:
-        """``socket.gethostbyaddr``."""
+    def gethostbyaddr(self, ip_address: str, /) -> HostEnt:
+        """``socket.gethostbyaddr`` with this resolver's settings, deadline and cache."""
         return self._run(self.gethostbyaddr_steps(ip_address))
 
     def gethostbyaddr_steps(
@@ -767,7 +777,8 @@ class Resolver:
         name = _et_idna("gethostbyaddr", ip_address)
         track = _Expiry(self.h_errno)
         fam, packed = yield from track.collect(self._setipaddr(name, AF_UNSPEC))
-        ans = yield from track.collect(self.hosts_db().gethostbyaddr(fam, packed))
+        db = self.hosts_db()
+        ans = yield from track.collect(db.gethostbyaddr(fam, packed, buflen=CPYTHON_BUFLEN))
         if ans.status is not Status.SUCCESS:
             # CPython reports glibc's global h_errno, not the status gethostbyaddr_r gave.
             _herror(track.h_errno if track.h_errno is not None else 0)
@@ -777,7 +788,8 @@ class Resolver:
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
     def getfqdn(self, name: str = "") -> str:
-        """``socket.getfqdn`` (the pure-Python algorithm of ``socket.py`` over this resolver)."""
+        """``socket.getfqdn`` (the pure-Python algorithm of ``socket.py`` over this resolver's
+        ``gethostbyaddr``: its settings, deadline and cache)."""
         return self._run(self.getfqdn_steps(name))
 
     def getfqdn_steps(self, name: str = "") -> Generator[Op, Any, str]:
@@ -813,19 +825,19 @@ class Resolver:
                 break
         return found
 
-    def getservbyname(self, servicename: object, protocolname: object = None) -> int:
-        """``socket.getservbyname``."""
+    def getservbyname(self, servicename: str, protocolname: str = OMITTED, /) -> int:
+        """``socket.getservbyname`` from this resolver's services file (never waits)."""
         name = _s_arg("getservbyname", 1, servicename)
-        proto = None if protocolname is None else _s_arg("getservbyname", 2, protocolname)
+        proto = None if protocolname is OMITTED else _s_arg("getservbyname", 2, protocolname)
         entry = self._database("services", lambda: self._files.services().by_name(name, proto))
         if entry is None:
             raise OSError("service/proto not found")
         return int(entry.port)
 
-    def getservbyport(self, port: object, protocolname: object = None) -> str:
-        """``socket.getservbyport``."""
+    def getservbyport(self, port: int, protocolname: str = OMITTED, /) -> str:
+        """``socket.getservbyport`` from this resolver's services file (never waits)."""
         n = _c_int(port)
-        proto = None if protocolname is None else _s_arg("getservbyport", 2, protocolname)
+        proto = None if protocolname is OMITTED else _s_arg("getservbyport", 2, protocolname)
         if not 0 <= n <= 0xFFFF:
             raise OverflowError("getservbyport: port must be 0-65535.")
         entry = self._database("services", lambda: self._files.services().by_port(n, proto))
@@ -833,16 +845,17 @@ class Resolver:
             raise OSError("port/proto not found")
         return _out(entry.name)
 
-    def getprotobyname(self, protocolname: object) -> int:
-        """``socket.getprotobyname``."""
+    def getprotobyname(self, protocolname: str, /) -> int:
+        """``socket.getprotobyname`` from this resolver's protocols file (never waits)."""
         name = _s_arg("getprotobyname", 1, protocolname)
         entry = self._database("protocols", lambda: self._files.protocols().by_name(name))
         if entry is None:
             raise OSError("protocol not found")
         return int(entry.number)
 
-    def getprotobynumber(self, number: object) -> tuple[str, list[str], int]:
-        """``getprotobynumber(3)`` (which ``socket`` lacks): ``(name, aliases, number)``."""
+    def getprotobynumber(self, number: int, /) -> tuple[str, list[str], int]:
+        """``getprotobynumber(3)`` (which ``socket`` lacks): ``(name, aliases, number)``, from
+        this resolver's protocols file (never waits)."""
         n = _c_int(number)
         entry = self._database("protocols", lambda: self._files.protocols().by_number(n))
         if entry is None:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from . import _default_resolver, express
-from ._api import Resolver, _gai_tuple, _gaierror
+from ._api import OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gai_tuple, _gaierror
 from ._io.driver import RECV_SIZE, Sock, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
     EXPIRED,
@@ -741,21 +741,30 @@ _IN_FLIGHT: dict[tuple[Any, ...], _Lookup] = {}
 
 
 async def _shared(
-    key: tuple[Any, ...],
+    key: tuple[Any, ...] | None,
     make: Callable[[], Generator[Op, Any, T]],
     timeout: float | None,
     driven: list[_Lookup] | None = None,
+    resolver: Resolver | None = None,
 ) -> T:
     """Run the lookup ``make()``, or join an identical one already in flight; ``driven`` gets
-    the driver when this call started the lookup itself (its notes: expiry, h_errno)."""
+    the driver when this call started the lookup itself (its notes: expiry, h_errno).
+
+    ``resolver``: whose per-thread ``h_errno`` the lookup leaves as glibc's would be left (the
+    blocking driver does the same), so that a later ``herror`` reports what CPython would.
+    """
     try:
         hash(key)
     except TypeError:
-        return await run(make(), timeout)
+        key = None
     loop = asyncio.get_running_loop()
-    pending = _IN_FLIGHT.get(key)
+    pending = None if key is None else _IN_FLIGHT.get(key)
     if pending is not None and pending.loop is loop and not pending.done:
-        joined: T = await _join(pending, pending.join())
+        try:
+            joined: T = await _join(pending, pending.join())
+        finally:
+            if resolver is not None and pending.done:
+                resolver._set_h_errno(pending.h_errno)
         return joined
     deadline = None if timeout is None else time.monotonic() + timeout
     gen = make()
@@ -764,13 +773,17 @@ async def _shared(
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
     lookup = _Lookup(loop, gen, deadline)
-    lookup.start(first)
-    if driven is not None:
-        driven.append(lookup)
-    if not lookup.done:
-        lookup.key = key
-        _IN_FLIGHT[key] = lookup
-    value: T = await _join(lookup, lookup.fut)
+    try:
+        lookup.start(first)
+        if driven is not None:
+            driven.append(lookup)
+        if key is not None and not lookup.done:
+            lookup.key = key
+            _IN_FLIGHT[key] = lookup
+        value: T = await _join(lookup, lookup.fut)
+    finally:
+        if resolver is not None:
+            resolver._set_h_errno(lookup.h_errno)
     return value
 
 
@@ -779,17 +792,24 @@ def _resolver(resolver: Resolver | None) -> Resolver:
 
 
 async def getaddrinfo(
-    host: object,
-    port: object,
-    family: object = 0,
-    type: object = 0,
-    proto: object = 0,
-    flags: object = 0,
+    host: bytes | str | None,
+    port: bytes | str | int | None,
+    family: int = 0,
+    type: int = 0,
+    proto: int = 0,
+    flags: int = 0,
     *,
     timeout: float | None = None,
     resolver: Resolver | None = None,
-) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
-    """``socket.getaddrinfo`` as a coroutine."""
+) -> AddrInfoList:
+    """``socket.getaddrinfo`` as a coroutine.
+
+    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+    whole lookup, else the resolver's ``lifetime``, else glibc's own limits (resolv.conf's
+    ``timeout`` times ``attempts``, per server and search domain).
+    """
     r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
     files = r._files.snapshot()
@@ -840,90 +860,134 @@ async def getaddrinfo(
 
 
 async def getnameinfo(
-    sockaddr: object,
-    flags: object,
+    sockaddr: SockAddr,
+    flags: int,
+    /,
     *,
     timeout: float | None = None,
     resolver: Resolver | None = None,
 ) -> tuple[str, str]:
-    """``socket.getnameinfo`` as a coroutine."""
+    """``socket.getnameinfo`` as a coroutine.
+
+    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+    """
     r = _resolver(resolver)
     return await _shared(
         (id(r), "gni", timeout, sockaddr, flags),
         lambda: r.getnameinfo_steps(sockaddr, flags),
         timeout if timeout is not None else r.lifetime,
+        resolver=r,
     )
 
 
 async def gethostbyname(
-    hostname: object, *, timeout: float | None = None, resolver: Resolver | None = None
+    hostname: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
 ) -> str:
-    """``socket.gethostbyname`` as a coroutine."""
+    """``socket.gethostbyname`` as a coroutine.
+
+    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+    """
     r = _resolver(resolver)
     return await _shared(
         (id(r), "ghbn", timeout, hostname),
         lambda: r.gethostbyname_steps(hostname),
         timeout if timeout is not None else r.lifetime,
+        resolver=r,
     )
 
 
 async def gethostbyname_ex(
-    hostname: object, *, timeout: float | None = None, resolver: Resolver | None = None
-) -> tuple[str, list[str], list[str]]:
-    """``socket.gethostbyname_ex`` as a coroutine."""
+    hostname: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
+) -> HostEnt:
+    """``socket.gethostbyname_ex`` as a coroutine.
+
+    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+    """
     r = _resolver(resolver)
     return await _shared(
         (id(r), "ghbnx", timeout, hostname),
         lambda: r.gethostbyname_ex_steps(hostname),
         timeout if timeout is not None else r.lifetime,
+        resolver=r,
     )
 
 
 async def gethostbyaddr(
-    ip_address: object, *, timeout: float | None = None, resolver: Resolver | None = None
-) -> tuple[str, list[str], list[str]]:
-    """``socket.gethostbyaddr`` as a coroutine."""
+    ip_address: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
+) -> HostEnt:
+    """``socket.gethostbyaddr`` as a coroutine.
+
+    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+    """
     r = _resolver(resolver)
     return await _shared(
         (id(r), "ghba", timeout, ip_address),
         lambda: r.gethostbyaddr_steps(ip_address),
         timeout if timeout is not None else r.lifetime,
+        resolver=r,
     )
 
 
 async def getfqdn(
     name: str = "", *, timeout: float | None = None, resolver: Resolver | None = None
 ) -> str:
-    """``socket.getfqdn`` as a coroutine."""
+    """``socket.getfqdn`` as a coroutine.
+
+    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+    """
     r = _resolver(resolver)
     return await _shared(
         (id(r), "fqdn", timeout, name),
         lambda: r.getfqdn_steps(name),
         timeout if timeout is not None else r.lifetime,
+        resolver=r,
     )
 
 
 async def getservbyname(
-    servicename: object, protocolname: object = None, *, resolver: Resolver | None = None
+    servicename: str, protocolname: str = OMITTED, /, *, resolver: Resolver | None = None
 ) -> int:
-    """``socket.getservbyname`` (files only: never waits)."""
+    """``socket.getservbyname`` (files only: never waits, so no deadline) from ``resolver``'s
+    services file (default: ``/etc/services``, a bundled registry where it is missing),
+    parsed once per change."""
     return _resolver(resolver).getservbyname(servicename, protocolname)
 
 
 async def getservbyport(
-    port: object, protocolname: object = None, *, resolver: Resolver | None = None
+    port: int, protocolname: str = OMITTED, /, *, resolver: Resolver | None = None
 ) -> str:
-    """``socket.getservbyport`` (files only: never waits)."""
+    """``socket.getservbyport`` (files only: never waits, so no deadline) from ``resolver``'s
+    services file (default: ``/etc/services``, a bundled registry where it is missing),
+    parsed once per change."""
     return _resolver(resolver).getservbyport(port, protocolname)
 
 
-async def getprotobyname(protocolname: object, *, resolver: Resolver | None = None) -> int:
-    """``socket.getprotobyname`` (files only: never waits)."""
+async def getprotobyname(protocolname: str, /, *, resolver: Resolver | None = None) -> int:
+    """``socket.getprotobyname`` (files only: never waits, so no deadline) from ``resolver``'s
+    protocols file (default: ``/etc/protocols``, a bundled registry where it is missing),
+    parsed once per change."""
     return _resolver(resolver).getprotobyname(protocolname)
 
 
 async def getprotobynumber(
-    number: object, *, resolver: Resolver | None = None
+    number: int, /, *, resolver: Resolver | None = None
 ) -> tuple[str, list[str], int]:
-    """``getprotobynumber(3)`` (files only: never waits)."""
+    """``getprotobynumber(3)`` (files only: never waits, so no deadline) from ``resolver``'s
+    protocols file (default: ``/etc/protocols``, a bundled registry where it is missing),
+    parsed once per change."""
     return _resolver(resolver).getprotobynumber(number)

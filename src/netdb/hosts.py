@@ -27,7 +27,9 @@ from .constants import AF_INET, AF_INET6, AF_UNSPEC
 from .dns.ops import HErrno, Note, Op
 from .dns.search import Context
 from .errors import HOST_NOT_FOUND
-from .hostent import NOT_FOUND, Address, HostAnswer, Status
+from .hostent import ERANGE, NOT_FOUND, Address, HostAnswer, Status
+
+NETDB_INTERNAL = -1
 
 
 def _entry_address(entry: HostEntry) -> Address:
@@ -79,16 +81,18 @@ def as_family(entry: HostEntry, family: int) -> bytes | None:
 def _merge(entries: Sequence[tuple[HostEntry, bytes]], family: int) -> HostAnswer:
     """One ``hostent`` from all matching lines, as glibc's files module merges them (multi on).
 
-    The first line gives ``h_name``; the aliases are those of every matching line (later lines'
-    canonical names included when they differ from the first one's), without repeats; addresses
-    keep file order, repeats included.
+    The first line gives ``h_name``; each later line adds its aliases, then its canonical name
+    when that differs (``strcmp``, case included) from the first line's.  Nothing is dropped as a
+    repeat: the same line twice gives every alias twice (glibc's ``gethostbyname3_multi``: "there
+    is a duplication in the alias list but this is really the user's problem").  Addresses keep
+    file order, repeats included.
     """
     first = entries[0][0]
     aliases: list[str] = list(first.aliases)
     for e, _ in entries[1:]:
-        for alias in (e.canonical, *e.aliases):
-            if alias != first.canonical and alias not in aliases:
-                aliases.append(alias)
+        aliases.extend(e.aliases)
+        if e.canonical != first.canonical:
+            aliases.append(e.canonical)
     return HostAnswer(
         Status.SUCCESS,
         name=first.canonical,
@@ -97,8 +101,10 @@ def _merge(entries: Sequence[tuple[HostEntry, bytes]], family: int) -> HostAnswe
     )
 
 
-def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = True) -> HostAnswer:
-    """``_nss_files_gethostbyname3_r`` for one family (``AF_INET`` or ``AF_INET6``)."""
+def _name_entries(
+    hosts: HostsFile, name: str, family: int, multi: bool
+) -> list[tuple[HostEntry, bytes]]:
+    """The lines ``gethostbyname3_r`` takes for ``name`` in ``family``, with their addresses."""
     entries = []
     for e in hosts.by_name(name):
         packed = as_family(e, family)
@@ -106,6 +112,12 @@ def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = Tru
             entries.append((e, packed))
             if not multi:
                 break
+    return entries
+
+
+def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = True) -> HostAnswer:
+    """``_nss_files_gethostbyname3_r`` for one family (``AF_INET`` or ``AF_INET6``)."""
+    entries = _name_entries(hosts, name, family, multi)
     if not entries:
         return NOT_FOUND
     merged = _merge(entries, family)
@@ -116,28 +128,105 @@ def files_by_name(hosts: HostsFile, name: str, family: int, *, multi: bool = Tru
     )
 
 
-def files_by_address(hosts: HostsFile, family: int, packed: bytes) -> HostAnswer:
-    """``_nss_files_gethostbyaddr2_r``: the first line carrying that address.
-
-    Lines are seen as for a lookup by name in that family (see :func:`as_family`), so an IPv4
-    address also matches an IPv4-mapped IPv6 line, and 127.0.0.1 a ``::1`` line.
-    """
+def _address_entry(hosts: HostsFile, family: int, packed: bytes) -> HostEntry | None:
+    """The first line ``gethostbyaddr2_r`` takes for the address, or None."""
     entries = list(hosts.by_address(family, packed))
     if family == AF_INET:
         entries += hosts.by_address(AF_INET6, _MAPPED + packed)
         if packed == b"\x7f\x00\x00\x01":
             entries += hosts.by_address(AF_INET6, _LOOPBACK6)
     if not entries:
+        return None
+    return min(entries, key=lambda entry: entry.line)
+
+
+def files_by_address(hosts: HostsFile, family: int, packed: bytes) -> HostAnswer:
+    """``_nss_files_gethostbyaddr2_r``: the first line carrying that address.
+
+    Lines are seen as for a lookup by name in that family (see :func:`as_family`), so an IPv4
+    address also matches an IPv4-mapped IPv6 line, and 127.0.0.1 a ``::1`` line.
+    """
+    e = _address_entry(hosts, family, packed)
+    if e is None:
         return NOT_FOUND
-    e = min(entries, key=lambda entry: entry.line)
+    # The line is parsed for the family asked: an IPv4-mapped line (or ``::1``) answers an IPv4
+    # question with the IPv4 address, as an AF_INET hostent.
+    address = _entry_address(e) if e.family == family else Address(family, packed)
     return HostAnswer(
-        Status.SUCCESS, name=e.canonical, aliases=tuple(e.aliases), addresses=(_entry_address(e),)
+        Status.SUCCESS, name=e.canonical, aliases=tuple(e.aliases), addresses=(address,)
     )
+
+
+# --- the caller's fixed buffer (CPython's gethostby*_r) -----------------------------------------
+
+CPYTHON_BUFLEN = 16383
+"""The buffer CPython's ``gethostbyname_ex``/``gethostbyaddr`` hand ``gethostby*_r``:
+``char buf[16384]``, passed as ``sizeof buf - 1`` (``Modules/socketmodule.c``).  Every other
+caller in glibc (getaddrinfo, getnameinfo, getent) grows its buffer and retries instead."""
+
+# ERANGE (from hostent): one object for every source, compared by identity, since a genuine
+# TRYAGAIN can carry NETDB_INTERNAL too.
+
+# glibc's parser_data: struct hostent_data (16 address bytes, two pointers) before the line.
+_ENTDATA = 32
+
+
+def _align(n: int, to: int) -> int:
+    return -(-n // to) * to
+
+
+def _list_end(entry: HostEntry) -> int:
+    """Where the parsed line's alias pointer array starts in the buffer (``parse_list``: after
+    the line's C string, aligned for pointers)."""
+    return _align(_ENTDATA + entry.end + 1, 8)
+
+
+def first_overflow(hosts: HostsFile, family: int, buflen: int) -> float:
+    """The first line (number) a fixed ``buflen`` cannot read for a lookup in ``family``; inf if
+    none.  ``__nss_readline`` needs the line and its NUL two bytes short of the line buffer (the
+    last byte is its truncation marker); ``parse_list`` needs the alias pointers, a NULL and one
+    spare slot after the line's C string, for the lines it parses (those whose address the
+    lookup's family takes)."""
+    first: float = float("inf")
+    room = buflen - _ENTDATA - 2
+    for number, length in hosts.long_lines:
+        if length > room:
+            first = number
+            break
+    for e in hosts.entries:
+        if e.line >= first:
+            break
+        if _list_end(e) + 8 * (len(e.aliases) + 2) > buflen and as_family(e, family) is not None:
+            first = e.line
+            break
+    return first
+
+
+def multi_overflows(entries: Sequence[tuple[HostEntry, bytes]], family: int, buflen: int) -> bool:
+    """Whether ``gethostbyname3_multi`` runs out of a fixed ``buflen`` merging these lines.
+
+    It re-uses the buffer from the first line's alias array on: each later line's address (4 or
+    16 bytes, 4-aligned), its aliases and its differing canonical name as C strings, then the
+    address and alias pointer arrays with their NULLs (so even one line needs a slot more than
+    its parse did).
+    """
+    first = entries[0][0]
+    used = _list_end(first)
+    size = 4 if family == AF_INET else 16
+    aliases = len(first.aliases)
+    for e, _ in entries[1:]:
+        used = _align(used, 4) + size
+        used += sum(len(a) + 1 for a in e.aliases)
+        aliases += len(e.aliases)
+        if e.canonical != first.canonical:
+            used += len(e.canonical) + 1
+            aliases += 1
+    used = _align(used, 8) + 8 * (len(entries) + 1) + 8 * (aliases + 1)
+    return used > buflen
 
 
 # --- walking the sources -----------------------------------------------------------------------
 
-NETDB_INTERNAL = -1
 
 Lookup = Callable[[str], HostAnswer]
 """A source's answer, given the source name (``files``, ``dns``, ...)."""
@@ -183,6 +272,8 @@ def walk_steps(sources: Sequence[object], lookup: StepLookup) -> Generator[Op, A
         source_name: str = source.name  # type: ignore[attr-defined]
         answer = yield from lookup(source_name)
         trace.append((source_name, answer.status.value))
+        if answer is ERANGE:
+            break  # the caller's buffer is too small: glibc gives up rather than go on
         action: str = source.action(answer.status.value)  # type: ignore[attr-defined]
         if action == "return":
             break
@@ -198,6 +289,7 @@ def walk_steps(sources: Sequence[object], lookup: StepLookup) -> Generator[Op, A
 _UNSERVED = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
 _DIGITS_DOTS = frozenset("0123456789.")
 _HEX_COLON_DOTS = frozenset("0123456789abcdefABCDEF:.")
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 
 DnsFactory = Callable[[], Context]
 """Makes the per-lookup context of the ``dns`` source (configuration, state, cache, clock)."""
@@ -224,12 +316,15 @@ class HostsDatabase:
     _memo: dict[tuple[object, ...], tuple[HostAnswer, tuple[int, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # first_overflow of the hosts file, by (family, buffer length).
+    _overflow: dict[tuple[int, int], float] = field(default_factory=dict, compare=False, repr=False)
 
     def call(
         self, source: str, kind: int, key: tuple[Any, ...]
     ) -> Generator[Op, Any, HostAnswer] | None:
         """One source's NSS function: ``kind`` 4 (``gethostbyname4_r``: name), 3
-        (``gethostbyname3_r``: name, family, check) or 1 (``gethostbyaddr2_r``: family, packed);
+        (``gethostbyname3_r``: name, family, check[, fixed buffer length]) or 1
+        (``gethostbyaddr2_r``: family, packed[, fixed buffer length]);
         None when netdb has no such source (glibc: the module cannot be loaded)."""
         if source == "files":
             return _now(self._files(kind, key))
@@ -238,7 +333,8 @@ class HostsDatabase:
             if kind == 4:
                 gen = nss_dns.gethostbyname4(ctx, key[0])
             elif kind == 3:
-                gen = nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2])
+                buflen = key[3] if len(key) > 3 else None
+                gen = nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2], buflen=buflen)
             else:
                 gen = nss_dns.gethostbyaddr(ctx, key[0], key[1])
             return gen
@@ -255,8 +351,30 @@ class HostsDatabase:
         if kind == 4:
             return files_by_name4(self.hosts, key[0], multi=self.multi)
         if kind == 3:
+            if len(key) > 3 and self._name_overflows(key[0], key[1], key[3]):
+                return ERANGE
             return files_by_name(self.hosts, key[0], key[1], multi=self.multi)
+        if len(key) > 2:
+            entry = _address_entry(self.hosts, key[0], key[1])
+            first = self._first_overflow(key[0], key[2])
+            if first < float("inf") and (entry is None or first <= entry.line):
+                return ERANGE
         return files_by_address(self.hosts, key[0], key[1])
+
+    def _first_overflow(self, family: int, buflen: int) -> float:
+        found = self._overflow.get((family, buflen))
+        if found is None:
+            found = self._overflow[family, buflen] = first_overflow(self.hosts, family, buflen)
+        return found
+
+    def _name_overflows(self, name: str, family: int, buflen: int) -> bool:
+        """Whether ``gethostbyname3_r`` for ``name`` runs out of a fixed ``buflen``: reading the
+        lines up to the first match (all of them when none matches), or merging the matches."""
+        entries = _name_entries(self.hosts, name, family, self.multi)
+        first = self._first_overflow(family, buflen)
+        if first < float("inf") and (not entries or first <= entries[0][0].line):
+            return True
+        return bool(entries) and self.multi and multi_overflows(entries, family, buflen)
 
     def walk(
         self, kind: int, key: tuple[Any, ...], *, global_h: bool = False
@@ -316,24 +434,34 @@ class HostsDatabase:
         return self.walk(3, (name, family, check))
 
     def gethostbyname2(
-        self, name: str, family: int, *, global_h: bool = False
+        self, name: str, family: int, *, global_h: bool = False, buflen: int | None = None
     ) -> Generator[Op, Any, HostAnswer]:
         """``gethostbyname2_r``: numeric shortcuts of ``nss/digits_dots.c``, then the sources.
 
         A name made only of digits and dots (no trailing dot) is an IPv4 address or not found; one
         that starts like an IPv6 address and holds only hex digits, colons and dots is an IPv6
-        address or not found; neither reaches the sources.
+        address or not found; neither reaches the sources.  ``buflen``: the caller's buffer is
+        that size and never grows (CPython's, :data:`CPYTHON_BUFLEN`); an answer that does not fit
+        is :data:`ERANGE`.
         """
+        if buflen is not None and name[:1] in _HEX_COLON and 41 + len(name) > buflen:
+            # digits_dots sizes its hostent (address, two pointer arrays, the name) first.
+            return ERANGE
         numeric = _digits_dots(name, family)
         if numeric is not None:
             return numeric
-        return (yield from self.walk(3, (name, family, True), global_h=global_h))
+        key = (name, family, True) if buflen is None else (name, family, True, buflen)
+        return (yield from self.walk(3, key, global_h=global_h))
 
-    def gethostbyaddr(self, family: int, packed: bytes) -> Generator[Op, Any, HostAnswer]:
-        """``gethostbyaddr_r`` through the sources (the IPv6 unspecified address is never found)."""
+    def gethostbyaddr(
+        self, family: int, packed: bytes, *, buflen: int | None = None
+    ) -> Generator[Op, Any, HostAnswer]:
+        """``gethostbyaddr_r`` through the sources (the IPv6 unspecified address is never found);
+        ``buflen`` as for :meth:`gethostbyname2`."""
         if family == AF_INET6 and packed == bytes(16):
             return NOT_FOUND
-        return (yield from self.walk(1, (family, packed)))
+        key = (family, packed) if buflen is None else (family, packed, buflen)
+        return (yield from self.walk(1, key))
 
 
 def _digits_dots(name: str, family: int) -> HostAnswer | None:

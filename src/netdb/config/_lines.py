@@ -1,13 +1,56 @@
-"""How glibc's nss_files modules cut a line into fields (``nss/nss_files/files-parse.c``).
+"""How glibc's nss_files modules read lines and cut them into fields (``nss/nss_readline.c``,
+``nss/nss_files/files-parse.c``).
 
-A line is read whole; everything from the first ``#`` is dropped; fields are separated by C
-``isspace`` characters (space, tab, newline, vertical tab, form feed, carriage return).  Numbers are
-read the way ``strtoul`` reads them (leading blanks and a sign allowed, wrapped to the C type).
+A line is read whole with ``fgets``, so a NUL byte ends it as a C string; everything from the
+first ``#`` is dropped; fields are separated by C ``isspace`` characters (space, tab, newline,
+vertical tab, form feed, carriage return).  Numbers are read the way ``strtoul`` reads them
+(leading blanks and a sign allowed, wrapped to the C type).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 SPACE = " \t\n\v\f\r"
+
+
+def nss_lines(text: str) -> Iterator[tuple[int, str, int, int]]:
+    """Every line of an nss_files database as glibc's ``__nss_readline`` hands it to the parser.
+
+    Yields ``(number, line, raw_length, nul_at)`` for each physical line: ``line`` is what the
+    parser reads (a C string: cut at the first NUL byte and at the newline), ``raw_length`` the
+    bytes ``fgets`` read (newline included), ``nul_at`` the index of the C string's end in them.
+
+    ``__nss_readline`` strips leading blanks with ``memmove(buf, p, strlen(p))``, which moves the
+    string but not its NUL terminator: the last *k* characters stay behind, *k* being the number of
+    blanks removed.  Behind a newline they are cut off with it; a line that has none (the file's
+    last line without one, or a line holding a NUL byte) keeps them, so ``"  a b"`` at the end of
+    a file reads as ``"a b b"``.
+    """
+    segments = text.split("\n")
+    last = len(segments) - 1
+    for index, seg in enumerate(segments):
+        ended = index < last
+        if not ended and not seg:
+            return  # the end of the file, after its last newline
+        raw_length = len(seg) + ended
+        nul = seg.find("\x00")
+        if nul < 0:
+            if ended:
+                # The quirk's leftover lies behind the newline: the line reads as written.
+                yield index + 1, seg, raw_length, raw_length
+                continue
+            string = seg
+            nul = raw_length
+        else:
+            string = seg[:nul]
+        k = len(string) - len(string.lstrip(SPACE))
+        if k == len(string):
+            yield index + 1, "", raw_length, nul  # blank (or empty before its NUL): skipped
+            continue
+        if k:
+            string = string[k:] + string[len(string) - k :]
+        yield index + 1, string, raw_length, nul
 
 
 def fields(line: str) -> list[str]:

@@ -6,7 +6,8 @@ aliases.  The address is IPv6 if ``inet_pton(AF_INET6)`` takes it, else IPv4 if
 getaddrinfo's numeric hosts); a line whose address is neither (an IPv6 zone ``%eth0`` included) is
 skipped, and a line with only an address
 answers to the empty name, as glibc's does.  Names compare
-case-insensitively in ASCII; lookups return every matching line in file order.
+case-insensitively in ASCII; lookups return every matching line in file order.  Lines are read as
+``__nss_readline`` reads them (``_lines.nss_lines``): a NUL byte ends one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from dataclasses import dataclass, field
 
 from ..address import parse_ipv4_strict, parse_ipv6
 from ..constants import AF_INET, AF_INET6
-from ._lines import ascii_lower, fields
+from ._lines import ascii_lower, fields, nss_lines
+
+LONG_LINE = 4096
+"""Lines at least this long (bytes, newline included) are listed in ``HostsFile.long_lines``:
+the shortest that can overflow CPython's 16 KiB ``gethostby*_r`` buffer is far longer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,9 @@ class HostEntry:
     aliases: tuple[str, ...]
     line: int = 0
     scope_id: int = 0
+    # Where the line's C string ends (its first NUL byte, else its length with the newline):
+    # glibc stores the alias pointers right after it in the caller's buffer.
+    end: int = 0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -41,6 +49,8 @@ class HostsFile:
     _by_addr: dict[tuple[int, bytes], tuple[HostEntry, ...]] = field(
         default_factory=dict, repr=False
     )
+    # (line number, bytes read) of every line at least LONG_LINE long, comments included.
+    long_lines: tuple[tuple[int, int], ...] = ()
 
     def by_name(self, name: str) -> tuple[HostEntry, ...]:
         """Lines naming ``name`` (canonical or alias, ASCII case-insensitive), in file order."""
@@ -56,7 +66,10 @@ def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
     entries: list[HostEntry] = []
     by_name: dict[str, list[HostEntry]] = {}
     by_addr: dict[tuple[int, bytes], list[HostEntry]] = {}
-    for number, line in enumerate((text or "").split("\n"), 1):
+    long_lines: list[tuple[int, int]] = []
+    for number, line, length, end in nss_lines(text or ""):
+        if length >= LONG_LINE:
+            long_lines.append((number, length))
         parts = fields(line)
         if not parts:
             continue
@@ -70,7 +83,7 @@ def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
                 continue
         # A line with an address and no name is kept, its canonical name empty (glibc does so).
         canonical = parts[1] if len(parts) > 1 else ""
-        entry = HostEntry(family, packed, addr, canonical, tuple(parts[2:]), number)
+        entry = HostEntry(family, packed, addr, canonical, tuple(parts[2:]), number, 0, end)
         entries.append(entry)
         seen: set[str] = set()
         for name in parts[1:] or [""]:
@@ -84,4 +97,5 @@ def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
         origin,
         {k: tuple(v) for k, v in by_name.items()},
         {k: tuple(v) for k, v in by_addr.items()},
+        tuple(long_lines),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._lines import fields, strtoul
+from ._lines import fields, nss_lines, strtoul
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def parse_protocols(text: str | None, origin: str = "/etc/protocols") -> Protoco
     entries: list[ProtocolEntry] = []
     by_name: dict[str, ProtocolEntry] = {}
     by_number: dict[int, ProtocolEntry] = {}
-    for lineno, line in enumerate((text or "").split("\n"), 1):
+    for lineno, line, _, _ in nss_lines(text or ""):
         parts = fields(line)
         if len(parts) < 2:
             continue

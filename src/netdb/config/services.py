@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._lines import fields, strtoul
+from ._lines import fields, nss_lines, strtoul
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ def parse_services(text: str | None, origin: str = "/etc/services") -> ServicesF
     entries: list[ServiceEntry] = []
     by_name: dict[tuple[str, str | None], ServiceEntry] = {}
     by_port: dict[tuple[int, str | None], ServiceEntry] = {}
-    for number, line in enumerate((text or "").split("\n"), 1):
+    for number, line, _, _ in nss_lines(text or ""):
         parts = fields(line)
         if len(parts) < 2:
             continue
