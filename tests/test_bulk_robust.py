@@ -648,3 +648,32 @@ def test_odd_files_are_one_line_errors(box: Sandbox, tmp_path: Path) -> None:
     rc, out, _ = bulk(box, "--help")
     for code in ("0 ", "64 ", "66 ", "70 ", "71 ", "74 ", "130 ", "141 "):
         assert code in " ".join(out.split()), code
+
+
+# --- the workers' merge, in-process -------------------------------------------------------------
+
+
+def test_fan_out_failed_worker_is_one_true_line(capfd: pytest.CaptureFixture[str]) -> None:
+    """A worker that raises: the others' output is whole, the failure is one line that names
+    the exception (no traceback anywhere), and a NUL inside a record is copied, not taken for a
+    control line."""
+    from netdb.bulk._io import workers
+
+    out: list[bytes] = []
+    infos: list[tuple[int, dict[str, Any]]] = []
+
+    def work(k: int, write: Callable[[bytes], None]) -> None:
+        write(b'{"k":%d,"s":"a\x00b"}\n' % k + workers.control({"n": k}))
+        if k == 1:
+            raise ValueError("boom\nsecond line")
+
+    with pytest.raises(workers.WorkerError) as caught:
+        workers.fan_out(2, work, out.append, lambda k, info: infos.append((k, info)))
+    message = str(caught.value)
+    assert message.startswith("worker 2 of 2 (pid ") and message.endswith(
+        "failed: ValueError: boom"
+    )
+    assert caught.value.code == 70
+    assert sorted(b"".join(out).splitlines()) == [b'{"k":0,"s":"a\x00b"}', b'{"k":1,"s":"a\x00b"}']
+    assert sorted(infos) == [(0, {"n": 0}), (1, {"n": 1})]
+    assert "Traceback" not in capfd.readouterr().err
