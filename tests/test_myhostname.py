@@ -205,6 +205,19 @@ def test_answers_are_never_kept() -> None:
     assert answer.status is Status.SUCCESS
     assert any(isinstance(op, Note) and op.expires == float("-inf") for op in ops)
     assert HErrno(0) in ops
+    # A name the module never answers for is NOTFOUND whatever the kernel says: that answer may
+    # be kept (the front keys it on the host's name; test_changes_are_seen_at_once checks that a
+    # new host name is seen at once), the others not.
+    for name, kept in (("elsewhere.example", True), ("_gateway", False), ("box", False)):
+        ops = []
+        gen = db.by_name4(name)
+        try:
+            while True:
+                ops.append(gen.send(None))
+        except StopIteration as stop:
+            answer = stop.value
+        assert (answer.status is Status.NOTFOUND) is (name == "elsewhere.example")
+        assert kept is not any(isinstance(op, Note) for op in ops), name
 
 
 # --- differential: glibc with libnss_myhostname.so.2 in the sandbox ------------------------------

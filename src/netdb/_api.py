@@ -13,6 +13,7 @@ loader and the kernel queries in ``_io``.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import secrets
@@ -20,6 +21,7 @@ import socket as _socket
 import struct
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, Literal, NoReturn, TypeAlias, TypeVar
 
@@ -76,11 +78,14 @@ _SocketKind = _socket.SocketKind
 _FAMILIES: dict[int, Any] = {int(m): m for m in _AddressFamily}
 _KINDS: dict[int, Any] = {int(m): m for m in _SocketKind}
 
-MEMO_SIZE = 4096
+MEMO_SIZE = 10_000  # as many answers as the DNS cache keeps replies
 _FOREVER = float("inf")
 # A getaddrinfo answer kept: (value or GaiError, files snapshot, kernel generation or -1,
-# expiry, glibc's h_errno after it or None).
-_MemoEntry = tuple[Any, object, int, float, "int | None"]
+# expiry, glibc's h_errno after it or None, the host's node name when the hosts line has
+# ``myhostname`` or None).
+_MemoEntry = tuple[Any, object, int, float, "int | None", "str | None"]
+# What a memoized answer was computed from: (files snapshot, node name or None); see _inputs.
+_Inputs = tuple[object, "str | None"]
 LONG_MAX = 2**63 - 1
 LONG_MIN = -(2**63)
 
@@ -318,7 +323,9 @@ class Resolver:
         self._lane: express.Lane | None = None
         self._policy_key: object = None
         self._policy: Policy | None = None
-        self._memo: dict[tuple[object, ...], _MemoEntry] = {}
+        self._memo: OrderedDict[tuple[object, ...], _MemoEntry] = OrderedDict()
+        self._node_key: object = None  # the files snapshot _node_dependent was computed for
+        self._node_dependent = False
         self._nameservers = (
             None if nameservers is None else tuple(_parse_nameserver(n) for n in nameservers)
         )
@@ -503,7 +510,7 @@ class Resolver:
         cache (see the class).  (Typed loosely for the ``netdb`` command, which indexes socket
         addresses by family; ``netdb.getaddrinfo`` has typeshed's exact result type.)"""
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
-        files = self._files.snapshot()
+        files = self._inputs()
         hit = self._memo_hit(args, files)
         if hit is not None:
             self._set_h_errno(hit[4])
@@ -590,7 +597,7 @@ class Resolver:
         changed: the same answer as computing afresh, without the work.
         """
         key = (host, service, family, socktype, proto, flags)
-        files = self._files.snapshot()
+        files = self._inputs()
         hit = self._memo_hit(key, files)
         value: tuple[Any, ...] | GaiError
         if hit is not None:
@@ -628,10 +635,26 @@ class Resolver:
             return None
         return express.plan(self, way, *key)
 
+    def _inputs(self) -> _Inputs:
+        """What a getaddrinfo answer depends on besides its arguments and the kernel: the parsed
+        files and, when the hosts line has ``myhostname``, the host's node name (that module
+        says NOTFOUND to every other name, but the node name is one of its names).  Read before
+        the lookup, so a name changed meanwhile only makes the answer miss."""
+        files = self._files.snapshot()
+        if files is not self._node_key:
+            db = self.hosts_db()
+            self._node_dependent = any(getattr(s, "name", None) == "myhostname" for s in db.sources)
+            self._node_key = files
+        if not self._node_dependent:
+            return files, None
+        node = os.uname().nodename
+        # An unset name makes the module read $SYSTEMD_DEFAULT_HOSTNAME: not kept then.
+        return files, (node if node and node != "(none)" else "")
+
     def _remember(
         self,
         key: tuple[Any, ...],
-        files: object,
+        inputs: _Inputs,
         value: tuple[Any, ...] | GaiError,
         expires: float,
         h_errno: int | None,
@@ -639,21 +662,35 @@ class Resolver:
         """Keep a getaddrinfo answer in the memo while its inputs stand (see ``_gai``)."""
         if not self._memoize or not (expires == _FOREVER or expires > time.monotonic()):
             return
+        files, node = inputs
+        if node == "":
+            return
         host, flags = key[0], key[5]
         kernel = (
             flags & AI_ADDRCONFIG
             or (host is not None and "%" in host)
             or (not isinstance(value, GaiError) and len({r[4] for r in value}) > 1)
         )
-        if len(self._memo) >= MEMO_SIZE:
-            self._memo.clear()
-        self._memo[key] = (value, files, WATCH.generation() if kernel else -1, expires, h_errno)
+        memo = self._memo
+        if len(memo) >= MEMO_SIZE:
+            # The oldest answer goes: O(1), never a scan or a purge.
+            with contextlib.suppress(KeyError):  # another thread emptied it first
+                memo.popitem(last=False)
+        memo[key] = (
+            value,
+            files,
+            WATCH.generation() if kernel else -1,
+            expires,
+            h_errno,
+            node,
+        )
 
-    def _memo_hit(self, key: tuple[object, ...], files: object) -> _MemoEntry | None:
+    def _memo_hit(self, key: tuple[object, ...], inputs: _Inputs) -> _MemoEntry | None:
         hit = self._memo.get(key)
         if (
             hit is not None
-            and hit[1] is files
+            and hit[1] is inputs[0]
+            and hit[5] == inputs[1]
             and (hit[2] < 0 or hit[2] == WATCH.generation())
             and self._memoize
             and (hit[3] == _FOREVER or hit[3] > time.monotonic())

@@ -812,7 +812,7 @@ async def getaddrinfo(
     """
     r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
-    files = r._files.snapshot()
+    files = r._inputs()
     hit = r._memo_hit(args, files)
     if hit is not None:
         r._set_h_errno(hit[4])

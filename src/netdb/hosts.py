@@ -341,10 +341,16 @@ class HostsDatabase:
         if source == "myhostname" and self.myhostname is not None:
             host = self.myhostname()
             if kind == 4:
-                return _uncached(nss_myhostname.gethostbyname4(host, key[0]))
-            if kind == 3:
-                return _uncached(nss_myhostname.gethostbyname3(host, key[0], key[1]))
-            return _uncached(nss_myhostname.gethostbyaddr(host, key[0], key[1]))
+                answer = nss_myhostname.gethostbyname4(host, key[0])
+            elif kind == 3:
+                answer = nss_myhostname.gethostbyname3(host, key[0], key[1])
+            else:
+                return _uncached(nss_myhostname.gethostbyaddr(host, key[0], key[1]))
+            if answer.status is Status.NOTFOUND and nss_myhostname.foreign(host, key[0]):
+                # Not a name of the module's: the answer holds while the host's name does
+                # (the front's memo keys on it, see Resolver._inputs).
+                return _now(answer)
+            return _uncached(answer)
         return None
 
     def _files(self, kind: int, key: tuple[Any, ...]) -> HostAnswer:

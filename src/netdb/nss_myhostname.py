@@ -140,6 +140,18 @@ def _is_hostname(host: Host, name: str) -> bool:
     return name == host.hostname or name == host.hostname + "."
 
 
+def foreign(host: Host, name: str) -> bool:
+    """Whether ``name`` is none of the names this module answers for (localhost names,
+    ``_gateway``, ``_outbound``, the host's name): then its answer is NOTFOUND whatever the
+    kernel's addresses and routes, as long as the host's name stays what it is."""
+    return not (
+        is_localhost(name)
+        or is_gateway_name(name)
+        or is_outbound_name(name)
+        or _is_hostname(host, name)
+    )
+
+
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
