@@ -93,7 +93,7 @@ def _mutate(rng: random.Random, data: bytes) -> bytes:
             b[at] = rng.getrandbits(8)
         elif kind < 0.55:
             # A compression pointer, backwards, forwards or onto another pointer.
-            b[at : at + 2] = struct.pack("!H", 0xC000 | rng.randrange(0, len(b) + 4))
+            b[at : at + 2] = struct.pack("!H", 0xC000 | rng.randrange(0, min(len(b) + 4, 0x4000)))
         elif kind < 0.65:
             del b[at:]
         elif kind < 0.8:
