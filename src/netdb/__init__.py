@@ -8,7 +8,9 @@
 the ``AF_*``, ``SOCK_*``, ``IPPROTO_*``, ``AI_*``, ``NI_*``, ``EAI_*`` constants and the exception
 classes, which *are* ``socket``'s own.  Answers equal glibc's for the same files and DNS servers
 (see README.md for the documented differences).  :class:`Resolver` holds a configuration of its
-own; :mod:`netdb.aio` has the same lookups as coroutines.
+own; :mod:`netdb.aio` has the same lookups as coroutines.  :func:`install` puts netdb under
+programs written for ``socket`` and asyncio (``netdb run`` does it for a whole program;
+:mod:`netdb.aiohttp` has a resolver for aiohttp).
 
 The functions here all use one default :class:`Resolver`:
 
@@ -45,6 +47,7 @@ from typing import TYPE_CHECKING
 
 from ._api import OMITTED as _OMITTED
 from ._api import AddrInfoList, Resolver, SockAddr
+from ._install import install, installed, uninstall
 from .address import inet_aton, inet_ntoa, inet_ntop, inet_pton
 from .config.loader import SystemFiles
 from .names import family_name, protocol_name, socktype_name
@@ -426,9 +429,12 @@ __all__ = [
     "inet_ntoa",
     "inet_ntop",
     "inet_pton",
+    "install",
+    "installed",
     "protocol_name",
     "socktype_name",
     "timeout",
+    "uninstall",
 ]
 if not TYPE_CHECKING:
     # A constant this Python's socket module lacks is not exported (``from netdb import *``).

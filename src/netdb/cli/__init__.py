@@ -35,6 +35,7 @@ from ..config.loader import SystemFiles
 from . import addrinfo as _addrinfo
 from . import bulk as _bulk
 from . import getent as _getent
+from . import run as _run_program
 from ._context import Context, ServiceConfigError, make_context
 from ._output import (
     Output,
@@ -271,6 +272,8 @@ def build_parser() -> _Parser:
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text (see below)")
     _bulk.add_parser(sub, common)
+    # `run` is parsed by cli/run.py (the program's arguments are not netdb's): listed here only.
+    sub.add_parser("run", add_help=False, help="run a Python program with netdb installed")
     parser.commands = dict(sub.choices)
     return parser
 
@@ -337,6 +340,14 @@ def _negative_key(args: Sequence[str], keys: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``netdb`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    index = _command_index(args)
+    if index is not None and args[index] == "run":
+        # The program's SystemExit, KeyboardInterrupt and exit status are its own (cli/run.py).
+        try:
+            ns = build_parser().parse_args(args[:index])
+        except _UsageError as exc:
+            return _fail(exc.message, exc.prog, EXIT_USAGE)
+        return _run_program.main(args[index + 1 :], etc=ns.etc)
     report = _Report()
     try:
         status = _main(args, report)
