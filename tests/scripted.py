@@ -638,16 +638,33 @@ def write_etc(
     return SystemFiles.under(str(root))
 
 
-def unreachable_order(policy: Policy) -> Callable[[Sequence[Address], int], list[int]]:
-    """glibc's order when the kernel has a source for no destination (a namespace with only
-    loopback, for non-loopback answers): RFC 3484 with every source undefined."""
+_LOOP4 = bytes([127, 0, 0, 1])
+_LOOP6 = bytes(15) + b"\x01"
+
+
+def _loopback_source(a: Address) -> tuple[bytes | None, int]:
+    """The source the kernel of a loopback-only namespace picks for ``a``: loopback for
+    loopback and unspecified destinations, none for anything else."""
+    if a.family == AF_INET:
+        if a.packed[0] == 127 or a.packed == bytes(4):
+            return _LOOP4, 8
+        return None, 0
+    if a.packed in (_LOOP6, bytes(16)):
+        return _LOOP6, 128
+    return None, 0
+
+
+def loopback_order(policy: Policy) -> Callable[[Sequence[Address], int], list[int]]:
+    """glibc's order in a namespace with only a loopback interface (the differential sandbox's
+    ``loopback`` profile): RFC 3484 where only loopback and unspecified destinations have a
+    source (loopback itself)."""
 
     def order(addresses: Sequence[Address], group: int = 1) -> list[int]:
-        cands = [
-            Candidate(a.family, a.packed, None, index=i * group + j)
-            for i, a in enumerate(addresses)
-            for j in range(group)
-        ]
+        cands = []
+        for i, a in enumerate(addresses):
+            src, plen = _loopback_source(a)
+            for j in range(group):
+                cands.append(Candidate(a.family, a.packed, src, plen, index=i * group + j))
         return [c.index for c in sort_candidates(cands, policy)]
 
     return order
@@ -657,7 +674,7 @@ class ScriptedResolver(Resolver):
     """A :class:`netdb.Resolver` whose kernel facts are fixed and whose DNS runs on ``net``.
 
     ``addrconfig``: (IPv4 configured, IPv6 configured); ``interfaces``: name -> index;
-    ``order``: the destination order (default :func:`unreachable_order` under glibc's
+    ``order``: the destination order (default :func:`loopback_order` under glibc's
     table).  Cache and memo off unless asked for, so every lookup reaches the scripted server.
     """
 
@@ -677,7 +694,7 @@ class ScriptedResolver(Resolver):
         self.net = net
         self._facts = addrconfig
         self._interfaces = dict(interfaces or {"lo": 1, "eth0": 2})
-        self._order = order or unreachable_order(Policy.glibc())
+        self._order = order or loopback_order(Policy.glibc())
         self._ids = rng or ids()
         self._state = SendState(rng=self._ids)
 
@@ -830,3 +847,27 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [tuple(int(f) if i < 2 else f for i, f in enumerate(t)) for t in value]
     return value
+
+
+def summary(outcome: Any) -> Any:
+    """A lookup outcome in a short form that loses nothing the tables compare: an exception
+    as ``"<class> <first arg>"``; a getaddrinfo list as one string per entry (the address,
+    ``%flowinfo/scope`` when not zero, ``type/proto/port`` unless ``1/6/80``, ``canon=`` when
+    set; IPv6 entries are the ones with a ``:``); anything else as it is."""
+    if isinstance(outcome, tuple) and outcome and outcome[0] == "raise":
+        _, cls, args = outcome
+        return f"{cls} {args[0]}" if args else cls
+    if isinstance(outcome, list) and all(isinstance(t, tuple) and len(t) == 5 for t in outcome):
+        out = []
+        for family, socktype, proto, canon, sa in outcome:
+            assert (family == 10) == (len(sa) == 4)
+            text = sa[0]
+            if len(sa) == 4 and (sa[2], sa[3]) != (0, 0):
+                text += f"%{sa[2]}/{sa[3]}"
+            if (int(socktype), proto, sa[1]) != (1, 6, 80):
+                text += f" {int(socktype)}/{proto}/{sa[1]}"
+            if canon:
+                text += f" canon={canon}"
+            out.append(text)
+        return out
+    return outcome
