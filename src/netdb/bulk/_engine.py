@@ -37,15 +37,21 @@ to the servers in turn (the first try of each query to the next server round-rob
 the server after the previous one).  A TC reply hands the query to the driver for TCP
 (:attr:`Engine.tcp_wanted`, :meth:`Engine.tcp_query`, :meth:`Engine.on_tcp_reply`).
 
-The window adapts to what the server takes, as TCP's congestion window does (RFC 5681 §3.1),
-but it tells a server's overflow from a lossy path: a server whose socket buffer overflows loses
-a run of queries sent together, a path that drops a few packets in a hundred loses a few of every
-burst.  So the window is halved (at most once per first-try timeout, down to :data:`MIN_WINDOW`)
-when at least :data:`BURST_LOSS` tries of one burst, and over a quarter of it, timed out; lost
-tries of a lossy path are retried without shrinking it.  Every window's worth of accepted replies
-grows it, up to ``concurrency``: by an eighth until the first cut, by a thirty-second after it
-(past the size at which it overflowed the server, it probes slowly, as TCP's congestion avoidance
-does).
+The window adapts to what the server takes, as TCP's congestion window does (RFC 5681 §3.1).
+It starts small (:data:`INITIAL_WINDOW` queries) and grows by one query per accepted reply (slow
+start: it doubles every round trip), so a run finds the server's pace from below instead of
+losing a burst first: a server's socket buffer (Knot's default, 208 KiB, holds about 270
+queries) overflows when a window far past what it takes arrives at once, and tries lost before
+any RTT sample would each wait the whole ``timeout``.  A try sent before the first sample is
+given the sample's level when that sample comes (its deadline is moved earlier), so no try waits
+``timeout`` for want of an estimate.  The window tells a server's overflow from a lossy path: a
+server whose socket buffer overflows loses a run of queries sent together, a path that drops a
+few packets in a hundred loses a few of every burst.  So the window is halved (at most once per
+first-try timeout, down to :data:`MIN_WINDOW`), and slow start ends there, when at least
+:data:`BURST_LOSS` tries of one burst, and over a quarter of it, timed out; lost tries of a
+lossy path are retried without shrinking it.  After the first cut, every window's worth of
+accepted replies grows it by a thirty-second, up to ``concurrency`` (past the size at which it
+overflowed the server, it probes slowly, as TCP's congestion avoidance does).
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ _NO_SERVER = frozenset((TIMEOUT, UNREACHABLE))  # statuses no server gave
 # whole window at once.
 MAX_BURST = 128
 MIN_WINDOW = 16  # the window never shrinks below this many queries
+INITIAL_WINDOW = 32  # the window at the start of a run (slow start grows it from there)
 BURST_LOSS = 8  # tries of one burst that must time out (and over a quarter of it) for a cut
 _IDS = tuple(struct.pack("!H", i) for i in range(65536))  # the ID field of every ID
 # Send errors after which the datagram is only sent again (see Engine.send_failed).
@@ -250,11 +257,17 @@ class Engine(Generic[T]):
         self.finished: deque[T] = deque()
         self.counts: Counter[str] = Counter()  # records made, by status
         self.tcp_wanted: deque[_Query] = deque()
-        self.window = options.concurrency  # what may be in flight now (see _congested)
         self.max_window = options.concurrency
-        self._acked = 0
-        self._growth = 3  # the window grows by 1/2**this per window's worth of replies
+        # What may be in flight now: slow start from INITIAL_WINDOW up to ``concurrency``, until
+        # the first cut (see _congested).
+        self.window = min(INITIAL_WINDOW, options.concurrency)
+        self.slow_start = self.window < self.max_window
+        self._used = 0  # the most in flight since the window last changed
+        self._grow_at = math.inf  # when it may grow next (from the first RTT sample on)
         self._cut_until = 0.0
+        # Bursts of first tries sent before the first RTT sample (at the ``timeout`` level):
+        # the first sample moves them to its own level (see _sample).
+        self._early: deque[tuple[float, list[tuple[_Query, int]]]] | None = deque()
         self.max_tries = options.retries + 1
         self.retry_on = options.retry_on
         self.retry_timeout = TIMEOUT in options.retry_on
@@ -410,10 +423,18 @@ class Engine(Generic[T]):
                 first((q, gen))
             append((si, _IDS[qid] + q.body))
         if firsts:
-            wheel[level].append((now + levels[level], firsts))
+            entry = (now + levels[level], firsts)
+            wheel[level].append(entry)
+            early = self._early
+            if early is not None:
+                while early and early[0][0] <= now:  # those already timed out: bounded
+                    early.popleft()
+                early.append(entry)
         for at, burst in later.items():
             wheel[at].append((now + levels[at], burst))
         self.sent += len(out)
+        if len(inflight) > self._used:
+            self._used = len(inflight)
         return out
 
     def _up_server(self, k: int, now: float) -> int:
@@ -487,6 +508,7 @@ class Engine(Generic[T]):
         give_back = self.free_ids[si].append
         base = si << 16
         received = self.received
+        accepted = 0
         for data in batch:
             received += 1
             if len(data) < 12:
@@ -503,21 +525,32 @@ class Engine(Generic[T]):
             del inflight[key]
             give_back(key & 0xFFFF)
             q.key = -1
+            accepted += 1
             if q.tries == 1 and (received < 64 or not received & 3):  # 1 in 4 is plenty
                 self._sample(now - q.sent_at)
-            if self.window < self.max_window:
-                self._acked += 1
-                if self._acked >= self.window:  # a window's worth answered: grow
-                    self._acked = 0
-                    self.window = min(
-                        self.max_window, self.window + max(1, self.window >> self._growth)
-                    )
             if data[2] & 0x02:  # TC: ask again over TCP (RFC 7766 §5)
                 q.state = _TCP
                 self.tcp_wanted.append(q)
                 continue
             self._answered(q, data, now)
         self.received = received
+        if accepted and self.window < self.max_window:
+            if now >= self._grow_at:
+                if self._used >= self.window >> 1:
+                    self._grow(now)
+            elif self._grow_at == math.inf and self.srtt >= 0:  # the first sample: from now
+                self._grow_at = now + self.levels[self.level]
+
+    def _grow(self, now: float) -> None:
+        """A first-try timeout has passed since the window last changed, with no cut, and at
+        least half the window was in flight at once meanwhile (it was in use): the window
+        doubles in slow start, else it grows by a sixteenth.  Losses of what a window sent show
+        only when their tries time out, so it grows at most once per first-try timeout, however
+        short the round trip: it never outruns the news of its own overflow."""
+        w = self.window
+        self.window = min(self.max_window, w * 2 if self.slow_start else w + max(1, w >> 4))
+        self._used = 0
+        self._grow_at = now + self.levels[self.level]
 
     def _answered(self, q: _Query, data: bytes, now: float) -> None:
         """An accepted reply to ``q`` (over UDP or TCP): tried again on a ``retry_on`` status
@@ -544,6 +577,26 @@ class Engine(Generic[T]):
         while level < len(levels) - 1 and levels[level] < rto:
             level += 1
         self.level = level
+        if self._early is not None:
+            self._retime_early()
+
+    def _retime_early(self) -> None:
+        """At the first RTT sample: the first tries sent before it (each waiting ``timeout``)
+        wait the level the sample gives, counted from when they were sent.  Nothing waits at
+        that level yet (before a sample every try waits at the top), so the wheel's order
+        holds."""
+        early = self._early
+        self._early = None
+        top = len(self.levels) - 1
+        if not early or self.level == top:
+            return
+        wheel = self.wheel
+        waiting = {id(entry) for entry in wheel[top]}
+        bursts = [entry for entry in early if id(entry) in waiting]  # not yet timed out
+        moved = {id(entry) for entry in bursts}
+        wheel[top] = deque(e for e in wheel[top] if id(e) not in moved)
+        shift = self.levels[self.level] - self.levels[top]
+        wheel[self.level].extendleft(reversed([(at + shift, burst) for at, burst in bursts]))
 
     # --- TCP ------------------------------------------------------------------------------------
 
@@ -602,13 +655,14 @@ class Engine(Generic[T]):
                     self._congested(now)
 
     def _congested(self, now: float) -> None:
-        """Much of one burst timed out: halve the window, at most once per timeout of a first
-        try (the server's queue overflowed; RFC 5681 §3.1's decrease)."""
+        """Much of one burst timed out: halve the window and end slow start, at most once per
+        timeout of a first try (the server's queue overflowed; RFC 5681 §3.1's decrease)."""
         if now >= self._cut_until:
             self.window = max(MIN_WINDOW, self.window >> 1)
-            self._growth = 5
-            self._acked = 0
+            self.slow_start = False
+            self._used = 0
             self._cut_until = now + self.levels[self.level]
+            self._grow_at = self._cut_until
 
     def _expire(self, q: _Query, now: float) -> None:
         del self.inflight[q.key]
