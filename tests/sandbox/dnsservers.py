@@ -35,6 +35,7 @@ FIXTURE_ZONES: tuple[tuple[str, str], ...] = (
     ("example.test.", "example.test.zone"),
     ("sub.example.test.", "sub.example.test.zone"),
     ("other.test.", "other.test.zone"),
+    ("install.test.", "install.test.zone"),
     ("2.0.192.in-addr.arpa.", "2.0.192.in-addr.arpa.zone"),
     ("100.51.198.in-addr.arpa.", "100.51.198.in-addr.arpa.zone"),
     ("0/25.100.51.198.in-addr.arpa.", "0-25.100.51.198.in-addr.arpa.zone"),

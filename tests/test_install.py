@@ -1,0 +1,324 @@
+"""netdb.install(), uninstall(), installed() and `netdb run`, in this process: what is replaced,
+what comes back, threads, nesting, asyncio loops, and a program run unchanged.
+
+Lookups here never reach glibc's DNS (this machine's resolv.conf must not be asked): the
+resolver under test reads ``tests/fixtures/install/etc`` (``hosts: files``), where ``spyname``
+is 127.0.0.7, a name only that resolver knows (every 127/8 address is local: nothing leaves).  The clients against real servers are in
+``tests/test_install_clients.py`` (in the sandbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.base_events
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import netdb
+from netdb import _install
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "install"
+ETC = FIXTURES / "etc"
+SRC = Path(__file__).resolve().parents[1] / "src"
+SOCKET_NAMES = _install._SOCKET_NAMES
+LOOP = asyncio.base_events.BaseEventLoop
+
+
+def spy_resolver() -> netdb.Resolver:
+    return netdb.Resolver(files=netdb.SystemFiles.under(str(ETC)), check_interval=0)
+
+
+def snapshot() -> dict[str, Any]:
+    """Every attribute install() may touch, as the objects they are."""
+    state: dict[str, Any] = {f"socket.{n}": getattr(socket, n) for n in SOCKET_NAMES}
+    for n in ("getaddrinfo", "getnameinfo"):
+        state[f"BaseEventLoop.{n}"] = LOOP.__dict__.get(n)
+    return state
+
+
+@pytest.fixture(autouse=True)
+def restored() -> Iterator[None]:
+    before = snapshot()
+    yield
+    netdb.uninstall()
+    assert snapshot() == before
+
+
+def test_install_replaces_every_function_and_uninstall_restores_the_same_objects() -> None:
+    before = snapshot()
+    r = spy_resolver()
+    netdb.install(r)
+    during = snapshot()
+    assert all(during[k] is not before[k] for k in before), "every attribute replaced"
+    assert socket.gethostbyname("spyname") == "127.0.0.7"
+    assert socket.gethostbyname_ex("spyname") == (
+        "spyname",
+        ["spyname.install.test"],
+        ["127.0.0.7"],
+    )
+    assert socket.gethostbyaddr("127.0.0.7") == ("spyname", ["spyname.install.test"], ["127.0.0.7"])
+    assert socket.getfqdn("spyname") == "spyname.install.test"
+    assert socket.getnameinfo(("127.0.0.7", 80), socket.NI_NUMERICSERV) == ("spyname", "80")
+    assert socket.getaddrinfo("spyname", 80, type=socket.SOCK_STREAM) == [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.7", 80))
+    ]
+    # The stdlib's callers look the name up on the module at call time.
+    with socket.create_server(("127.0.0.7", 0)) as server:
+        port = server.getsockname()[1]
+        with socket.create_connection(("spyname", port), timeout=5) as conn:
+            assert conn.getpeername() == ("127.0.0.7", port)
+    netdb.install(r)  # twice: harmless, nothing saved twice
+    assert snapshot() == during
+    netdb.uninstall()
+    after = snapshot()
+    assert all(after[k] is before[k] for k in before)
+    netdb.uninstall()  # harmless when not installed
+    assert snapshot() == before
+
+
+def test_a_reference_taken_while_installed_follows_uninstall() -> None:
+    netdb.install(spy_resolver())
+    held = socket.getaddrinfo
+    netdb.uninstall()
+    # What socket had before answers now (numeric: glibc's answer, no DNS).
+    assert held("127.0.0.1", 80, type=socket.SOCK_STREAM) == socket.getaddrinfo(
+        "127.0.0.1", 80, type=socket.SOCK_STREAM
+    )
+
+
+def test_uninstall_keeps_a_patch_put_on_top_by_someone_else() -> None:
+    original = socket.gethostbyname
+    netdb.install(spy_resolver())
+
+    def theirs(name: str) -> str:
+        return "192.0.2.9"
+
+    socket.gethostbyname = theirs
+    try:
+        netdb.uninstall()
+        assert socket.gethostbyname is theirs
+        assert socket.getaddrinfo is snapshot()["socket.getaddrinfo"]
+    finally:
+        socket.gethostbyname = original
+
+
+def test_installed_nests_and_gives_back_what_was_there() -> None:
+    outer, inner = spy_resolver(), spy_resolver()
+    with netdb.installed(outer) as got:
+        assert got is outer and _install.current() is outer
+        with netdb.installed(inner) as got2:
+            assert got2 is inner and _install.current() is inner
+        assert _install.current() is outer
+        assert socket.gethostbyname("spyname") == "127.0.0.7"
+    assert _install.current() is None
+    netdb.install(outer)
+    with netdb.installed():
+        assert _install.current() is netdb._default_resolver()
+    assert _install.current() is outer
+
+
+def test_install_takes_only_a_resolver() -> None:
+    with pytest.raises(TypeError, match="netdb.Resolver"):
+        netdb.install("8.8.8.8")  # type: ignore[arg-type]
+    assert _install.current() is None
+
+
+def test_threads_installing_and_uninstalling_at_once_never_break_a_lookup() -> None:
+    r = spy_resolver()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def toggle() -> None:
+        for i in range(300):
+            if i % 2:
+                netdb.uninstall()
+            else:
+                netdb.install(r)
+
+    def lookup() -> None:
+        while not stop.is_set():
+            try:  # numeric: glibc or netdb, the same answer, never DNS
+                assert socket.getaddrinfo("127.0.0.1", 80, type=socket.SOCK_STREAM)
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=lookup) for _ in range(2)]
+    writers = [threading.Thread(target=toggle) for _ in range(4)]
+    for t in readers + writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+    assert errors == []
+    netdb.install(r)
+    assert socket.gethostbyname("spyname") == "127.0.0.7"
+
+
+def test_event_loops_before_after_and_running_resolve_without_an_executor() -> None:
+    r = spy_resolver()
+    early = asyncio.new_event_loop()
+    try:
+        netdb.install(r)
+        late = asyncio.new_event_loop()
+
+        async def lookups() -> Any:
+            loop = asyncio.get_running_loop()
+            infos = await loop.getaddrinfo("spyname", 80, type=socket.SOCK_STREAM)
+            name = await loop.getnameinfo(("127.0.0.7", 80), socket.NI_NUMERICSERV)
+            return infos, name, loop._default_executor  # type: ignore[attr-defined]
+
+        expected = (
+            [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.7", 80))],
+            ("spyname", "80"),
+            None,  # asyncio never made its thread pool
+        )
+        for loop in (early, late):
+            assert loop.run_until_complete(lookups()) == expected
+        late.close()
+    finally:
+        netdb.uninstall()
+        early.close()
+
+    async def install_while_running() -> Any:
+        netdb.install(r)
+        try:
+            return await lookups()
+        finally:
+            netdb.uninstall()
+
+    assert asyncio.run(install_while_running()) == expected
+
+
+def test_loop_lookup_errors_are_sockets_and_the_deadline_is_the_resolvers() -> None:
+    netdb.install(spy_resolver())
+
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        out = []
+        for host in ("nosuch", "a" * 64, "x"):
+            try:
+                await loop.getaddrinfo(host, 80)
+                out.append("ok")
+            except Exception as exc:
+                out.append(f"{type(exc).__name__} {exc}")
+        return out
+
+    assert asyncio.run(main()) == [
+        "gaierror [Errno -2] Name or service not known",
+        "UnicodeError encoding with 'idna' codec failed (UnicodeError: label too long)",
+        "gaierror [Errno -2] Name or service not known",
+    ]
+
+
+def test_importing_netdb_imports_neither_asyncio_nor_aiohttp() -> None:
+    code = "import sys, netdb, netdb.aiohttp; print('asyncio' in sys.modules, 'aiohttp' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, PYTHONPATH=str(SRC)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == ["False", "False"]
+
+
+# --- netdb run --------------------------------------------------------------------------------
+
+
+def netdb_run(*args: str, cwd: Path = FIXTURES) -> tuple[int, list[dict[str, Any]], str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "netdb.cli", "--etc", str(ETC), "run", *args],
+        env=dict(os.environ, PYTHONPATH=str(SRC)),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    return proc.returncode, reports, proc.stderr
+
+
+def python(*args: str, cwd: Path = FIXTURES) -> tuple[int, str]:
+    proc = subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        ((), 0),
+        (("--flag", "-x", "value"), 0),
+        (("exit", "5"), 5),
+        (("exit", "0"), 0),
+        (("message",), 1),
+        (("raise",), 1),
+    ],
+)
+def test_run_script_sees_what_python_shows_it(args: tuple[str, ...], status: int) -> None:
+    rc, reports, err = netdb_run("prog.py", *args)
+    assert rc == status, err
+    (report,) = reports
+    assert report == {
+        "argv": ["prog.py", *args],
+        "name": "__main__",
+        "main_is_me": True,
+        "file": str(FIXTURES / "prog.py"),
+        "path0": str(FIXTURES),
+        "installed": "netdb._install",  # socket's functions are netdb's ...
+        "spyname": "127.0.0.7",  # ... and answer from --etc's files
+    }
+    if args[:1] in (("message",), ("raise",)):
+        # The same stderr as python's own run of the program, which fails on spyname first
+        # when glibc does not know it, so compare with what python prints for the exception.
+        expected = {
+            "message": "a message\n",
+            "raise": 'raise LookupError("from the program")',
+        }[args[0]]
+        assert expected in err
+        if args[0] == "raise":
+            assert err.startswith("Traceback (most recent call last):\n")
+            assert "netdb" not in err.split("\n", 2)[1], "no frame of netdb's before the program's"
+            assert err.endswith("LookupError: from the program\n")
+
+
+def test_run_module_and_missing_targets() -> None:
+    rc, reports, err = netdb_run("-m", "runpkg", "three")
+    assert rc == 3, err
+    assert reports == [
+        {
+            "argv": [str(FIXTURES / "runpkg" / "__main__.py"), "three"],
+            "name": "__main__",
+            "main_is_me": True,
+            "path0": str(FIXTURES),
+            "installed": "netdb._install",
+            "spyname": "127.0.0.7",
+        }
+    ]
+    rc, reports, err = netdb_run("no-such-file.py")
+    assert (rc, reports) == (2, [])
+    assert err == (
+        f"netdb run: can't open file {str(FIXTURES / 'no-such-file.py')!r}: "
+        "[Errno 2] No such file or directory\n"
+    )
+    assert python("no-such-file.py")[0] == 2
+    rc, reports, err = netdb_run("-m", "no_such_module")
+    assert (rc, reports, err) == (1, [], "netdb run: No module named no_such_module\n")
+    assert python("-m", "no_such_module")[0] == 1
+    rc, _, err = netdb_run()
+    assert rc == 64 and "missing SCRIPT" in err
+    rc, out, _ = netdb_run("--help")
+    assert rc == 0
