@@ -3,8 +3,8 @@ what comes back, threads, nesting, asyncio loops, and a program run unchanged.
 
 Lookups here never reach glibc's DNS (this machine's resolv.conf must not be asked): the
 resolver under test reads ``tests/fixtures/install/etc`` (``hosts: files``), where ``spyname``
-is 127.0.0.7, a name only that resolver knows (every 127/8 address is local: nothing leaves).  The clients against real servers are in
-``tests/test_install_clients.py`` (in the sandbox).
+is 127.0.0.7, a name only that resolver knows (every 127/8 address is local: nothing leaves).
+The clients against real servers are in ``tests/test_install_clients.py`` (in the sandbox).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def test_installed_nests_and_gives_back_what_was_there() -> None:
 
 
 def test_install_takes_only_a_resolver() -> None:
-    with pytest.raises(TypeError, match="netdb.Resolver"):
+    with pytest.raises(TypeError, match=r"netdb\.Resolver"):
         netdb.install("8.8.8.8")  # type: ignore[arg-type]
     assert _install.current() is None
 
@@ -223,7 +223,10 @@ def test_loop_lookup_errors_are_sockets_and_the_deadline_is_the_resolvers() -> N
 
 
 def test_importing_netdb_imports_neither_asyncio_nor_aiohttp() -> None:
-    code = "import sys, netdb, netdb.aiohttp; print('asyncio' in sys.modules, 'aiohttp' in sys.modules)"
+    code = (
+        "import sys, netdb, netdb.aiohttp\n"
+        "print('asyncio' in sys.modules, 'aiohttp' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         env=dict(os.environ, PYTHONPATH=str(SRC)),
@@ -320,5 +323,5 @@ def test_run_module_and_missing_targets() -> None:
     assert python("-m", "no_such_module")[0] == 1
     rc, _, err = netdb_run()
     assert rc == 64 and "missing SCRIPT" in err
-    rc, out, _ = netdb_run("--help")
+    rc, _, _ = netdb_run("--help")
     assert rc == 0

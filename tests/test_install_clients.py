@@ -124,7 +124,7 @@ def check_switch(got: dict[str, Any], reached: str = '"local": "10.11.0.2"') -> 
 
 def check_bad(got: dict[str, Any]) -> None:
     """Each bad input: netdb's exception is glibc's, and netdb kept its 0.5 s deadline."""
-    for glibc, ours in zip(got["bad_glibc"], got["bad_netdb"]):
+    for glibc, ours in zip(got["bad_glibc"], got["bad_netdb"], strict=True):
         assert ours[0] == glibc[0]
         assert ours[0].startswith("raise ")
     slow_glibc, slow_ours = got["slow_glibc"], got["slow_netdb"]
