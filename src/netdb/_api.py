@@ -520,13 +520,7 @@ class Resolver:
             deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
             run = _driver.Run(deadline)
             try:
-                plan = self._express(args)
-                if plan is not None:
-                    value = _driver.run_express(
-                        plan, run, lambda db: self._gai_value(args, db), _gai_tuple
-                    )
-                else:
-                    value = _driver.drive(self._gai_value(args), None, run)
+                value = _driver.drive(self._gai_steps(args), None, run)
             finally:
                 self._set_h_errno(run.h_errno)
             self._remember(args, files, value, run.expires, run.h_errno)
@@ -606,7 +600,7 @@ class Resolver:
                 yield HErrno(hit[4])
         else:
             notes = _Expiry()
-            value = yield from notes.collect(self._gai_value(key))
+            value = yield from notes.collect(self._gai_steps(key))
             self._remember(key, files, value, notes.expires, notes.h_errno)
         if isinstance(value, GaiError):
             _gaierror(value)
@@ -622,6 +616,15 @@ class Resolver:
         except GaiError as exc:
             return exc
         return _gai_tuple(results)
+
+    def _gai_steps(self, key: tuple[Any, ...]) -> Generator[Op, Any, tuple[Any, ...] | GaiError]:
+        """The getaddrinfo lookup every driver runs: the express lane's generator where its
+        plan applies (``netdb.express``: the same requests and answer as the full path, without
+        its layers), else the full path.  A failure is returned, not raised."""
+        plan = self._express(key)
+        if plan is None:
+            return self._gai_value(key)
+        return express.steps(plan, lambda db: self._gai_value(key, db), _gai_tuple)
 
     def _express(self, key: tuple[Any, ...]) -> express.Plan | None:
         """The express plan of a getaddrinfo (``netdb.express``; IDs drawn), or None when the

@@ -15,11 +15,8 @@ lookups in flight at the same time (same resolver, function and arguments) share
 callers wait for the same answer.  Cancelling a call stops that call at once; the lookup stops
 and closes its sockets when no call waits for it any more.
 
-The most common lookup, ``getaddrinfo`` of a name that DNS answers plainly with A and AAAA
-records, takes the express lane (``netdb.express``): the same requests, done without the core's
-generator layers; anything else hands the lookup over to the core, which replays what was done
-and goes on from there (same socket, IDs, deadlines and attempts), so answers and timing are
-the core's in every case.
+The driver knows no fast path: ``Resolver._gai_steps`` gives it the core's generator, which
+for the most common lookup is the express lane's (``netdb.express``).
 """
 
 from __future__ import annotations
@@ -35,8 +32,8 @@ import weakref
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-from . import _default_resolver, express
-from ._api import OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gai_tuple, _gaierror
+from . import _default_resolver
+from ._api import OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gaierror
 from ._io.driver import RECV_SIZE, Sock, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
     EXPIRED,
@@ -233,46 +230,28 @@ class _Lookup:
     :attr:`fut`).  Whatever ends the lookup (answer, exception, cancellation) closes every
     socket it opened.
 
-    A getaddrinfo may start in the express lane (``netdb.express``; :meth:`express`): then
-    :attr:`gen` is None, the lane's requests are done here directly and their results kept in
-    :attr:`log`.  The first thing the lane does not cover hands the lookup over
-    (:meth:`_hand_over`): the full path's generator is made, replays the log (:meth:`_replayed`)
-    and goes on as any other lookup.
     """
 
     __slots__ = (
-        "args",
-        "at",
         "chunks",
         "deadline",
         "done",
         "expires",
-        "first",
         "fut",
         "gen",
         "h_errno",
-        "have",
         "key",
         "left",
-        "log",
         "loop",
-        "plan",
         "reactor",
-        "recv_until",
-        "replay",
-        "replay_plan",
-        "resolver",
         "sent_on",
         "socks",
-        "t_asked",
-        "t_sent",
         "timer_at",
         "view",
         "wait_kind",
         "wait_own",
         "wait_sock",
         "waiters",
-        "xsock",
     )
 
     def __init__(
@@ -300,11 +279,6 @@ class _Lookup:
         self.chunks: list[bytes] = _NO_CHUNKS
         self.left = 0
         self.view: memoryview | None = None
-        self.plan: express.Plan | None = None
-        self.replay_plan: express.Plan | None = None
-        self.log: list[Any] | None = None
-        self.xsock: Sock | None = None
-        self.recv_until = 0.0
 
     # -- driving ---------------------------------------------------------------------------
 
@@ -314,10 +288,7 @@ class _Lookup:
     def _resume(self, result: Any) -> None:
         self.wait_kind = 0
         self.wait_sock = None
-        if self.plan is not None:
-            self._express_got(result)
-        else:
-            self._run(None, result)
+        self._run(None, result)
 
     def _run(self, op: Op | None, result: Any) -> None:
         """Send ``result`` in (unless ``op`` is the next request already), then perform
@@ -365,7 +336,6 @@ class _Lookup:
         self.socks.clear()
         self.wait_kind = 0
         self.wait_sock = None
-        self.plan = None
         if self.gen is not None:
             self.gen.close()
         if not self.done:
@@ -387,135 +357,6 @@ class _Lookup:
             self.waiters.remove(waiter)
         if not self.done and all(w.done() for w in self.waiters):
             self._finish()
-
-    # -- the express lane (netdb.express) ---------------------------------------------------
-
-    def express(self, plan: express.Plan, resolver: Resolver, args: tuple[Any, ...]) -> None:
-        """Start in the lane: open, send both queries and wait, as the full path's requests
-        would be done; ``resolver._gai_value(args, db)`` is the full path, for
-        :meth:`_hand_over`."""
-        self.plan = plan
-        self.resolver = resolver
-        self.args = args
-        self.have = 0
-        self.first = b""
-        log: list[Any] = []
-        self.log = log
-        now = self.t_asked = time.monotonic()  # res_query's "now"
-        deadline = self.deadline
-        if deadline is not None and now >= deadline:
-            return self._hand_over()
-        sock = open_udp(plan.lane.server)
-        log.append(sock)
-        if not isinstance(sock, Sock):
-            return self._hand_over()
-        self.socks.append(sock)
-        self.xsock = sock
-        now = self.t_sent = time.monotonic()  # send_dg's start of the wait
-        self.recv_until = now + plan.lane.seconds
-        if deadline is not None and time.monotonic() >= deadline:
-            return self._hand_over()
-        sent = send_datagrams(sock, plan.queries)
-        log.append(sent)
-        if sent is not None:
-            return self._hand_over()
-        if deadline is not None and time.monotonic() >= deadline:
-            return self._hand_over()
-        if self._wait(sock, _IN, self.recv_until, _W_UDP) is not _PENDING:
-            self._hand_over()
-        return None
-
-    def _express_got(self, got: Any) -> None:
-        """A result of the lane's receive (datagram, timeout, error): on, or hand over."""
-        plan = self.plan
-        log = self.log
-        assert plan is not None and log is not None
-        while True:
-            log.append(got)
-            if got.__class__ is not tuple:
-                return self._hand_over()
-            data = got[0]
-            which = express.plain_reply(plan, data, got[1], bool(self.have & 1), self.have > 1)
-            if not which:
-                return self._hand_over()
-            if self.have:
-                return self._express_done(data)
-            self.have = which
-            self.first = data
-            # The second receive, as _perform does it: deadline, an immediate read, a wait.
-            if self.deadline is not None and time.monotonic() >= self.deadline:
-                return self._hand_over()
-            sock = self.xsock
-            assert sock is not None
-            got = self._udp_recv(sock, 0)
-            if got is _PENDING:
-                if self._wait(sock, _IN, self.recv_until, _W_UDP) is not _PENDING:
-                    self._hand_over()
-                return None
-
-    def _express_done(self, second: bytes) -> None:
-        plan = self.plan
-        assert plan is not None
-        done = express.finish(plan, self.first, second, self.have == 1)
-        if done is None:
-            return self._hand_over()
-        results, h_errno = done
-        try:
-            value = _gai_tuple(results)
-            if express.VERIFY:
-                replayed = self.resolver._gai_value(self.args, plan.replay(self._clocks()).db)
-                express.check(plan, replayed, self.log, self.xsock, self.recv_until, value, h_errno)
-        except BaseException as exc:
-            self._finish()
-            self._settle(None, exc)
-            if not isinstance(exc, Exception):
-                raise
-            return None
-        express.STATS["express"] += 1
-        self.plan = None
-        assert self.xsock is not None
-        self._close_sock(self.xsock)
-        self.expires = time.monotonic()  # the full path's Note: no cache, so "now"
-        self.h_errno = h_errno
-        self._finish()
-        self._settle(value, None)
-        return None
-
-    def _hand_over(self) -> None:
-        """Go on in the full path: its generator replays :attr:`log`, then runs as usual."""
-        plan = self.plan
-        assert plan is not None
-        express.STATS["handed_over"] += 1
-        self.plan = None
-        self.at = 0
-        self.replay = plan.replay(self._clocks())
-        self.gen = self.resolver._gai_value(self.args, self.replay.db)
-        self.replay_plan = plan
-        if not self.log:  # nothing done yet: nothing to replay
-            self.log = None
-            self.replay.over()
-        self._run(None, None)
-
-    def _clocks(self) -> list[float]:
-        """The clock readings the lane took, in the order the full path takes them."""
-        if self.xsock is None:
-            return [self.t_asked]
-        return [self.t_asked, self.t_sent]
-
-    def _replayed(self, op: Op) -> Any:
-        """The full path's request answered from the lane's record (checked against it)."""
-        log = self.log
-        plan = self.replay_plan
-        assert log is not None and plan is not None
-        step = self.at
-        if not express.same_request(plan, step, op, self.xsock, self.recv_until):
-            raise RuntimeError(f"netdb.aio: express lane record differs at step {step}: {op!r}")
-        self.at = step + 1
-        if self.at == len(log):
-            self.log = None
-            self.replay_plan = None
-            self.replay.over()
-        return log[step]
 
     # -- waiting ---------------------------------------------------------------------------
 
@@ -581,8 +422,6 @@ class _Lookup:
     # -- requests --------------------------------------------------------------------------
 
     def _perform(self, op: Op) -> Any:
-        if self.log is not None and not isinstance(op, (Note, HErrno)):
-            return self._replayed(op)
         if isinstance(op, UdpRecv):
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return EXPIRED
@@ -827,20 +666,15 @@ async def getaddrinfo(
         else:
             wait = timeout if timeout is not None else r.lifetime
             deadline = None if wait is None else time.monotonic() + wait
-            planned = r._express(args)
-            if planned is not None:
-                lookup = _Lookup(loop, None, deadline)
-                lookup.express(planned, r, args)
+            gen = r._gai_steps(args)
+            try:
+                first = gen.send(None)
+            except StopIteration as stop:
+                lookup = None
+                value = stop.value
             else:
-                gen = r._gai_value(args)
-                try:
-                    first = gen.send(None)
-                except StopIteration as stop:
-                    lookup = None
-                    value = stop.value
-                else:
-                    lookup = _Lookup(loop, gen, deadline)
-                    lookup.start(first)
+                lookup = _Lookup(loop, gen, deadline)
+                lookup.start(first)
             if lookup is not None:
                 if not lookup.done:
                     lookup.key = key

@@ -49,18 +49,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from . import gai, nss_dns
+from . import gai, nss_dns, nss_myhostname
 from .config.hosts import HostsFile
-from .constants import AF_INET, AF_INET6
+from .constants import AF_INET, AF_INET6, AI_ADDRCONFIG
 from .dns import wire
-from .dns.ops import Close, HErrno, Note, Op, Server, UdpOpen, UdpRecv, UdpSend
-from .dns.query import SendState
+from .dns.cache import Cache
+from .dns.ops import EXPIRED, Close, HErrno, Note, Op, Server, UdpOpen, UdpRecv, UdpSend
+from .dns.query import SendResult, SendState
 from .dns.search import EDNS_PAYLOAD, MAXDNAME, Context, SearchConfig
 from .errors import HOST_NOT_FOUND, GaiError
 from .hostent import Address, Status
-from .hosts import HostsDatabase
+from .hosts import HostsDatabase, MyHostnameFactory
 
 _QID = 0x10000
 
@@ -85,6 +86,10 @@ class Lane:
     server: Server
     seconds: int  # send_dg's wait for the first server
     first_domain: str | None  # the first search domain (leading dot dropped), None: no list
+    cache: Cache | None = None  # the resolver's DNS cache (None: off)
+    # The myhostname source when it comes before dns: the plan asks it whether the name is
+    # one of its own (then the lane is not taken).
+    myhostname: MyHostnameFactory | None = None
     # Service tuples of numeric (or no) services, by (service, socktype, protocol): they
     # depend on nothing else.
     services: dict[tuple[str | None, int, int], list[Any]] = dataclasses.field(
@@ -92,24 +97,51 @@ class Lane:
     )
 
 
+# Sources netdb serves; any other name in the hosts line is a module that is not installed,
+# which glibc counts as UNAVAIL (and getaddrinfo as "could not locate any lookup function").
+_SERVED = frozenset(("files", "dns", "myhostname"))
+
+
 def lane(db: HostsDatabase) -> Lane | None:
-    """The lane for lookups through ``db``, or None when its configuration rules it out."""
+    """The lane for lookups through ``db``, or None when its configuration rules it out.
+
+    The hosts line must be ``files``, then sources that let a name they do not know through,
+    then ``dns``, which returns on success; what comes after ``dns`` is consulted only when it
+    fails, and then the lane hands over.  A source that is not installed (``mdns4_minimal``,
+    ``resolve``) lets every name through when its action for UNAVAIL is to continue, as in
+    ``[NOTFOUND=return]`` and ``[!UNAVAIL=return]``; ``myhostname`` when its action for
+    NOTFOUND is to continue, and the plan checks that the name is none of its own.  These are
+    the lines distributions ship (Debian's ``files myhostname dns``, Fedora's and Ubuntu's
+    ``files mdns4_minimal [NOTFOUND=return] dns myhostname``, systemd's ``files resolve
+    [!UNAVAIL=return] dns myhostname``).
+    """
     sources = db.sources
-    if len(sources) != 2 or db.dns is None:
+    if len(sources) < 2 or db.dns is None:
         return None
-    files, dns = sources
-    if getattr(files, "name", None) != "files" or getattr(dns, "name", None) != "dns":
+    names = [getattr(s, "name", None) for s in sources]
+    if names[0] != "files" or "dns" not in names:
         return None
-    if files.action("notfound") != "continue":  # type: ignore[attr-defined]
+    at = names.index("dns")
+    if sources[0].action("notfound") != "continue":  # type: ignore[attr-defined]
         return None
-    if dns.action("success") == "merge":  # type: ignore[attr-defined]
+    myhostname: MyHostnameFactory | None = None
+    for source, name in zip(sources[1:at], names[1:at], strict=True):
+        if name == "myhostname" and db.myhostname is not None:
+            if source.action("notfound") != "continue":  # type: ignore[attr-defined]
+                return None
+            myhostname = db.myhostname
+        elif name in _SERVED:
+            return None  # files twice, or myhostname not served: the full path decides
+        elif source.action("unavail") != "continue":  # type: ignore[attr-defined]
+            return None
+    on_success = sources[at].action("success")  # type: ignore[attr-defined]
+    if on_success == "merge" or (on_success != "return" and at != len(sources) - 1):
         return None
     ctx = db.dns()
     cfg = ctx.config
     opts = cfg.send
     if (
-        ctx.cache is not None
-        or cfg.no_aaaa
+        cfg.no_aaaa
         or not opts.servers
         or opts.use_vc
         or opts.single_request
@@ -126,7 +158,19 @@ def lane(db: HostsDatabase) -> Lane | None:
         first = cfg.search[0]
         if first.startswith("."):
             first = first[1:]
-    return Lane(db, db.hosts, cfg, ctx.state, ctx.rng, ctx.clock, opts.servers[0], seconds, first)
+    return Lane(
+        db,
+        db.hosts,
+        cfg,
+        ctx.state,
+        ctx.rng,
+        ctx.clock,
+        opts.servers[0],
+        seconds,
+        first,
+        ctx.cache,
+        myhostname,
+    )
 
 
 @dataclass(slots=True)
@@ -179,8 +223,34 @@ class Replay:
         return self.lane.rng(n)
 
     def context(self) -> Context:
-        """The ``dns`` source's per-lookup context, as the resolver would make it."""
-        return Context(self.lane.config, self.state, clock=self.clock, rng=self.rng, cache=None)
+        """The ``dns`` source's per-lookup context, as the resolver would make it (its cache
+        seen through :class:`Unasked` while the record is replayed)."""
+        cache = self.lane.cache
+        view = None if cache is None else Unasked(cache, self.state)
+        return Context(self.lane.config, self.state, clock=self.clock, rng=self.rng, cache=view)
+
+
+class Unasked(Cache):
+    """The resolver's cache as a replayed lookup sees it: the lane found nothing there (the plan
+    checked), so while the record is replayed a lookup finds nothing either, whatever another
+    lookup stored since; what the replayed lookup stores goes to the resolver's cache."""
+
+    __slots__ = ("own", "sent")
+
+    def __init__(self, own: Cache, sent: AsSent) -> None:  # no super().__init__: a view
+        self.own = own
+        self.sent = sent
+
+    def lookup(self, query1: bytes, query2: bytes | None, now: float) -> SendResult | None:
+        if self.sent.replaying:
+            return None
+        return self.own.lookup(query1, query2, now)
+
+    def expiry(self, query1: bytes, query2: bytes | None, now: float) -> float:
+        return self.own.expiry(query1, query2, now)
+
+    def store(self, query1: bytes, query2: bytes | None, sent: SendResult, now: float) -> float:
+        return self.own.store(query1, query2, sent, now)
 
 
 class AsSent(SendState):
@@ -239,10 +309,17 @@ def plan(
 ) -> Plan | None:
     """The plan for this ``getaddrinfo`` call (IDs drawn), or None: the full path from the start.
 
-    Nothing has happened when None is returned: no ID drawn, no clock read.
+    Nothing has happened when None is returned: no ID drawn, nothing sent; the clock is read
+    only to ask the resolver's cache whether it holds the answer.
     """
-    if family or flags or not host or host == "*":
+    if family or flags & ~AI_ADDRCONFIG or not host or host == "*":
         return None
+    if flags:
+        # AI_ADDRCONFIG leaves the family unspecified when the host has addresses of both
+        # families or of neither (gai.prologue); else the full path asks for one family.
+        seen4, seen6 = ctx.addrconfig()
+        if seen4 != seen6:
+            return None
     state = way.state
     if state.single_request or state.single_request_reopen:
         return None
@@ -260,6 +337,8 @@ def plan(
     wname = nss_dns.hnok_wire(host)
     if wname is None or gai.is_numeric(ctx, host, family, flags) or way.hosts.by_name(host):
         return None
+    if way.myhostname is not None and not nss_myhostname.foreign(way.myhostname(), host):
+        return None
     cfg = way.config
     domain = way.first_domain
     if not (host.count(".") >= cfg.ndots or host.endswith(".") or domain is None):
@@ -272,9 +351,17 @@ def plan(
             return None
     elif len(host) >= MAXDNAME:
         return None
+    edns = EDNS_PAYLOAD if cfg.edns0 else None
+    cache = way.cache
+    if cache is not None:
+        # The cache holds the answer: res_query gives it from there, with no I/O.
+        probe1 = wire.build_query(0, wname, wire.A, ad=cfg.trust_ad, edns_payload=edns)
+        probe2 = wire.build_query(0, wname, wire.AAAA, ad=cfg.trust_ad, edns_payload=edns)
+        now = way.clock()
+        if cache.expiry(probe1, probe2, now) > now:
+            return None
     id1 = way.rng(_QID)
     id2 = way.rng(_QID)
-    edns = EDNS_PAYLOAD if cfg.edns0 else None
     q1 = wire.build_query(id1, wname, wire.A, ad=cfg.trust_ad, edns_payload=edns)
     q2 = wire.build_query(id2, wname, wire.AAAA, ad=cfg.trust_ad, edns_payload=edns)
     end = 12 + len(wname) + 4
@@ -334,6 +421,96 @@ def finish(
         addresses = list(ans.addresses)
         h_errno = ans.h_errno
     return gai.results(plan.ctx, addresses, plan.st, None), h_errno
+
+
+T = TypeVar("T")
+
+
+def steps(
+    plan: Plan,
+    full: Callable[[HostsDatabase], Generator[Op, Any, T]],
+    convert: Callable[[list[gai.AddrInfo]], T],
+) -> Generator[Op, Any, T]:
+    """The lookup of ``plan`` as a sans-I/O generator: the full path's requests, yielded as it
+    yields them (the open, the send of both queries, the receives, the close, the cache's
+    expiry and glibc's ``h_errno``), without its layers.  ``full(db)`` is the full path on the
+    hosts database ``db``: at the first thing the lane does not cover it is made on the lane's
+    record (:class:`Replay`), fed the results already in, and driven on from there.  The answer
+    is ``convert`` of the answer list, or whatever the full path returns.  The drivers cannot
+    tell this generator from the full path's."""
+    lane = plan.lane
+    log: list[Any] = []
+    clocks = [lane.clock()]  # res_query's "now"
+    sock: Any = None
+    until = 0.0
+    opened = yield UdpOpen(lane.server)
+    log.append(opened)
+    if not (opened is EXPIRED or isinstance(opened, BaseException)):
+        sock = opened
+        now = lane.clock()
+        clocks.append(now)  # send_dg's start of the wait
+        until = now + lane.seconds
+        sent = yield UdpSend(sock, plan.queries)
+        log.append(sent)
+        have = 0
+        first = b""
+        while sent is None:
+            got = yield UdpRecv(sock, until)
+            log.append(got)
+            if got.__class__ is not tuple:
+                break
+            which = plain_reply(plan, got[0], got[1], have == 1, have == 2)
+            if not which:
+                break
+            if not have:
+                have, first = which, got[0]
+                continue
+            done = finish(plan, first, got[0], have == 1)
+            if done is None:
+                break
+            results, h_errno = done
+            value = convert(results)
+            if VERIFY:
+                replayed = full(plan.replay(list(clocks)).db)
+                check(plan, replayed, log, sock, until, value, h_errno)
+            STATS["express"] += 1
+            yield Close(sock)
+            now = lane.clock()  # res_query's clock after res_send
+            cache = lane.cache
+            if cache is None:
+                yield Note(now)
+            else:
+                one, two = (first, got[0]) if have == 1 else (got[0], first)
+                pair = SendResult(len(one), one, two, 0, lane.server)
+                yield Note(cache.store(plan.queries[0], plan.queries[1], pair, now))
+            yield HErrno(h_errno)
+            return value
+    # Hand over: the full path, made on the record, replays it and goes on.
+    STATS["handed_over"] += 1
+    replay = plan.replay(clocks)
+    gen = full(replay.db)
+    try:
+        step = 0
+        if not log:
+            replay.over()
+        op = gen.send(None)
+        while step < len(log):
+            if isinstance(op, (Note, HErrno)):
+                result = yield op
+            else:
+                if not same_request(plan, step, op, sock, until):
+                    raise RuntimeError(f"netdb: express lane record differs at {step}: {op!r}")
+                result = log[step]
+                step += 1
+                if step == len(log):
+                    replay.over()
+            op = gen.send(result)
+        while True:
+            op = gen.send((yield op))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    finally:
+        gen.close()
 
 
 def _only_addresses(packet: bytes, at: int, is_a: bool, out: list[Address]) -> bool:

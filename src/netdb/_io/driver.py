@@ -17,10 +17,9 @@ import errno
 import select
 import socket
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator
 from typing import Any, TypeVar
 
-from .. import express
 from ..dns.ops import (
     EXPIRED,
     Close,
@@ -280,87 +279,3 @@ def drive(gen: Generator[Op, Any, T], op: Op | None, driver: Run) -> T:
     finally:
         gen.close()
         driver.close()
-
-
-def run_express(
-    plan: express.Plan,
-    run: Run,
-    full: Callable[[Any], Generator[Op, Any, T]],
-    convert: Callable[[Sequence[Any]], T],
-) -> T:
-    """A getaddrinfo in the express lane (``netdb.express``), driven by ``run``: the open, the
-    send of both queries and the receives done as :meth:`Run.perform` does them, the answer
-    ``convert(results)``.  At the first thing the lane does not cover, ``full(db)`` (the full
-    path, on the hosts database ``db``) replays what was done and is driven on to its end."""
-    log: list[Any] = []
-    clocks = [time.monotonic()]  # res_query's "now"
-    run.io = True
-    deadline = run.deadline
-    sock: Sock | None = None
-    until = 0.0
-    first = b""
-    have = 0
-    if deadline is None or clocks[0] < deadline:
-        opened = open_udp(plan.lane.server)
-        log.append(opened)
-        if isinstance(opened, Sock):
-            sock = opened
-            run.socks.append(sock)
-            now = time.monotonic()
-            clocks.append(now)  # send_dg's start of the wait
-            until = now + plan.lane.seconds
-            if deadline is None or time.monotonic() < deadline:
-                sent = send_datagrams(sock, plan.queries)
-                log.append(sent)
-                while sent is None and (deadline is None or time.monotonic() < deadline):
-                    got = run._udp_recv(UdpRecv(sock, until))
-                    log.append(got)
-                    if got.__class__ is not tuple:
-                        break
-                    which = express.plain_reply(plan, got[0], got[1], have == 1, have == 2)
-                    if not which:
-                        break
-                    if not have:
-                        have, first = which, got[0]
-                        continue
-                    done = express.finish(plan, first, got[0], have == 1)
-                    if done is None:
-                        break
-                    results, h_errno = done
-                    value = convert(results)
-                    if express.VERIFY:
-                        replayed = full(plan.replay(list(clocks)).db)
-                        express.check(plan, replayed, log, sock, until, value, h_errno)
-                    express.STATS["express"] += 1
-                    run.close()
-                    run.expires = time.monotonic()  # the full path's Note: no cache, "now"
-                    run.h_errno = h_errno
-                    return value
-    express.STATS["handed_over"] += 1
-    replay = plan.replay(clocks)
-    gen = full(replay.db)
-    step = 0
-    if not log:
-        replay.over()
-    try:
-        op = gen.send(None)
-        while step < len(log):
-            if isinstance(op, (Note, HErrno)):
-                result = run.perform(op)
-            else:
-                if not express.same_request(plan, step, op, sock, until):
-                    raise RuntimeError(f"netdb: express lane record differs at {step}: {op!r}")
-                result = log[step]
-                step += 1
-                if step == len(log):
-                    replay.over()
-            op = gen.send(result)
-    except StopIteration as stop:
-        gen.close()
-        run.close()
-        return stop.value  # type: ignore[no-any-return]
-    except BaseException:
-        gen.close()
-        run.close()
-        raise
-    return drive(gen, op, run)
