@@ -76,6 +76,7 @@ FIXTURE_ZONES: tuple[tuple[str, str], ...] = (
 )
 KNOT = "127.0.0.1"
 REFUSED = "refused"
+CLOSE = "close"  # TCP: the server closes the connection without a reply
 EDNS_SIZE = 1232  # Knot's default UDP payload limit with EDNS
 CNAME_CHAIN = 5  # CNAME links Knot follows in one answer
 
@@ -371,17 +372,20 @@ class Table:
     """A handler from a table: ``{(name, qtype): reply}``, where a reply is a function of the
     query (see :func:`make_reply`), a list of records (NOERROR), an RCODE int, ``"drop"``
     (silence) or ``REFUSED``; ``(name, None)`` rows answer every type.  Questions not in the
-    table get NXDOMAIN.  ``log`` keeps (name, type, transport) of every query."""
+    table get ``default`` (NXDOMAIN).  ``log`` keeps (name, type, transport) of every query."""
 
-    def __init__(self, rows: dict[tuple[str, int | None], Any], **reply_kw: Any) -> None:
+    def __init__(
+        self, rows: dict[tuple[str, int | None], Any], default: Any = wire.NXDOMAIN, **reply_kw: Any
+    ) -> None:
         self.rows = {(n.lower().rstrip("."), t): v for (n, t), v in rows.items()}
+        self.default = default
         self.kw = reply_kw
         self.log: list[tuple[str, int, str]] = []
 
     def __call__(self, query: bytes, transport: str) -> list[Sent | bytes] | str:
         name, qtype = question_of(query)
         self.log.append((name, qtype, transport))
-        row = self.rows.get((name, qtype), self.rows.get((name, None), wire.NXDOMAIN))
+        row = self.rows.get((name, qtype), self.rows.get((name, None), self.default))
         if row == "drop":
             return []
         if row == REFUSED:
@@ -394,6 +398,73 @@ class Table:
         return [make_reply(query, [r for r in row if r.rtype in (qtype, wire.CNAME)], **self.kw)]
 
 
+class Faults:
+    """A handler in front of another, misbehaving as ``tests/sandbox/faultproxy.py`` does for
+    queries that match a rule (the first rule whose ``name`` is the query name or a parent
+    of it, ``qtype`` and ``transport`` match when given).  Actions: ``drop``, ``drop_first``
+    (the first ``n`` matching queries), ``delay`` (``seconds``), ``truncate`` (UDP: TC and the
+    question only), ``tcp_close`` (TCP: the connection closes), ``garbage``, ``rcode``
+    (``rcode``: a reply with RA and no records), ``short`` (7 bytes), ``wrong_id``,
+    ``wrong_question``, ``other_source`` (the reply comes from another address)."""
+
+    def __init__(self, real: Handler, rules: list[dict[str, Any]]) -> None:
+        self.real = real
+        self.rules = rules
+        self.counts: dict[int, int] = {}
+        self.log: list[tuple[str, int, str, str]] = []
+
+    def _rule(self, query: bytes, transport: str) -> tuple[str, dict[str, Any]]:
+        name, qtype = question_of(query)
+        for i, rule in enumerate(self.rules):
+            want = rule.get("name", "").lower().rstrip(".")
+            if want and not (name == want or name.endswith("." + want)):
+                continue
+            if rule.get("qtype") not in (None, qtype) or rule.get("transport") not in (
+                None,
+                transport,
+            ):
+                continue
+            action = rule["action"]
+            if action == "drop_first":
+                self.counts[i] = self.counts.get(i, 0) + 1
+                action = "drop" if self.counts[i] <= rule.get("n", 1) else "pass"
+            self.log.append((name, qtype, transport, action))
+            return action, rule
+        self.log.append((name, qtype, transport, "pass"))
+        return "pass", {}
+
+    def _real(self, query: bytes, transport: str) -> bytes:
+        out = self.real(query, transport)
+        assert isinstance(out, list) and out
+        first = out[0]
+        return first.data if isinstance(first, Sent) else first
+
+    def __call__(self, query: bytes, transport: str) -> list[Sent | bytes] | str:
+        action, rule = self._rule(query, transport)
+        if action == "drop" or (action == "tcp_close" and transport == "tcp"):
+            return CLOSE if transport == "tcp" else []
+        if action == "truncate" and transport == "udp":
+            return [make_reply(query, aa=False, tc=True)]
+        if action == "garbage":
+            return [query[:2] + b"\xff" * 38]
+        if action == "rcode":
+            return [make_reply(query, rcode=int(rule.get("rcode", 2)), aa=False)]
+        real = self._real(query, transport)
+        if action == "delay":
+            return [Sent(real, float(rule.get("seconds", 1)))]
+        if action == "short":
+            return [real[:7]]
+        if action == "wrong_id":
+            return [(int.from_bytes(real[:2], "big") ^ 0x5A5A).to_bytes(2, "big") + real[2:]]
+        if action == "wrong_question":
+            b = bytearray(real)
+            b[13] = ord("z") if b[13] != ord("z") else ord("y")
+            return [bytes(b)]
+        if action == "other_source" and transport == "udp":
+            return [Sent(real, source=("127.0.0.9", 53))]
+        return [real]
+
+
 # --- performing the core's requests ---------------------------------------------------------
 
 
@@ -403,6 +474,7 @@ class FakeSock:
     tcp: bool = False
     inbox: list[tuple[float, int, bytes, tuple[str, int] | str]] = field(default_factory=list)
     stream: bytes = b""
+    eof: bool = False
     closed: bool = False
 
 
@@ -470,6 +542,9 @@ class Net:
         self.asked.append((sock.server.host, name, qtype, transport))
         handler = self.servers.get(sock.server.host)
         out = handler(query, transport) if handler is not None else REFUSED
+        if out == CLOSE:
+            sock.eof = True
+            return
         if out == REFUSED:
             sock.inbox.append((self.now, next(self._order), b"", REFUSED))  # type: ignore[call-overload]
             return
@@ -521,7 +596,7 @@ class Net:
         if isinstance(op, TcpRecv):
             sock = op.sock
             if not sock.stream:
-                return self._wait(op.deadline)
+                return b"" if sock.eof else self._wait(op.deadline)
             chunk, sock.stream = sock.stream[: op.size], sock.stream[op.size :]
             return chunk
         if isinstance(op, Close):
