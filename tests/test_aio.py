@@ -333,3 +333,51 @@ def test_h_errno_left_as_the_blocking_calls_leave_it(
     herrors = {g for g in got["glibc"] if g.startswith("raise herror")}
     assert len(herrors) >= 3  # the probe's h_errno does change along the way
     assert got["ours"] == got["sync"] == got["glibc"]
+
+
+SHIPPED_LINES = {
+    "debian": "hosts: files myhostname dns\n",
+    "fedora": "hosts: files mdns4_minimal [NOTFOUND=return] dns myhostname\n",
+    "systemd": "hosts: files resolve [!UNAVAIL=return] dns myhostname\n",
+    "plain": "hosts: files dns\n",
+}
+
+
+@pytest.mark.parametrize("line", sorted(SHIPPED_LINES))
+def test_express_lane_under_the_defaults(
+    sandboxes: Callable[[Scenario], Sandbox], line: str
+) -> None:
+    """The defaults people run take the lane (the default resolver with its cache and memo,
+    the hosts lines distributions ship, the calls asyncio.open_connection and aiohttp make),
+    and every answer equals glibc's; VERIFY replays each lane answer through the full path."""
+    box = sandboxes(AIO)
+    box.fault([])
+    box.write("nsswitch.conf", SHIPPED_LINES[line])
+    try:
+        got = run(
+            box,
+            """
+            names = ["both", "v4only", "v6only", "c3a", "nothere", "nodata", "bigboth",
+                     "infiles", "localhost", "sandbox", "MiXeD", "both"]
+            calls = []
+            for n in names:
+                for flags in (0, socket.AI_ADDRCONFIG):
+                    for kind in (0, socket.SOCK_STREAM):
+                        calls.append(("getaddrinfo", (n, 443, 0, kind, 0, flags)))
+            glibc = [outcome(socket.getaddrinfo, *a) for _, a in calls]
+            sync = [outcome(netdb.getaddrinfo, *a) for _, a in calls]
+            netdb._reset_default_resolver()
+            async def main():
+                lookups = (aoutcome(netdb.aio.getaddrinfo(*a)) for _, a in calls)
+                return await asyncio.gather(*lookups)
+            ours = asyncio.run(main())
+            print(json.dumps({"glibc": glibc, "sync": sync, "ours": ours,
+                              "lane": netdb.express.STATS}))
+            """,
+        )
+    finally:
+        box.write("nsswitch.conf", "hosts: files dns\n")
+        box.reset()
+    assert got["sync"] == got["glibc"]
+    assert got["ours"] == got["glibc"]
+    assert got["lane"]["express"] >= 8
