@@ -843,7 +843,8 @@ def run_express(res: ScriptedResolver, *args: Any) -> LaneRun | None:
     at the first thing the lane does not cover, the full path (``gai`` on the plan's replay
     database) is run on the lane's record and driven on from there."""
     net = res.net
-    key = res._getaddrinfo_args(*args)
+    full_args = (*args, *(0, 0, 0, 0)[: max(0, 6 - len(args))])
+    key = res._getaddrinfo_args(*full_args)
     plan = res._express(key)
     if plan is None:
         return None
@@ -904,8 +905,8 @@ def run_express(res: ScriptedResolver, *args: Any) -> LaneRun | None:
     except StopIteration as stop:
         value = stop.value
     assert all(s.closed for s in net.opened), "a socket was left open"
-    if isinstance(value, Exception):
-        value = ("raise", type(value).__name__, value.args)
+    if isinstance(value, Exception):  # the core's GaiError: socket.gaierror at the front
+        value = ("raise", "gaierror", (value.code,))  # type: ignore[attr-defined]
     else:
         value = [tuple(r) for r in value]
     return LaneRun(False, value, replayed=step)
