@@ -517,25 +517,11 @@ def _only_addresses(packet: bytes, at: int, is_a: bool, out: list[Address]) -> b
     """Append the addresses of ``packet``'s answer section (starting at ``at``) to ``out`` when
     every record is an address of the question's own type and class IN owned by the question
     name (compressed to offset 12); False, with ``out`` unchanged, for anything else."""
-    count = (packet[6] << 8) | packet[7]
-    end = len(packet)
-    if is_a:
-        head, size, family = b"\xc0\x0c\x00\x01\x00\x01", 4, AF_INET
-    else:
-        head, size, family = b"\xc0\x0c\x00\x1c\x00\x01", 16, AF_INET6
-    found: list[Address] = []
-    for _ in range(count):
-        data = at + 12
-        if (
-            data + size > end
-            or packet[at : at + 6] != head
-            or packet[at + 10] != 0
-            or packet[at + 11] != size
-        ):
-            return False
-        found.append(Address(family, packet[data : data + size]))
-        at = data + size
-    out += found
+    found = wire.plain_answers(packet, at)
+    if found is None:
+        return False
+    family = AF_INET if is_a else AF_INET6
+    out += [Address(family, rdata) for _, rdata in found]
     return True
 
 

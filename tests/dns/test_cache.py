@@ -3,7 +3,11 @@ hit gives back, and eviction that stays flat at any size."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netdb.dns import cache, wire
 from netdb.dns.query import SendResult
@@ -136,3 +140,24 @@ def test_expiry_bookkeeping_stays_bounded_under_churn() -> None:
         _fill(c, 1000, now=float(rnd), ttl=5 + rnd % 3, start=(rnd % 4) * 700)
         assert len(c) <= 1000
         assert len(c._expiry) <= 2 * len(c) + 64
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_reply_ttl_in_place_reads_what_parse_reads(rng: random.Random) -> None:
+    """The in-place reading of the common answer (``wire.plain_answers``) concludes what the
+    strict codec concludes, on plain answers and on every kind of damage done to them."""
+    q = query(qtype=rng.choice((wire.A, wire.AAAA)))
+    data = bytearray(reply(q, ttls=tuple(rng.choice((0, 1, 60, 2**31)) for _ in range(3))))
+    if q[-3] == wire.AAAA:  # the records of reply() are A: make them the question's type
+        data = bytearray(reply(q, ttls=(60, 30)))
+    for _ in range(rng.randint(0, 3)):
+        at = rng.randrange(len(data))
+        data[at] = rng.choice((0, 1, 4, 16, 0x1C, 0xC0, 0x0C, 0xFF, rng.getrandbits(8)))
+    if rng.random() < 0.2:
+        del data[rng.randrange(12, len(data)) :]
+    fast = cache.reply_ttl(bytes(data))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(wire, "question_end", lambda _data: -1)
+        slow = cache.reply_ttl(bytes(data))
+    assert fast == slow

@@ -25,6 +25,7 @@ Sources are kept until the kernel reports an address, route or rule change (``wa
 
 from __future__ import annotations
 
+import _socket
 import socket
 from collections.abc import Sequence
 
@@ -56,14 +57,20 @@ def _generation() -> int:
 def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     """The source address the kernel picks to reach ``dst`` (packed), or None when it has none."""
     try:
-        with socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
-            if family == socket.AF_INET6:
-                s.connect((socket.inet_ntop(family, dst), 0, 0, scope_id))
-            else:
-                s.connect((socket.inet_ntop(family, dst), 0))
-            host = s.getsockname()[0]
+        # The C socket type: no Python-level socket object to make and close for a probe.
+        s = _socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if family == socket.AF_INET6:
+            s.connect((socket.inet_ntop(family, dst), 0, 0, scope_id))
+        else:
+            s.connect((socket.inet_ntop(family, dst), 0))
+        host = s.getsockname()[0]
     except (OSError, OverflowError, ValueError):
         return None
+    finally:
+        s.close()
     return socket.inet_pton(family, host.partition("%")[0])
 
 

@@ -58,6 +58,19 @@ def _key(query: bytes) -> bytes | None:
 
 def reply_ttl(reply: bytes) -> int | None:
     """How long ``reply`` may be kept (seconds), or None when it must not be."""
+    qend = wire.question_end(reply)
+    if (
+        qend > 0
+        and not reply[2] & 0x02  # TC
+        and not reply[3] & 0x0F  # NOERROR
+        and (reply[6] or reply[7])
+        and not (reply[8] or reply[9] or reply[10] or reply[11])
+    ):
+        # The common answer, read in place (what parse() would accept and conclude).
+        plain = wire.plain_answers(reply, qend)
+        if plain is not None:
+            ttl = min(t for t, _ in plain)
+            return min(ttl, MAX_TTL) if ttl > 0 else None
     try:
         msg = wire.parse(reply)
     except wire.WireError:
@@ -155,15 +168,20 @@ class Cache:
         replies = [sent.answer1[: sent.n]] if sent.n else []
         if query2 is not None and sent.answer2:
             replies.append(sent.answer2)
+        k1 = _key(query1)
+        k2 = _key(query2) if query2 is not None else None
         stored = 0
         for reply in replies:
-            for query in (query1, query2):
-                if query is not None and _same_question(query, reply):
+            asked = _question(reply)
+            if asked is None:
+                continue
+            for key in (k1, k2):
+                if key is not None and key[3:] == asked:
                     ttl = reply_ttl(reply)
                     if ttl is None:
                         expires = now
                         continue
-                    self._put(query, Entry(reply, now + ttl, sent.tcp, sent.server), now)
+                    self._put(key, Entry(reply, now + ttl, sent.tcp, sent.server), now)
                     expires = min(expires, now + ttl)
                     stored += 1
                     break
@@ -172,10 +190,7 @@ class Cache:
             return now
         return expires
 
-    def _put(self, query: bytes, entry: Entry, now: float) -> None:
-        key = _key(query)
-        if key is None:
-            return
+    def _put(self, key: bytes, entry: Entry, now: float) -> None:
         entries = self._entries
         entries.pop(key, None)
         if len(entries) >= self.size:
@@ -210,16 +225,10 @@ def _echo(query: bytes, reply: bytes) -> bytes:
     return reply[:12] + query[12:end] + reply[end:]
 
 
-def _same_question(query: bytes, reply: bytes) -> bool:
-    """Whether ``reply`` answers ``query``'s one question (name compared without case)."""
-    if len(reply) < 12 or reply[4:6] != b"\x00\x01":
-        return False
-    kq = _key(query)
-    end = 12
-    n = len(reply)
-    while end < n and reply[end] and reply[end] < 64:
-        end += reply[end] + 1
-    end += 5
-    if kq is None or end > n:
-        return False
-    return kq[3:] == wire.name_lower(reply[12 : end - 4]) + reply[end - 4 : end]
+def _question(reply: bytes) -> bytes | None:
+    """The part of a cache key a reply's one question gives (its name folded to lower case,
+    type and class), or None when it has no plain single question."""
+    end = wire.question_end(reply)
+    if end < 0:
+        return None
+    return wire.name_lower(reply[12 : end - 4]) + reply[end - 4 : end]

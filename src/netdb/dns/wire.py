@@ -556,6 +556,58 @@ def parse(raw: bytes | bytearray | memoryview) -> Message:
     return Message(qid, flags, tuple(questions), sections[0], sections[1], sections[2], edns)
 
 
+_ADDRESS_SIZES = {A: 4, AAAA: 16}
+
+
+def question_end(data: bytes) -> int:
+    """Where the one question of ``data`` ends, when it is written plainly (QDCOUNT 1, a name of
+    plain labels, no pointer): -1 otherwise.  Replies to netdb's queries echo it so."""
+    n = len(data)
+    if n < 17 or data[4] or data[5] != 1:
+        return -1
+    end = 12
+    while end < n and 0 < data[end] < 64:
+        end += data[end] + 1
+    if end >= n or data[end] or end - 11 > 255 or end + 5 > n:
+        return -1
+    return end + 5
+
+
+def plain_answers(data: bytes, qend: int) -> list[tuple[int, bytes]] | None:
+    """The answer section of ``data`` read in place, as ``[(ttl, rdata), ...]``, when it is the
+    common reply to an address query: every record owned by the question's name through the
+    pointer ``0xC00C``, of the question's type (A or AAAA), class IN, with RDATA of that type's
+    size; None for anything else (then :func:`parse` reads it).  ``qend`` is where the question
+    ends (:func:`question_end`).  It reads exactly what :func:`parse` would accept of the answer
+    section, nothing after it."""
+    qtype = (data[qend - 4] << 8) | data[qend - 3]
+    size = _ADDRESS_SIZES.get(qtype)
+    if size is None or data[qend - 2] or data[qend - 1] != 1:
+        return None
+    head = data[qend - 4 : qend]  # type and class, as each record repeats them
+    count = (data[6] << 8) | data[7]
+    end = len(data)
+    out = []
+    at = qend
+    for _ in range(count):
+        stop = at + 12 + size
+        if (
+            stop > end
+            or data[at] != 0xC0
+            or data[at + 1] != 12
+            or data[at + 2 : at + 6] != head
+            or data[at + 10]
+            or data[at + 11] != size
+        ):
+            return None
+        out.append((_TTL(data, at + 6)[0], data[at + 12 : stop]))
+        at = stop
+    return out
+
+
+_TTL = struct.Struct("!I").unpack_from
+
+
 def _options(data: bytes, pos: int, stop: int) -> tuple[tuple[int, bytes], ...]:
     out = []
     while pos < stop:
