@@ -190,14 +190,6 @@ def _gai_tuple(results: Sequence[gai.AddrInfo]) -> tuple[Any, ...]:
     )
 
 
-def _family(n: int) -> Any:
-    return _FAMILIES.get(n, n)
-
-
-def _kind(n: int) -> Any:
-    return _KINDS.get(n, n)
-
-
 # --- the resolver ---------------------------------------------------------------------------------
 
 

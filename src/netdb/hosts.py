@@ -23,7 +23,7 @@ from typing import Any
 
 from . import nss_dns, nss_myhostname
 from .config.hosts import HostEntry, HostsFile
-from .constants import AF_INET, AF_INET6, AF_UNSPEC
+from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Note, Op
 from .dns.search import Context
 from .errors import HOST_NOT_FOUND
@@ -226,25 +226,6 @@ def multi_overflows(entries: Sequence[tuple[HostEntry, bytes]], family: int, buf
 
 
 # --- walking the sources -----------------------------------------------------------------------
-
-
-Lookup = Callable[[str], HostAnswer]
-"""A source's answer, given the source name (``files``, ``dns``, ...)."""
-
-
-def walk(sources: Sequence[object], lookup: Lookup) -> HostAnswer:
-    """Consult ``sources`` (parsed ``hosts:`` entries) in order, as glibc's ``nss_next_action``.
-
-    Each source has ``name`` and ``action(status) -> str`` (``"return"``, ``"continue"`` or
-    ``"merge"``).  The answer is the last consulted source's, with the trace of all of them.
-    """
-    gen = walk_steps(sources, lambda s: _now(lookup(s)))
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        result: HostAnswer = stop.value
-        return result
 
 
 def _now(answer: HostAnswer) -> Generator[Op, Any, HostAnswer]:
@@ -488,21 +469,3 @@ def _digits_dots(name: str, family: int) -> HostAnswer | None:
                 return NOT_FOUND
             return HostAnswer(Status.SUCCESS, name=name, addresses=(Address(AF_INET6, packed6),))
     return None
-
-
-def run_now(gen: Generator[Op, Any, HostAnswer]) -> HostAnswer:
-    """Run a lookup that must not need I/O (files only); a request for I/O is a bug."""
-    try:
-        op = next(gen)
-    except StopIteration as stop:
-        result: HostAnswer = stop.value
-        return result
-    gen.close()
-    raise RuntimeError(f"lookup needed I/O ({op!r}) where none was expected")
-
-
-def family_filter(answer: HostAnswer, family: int) -> tuple[Address, ...]:
-    """The addresses of ``answer`` of one family (``AF_UNSPEC`` = all)."""
-    if family == AF_UNSPEC:
-        return answer.addresses
-    return tuple(a for a in answer.addresses if a.family == family)

@@ -74,12 +74,6 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     return socket.inet_pton(family, host.partition("%")[0])
 
 
-def cached_source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
-    """:func:`source_address`, kept until the kernel reports an address or route change."""
-    _generation()
-    return _source(family, dst, scope_id)
-
-
 def _source(family: int, dst: bytes, scope_id: int) -> bytes | None:
     key = (family, dst, scope_id)
     try:
