@@ -18,8 +18,8 @@ Three parts, each usable alone:
 * :class:`ScriptedResolver`, a :class:`netdb.Resolver` over files in a directory, whose kernel
   facts (``AI_ADDRCONFIG``, interface names, destination order) are fixed instead of read from
   the kernel, and whose DNS context reads the :class:`Net`'s clock; its ``*_steps`` lookups are
-  driven with :meth:`Net.run`.  :func:`run_express` drives a getaddrinfo through the express lane
-  the way ``_io/driver.run_express`` does, with the :class:`Net` in place of sockets.
+  driven with :meth:`Net.run`.  :func:`run_express` drives a getaddrinfo through the express
+  lane's core generator (``express.steps``), with the :class:`Net` in place of sockets.
 
 A handler takes ``(query bytes, transport)`` (``"udp"``/``"tcp"``) and returns the datagrams the
 server sends back, as :class:`Sent` items or plain bytes (sent at once), or ``REFUSED`` (the
@@ -823,7 +823,7 @@ def resolver(
     return ScriptedResolver(files, net or Net({KNOT: fixture_authority()}), **kw)
 
 
-# --- the express lane, driven as _io/driver.run_express drives it ----------------------------
+# --- the express lane: its core generator, driven as every driver drives a lookup -------------
 
 
 @dataclass
@@ -839,77 +839,51 @@ class LaneRun:
 
 def run_express(res: ScriptedResolver, *args: Any) -> LaneRun | None:
     """``res.getaddrinfo(*args)`` through the express lane on ``res.net`` (None: no plan, the
-    lane does not apply).  As the blocking driver: open, send both queries, read plain replies;
-    at the first thing the lane does not cover, the full path (``gai`` on the plan's replay
-    database) is run on the lane's record and driven on from there."""
+    lane does not apply): the core's lane generator (``express.steps``), driven as every
+    driver drives a lookup, with :data:`express.VERIFY` on (a lane answer is replayed through
+    the full path, which must ask the same and answer the same); ``replayed``: how many of the
+    lane's requests the full path took from its record on a hand-over."""
     net = res.net
     full_args = (*args, *(0, 0, 0, 0)[: max(0, 6 - len(args))])
     key = res._getaddrinfo_args(*full_args)
     plan = res._express(key)
     if plan is None:
         return None
-    log: list[Any] = []
-    clocks = [net.clock()]
-    sock: Any = None
-    until = 0.0
-    first = b""
-    have = 0
-    opened = net.perform(UdpOpen(plan.lane.server))
-    log.append(opened)
-    if isinstance(opened, FakeSock):
-        sock = opened
-        clocks.append(net.clock())
-        until = net.clock() + plan.lane.seconds
-        sent = net.perform(UdpSend(sock, plan.queries))
-        log.append(sent)
-        while sent is None:
-            got = net.perform(UdpRecv(sock, until))
-            log.append(got)
-            if got.__class__ is not tuple:
-                break
-            which = express.plain_reply(plan, got[0], got[1], have == 1, have == 2)
-            if not which:
-                break
-            if not have:
-                have, first = which, got[0]
-                continue
-            done = express.finish(plan, first, got[0], have == 1)
-            if done is None:
-                break
-            results, h_errno = done
-            net.perform(Close(sock))
-            value = [tuple(r) for r in results]
-            # The check the drivers make under express.VERIFY: the full path, replayed on the
-            # whole record, asks the same and answers the same.
-            full = res._gai_value(key, plan.replay(list(clocks)).db)
-            express.check(plan, full, log, sock, until, _api_tuple(results), h_errno)
-            return LaneRun(True, value, h_errno)
-    replay = plan.replay(clocks)
-    gen = res._gai_value(key, replay.db)
-    step = 0
-    if not log:
-        replay.over()
-    value: Any
+    asked: list[Any] = []
+    replayed = 0
+
+    def full(db: Any) -> Any:
+        gen = res._gai_value(key, db)
+        nonlocal replayed
+        replayed = sum(1 for op in asked if not isinstance(op, (Note, HErrno)))
+        return gen
+
+    before = dict(express.STATS)
+    verify = express.VERIFY
+    express.VERIFY = True
+    h_errno = None
     try:
-        op = gen.send(None)
-        while True:
-            if step < len(log) and not isinstance(op, (Note, HErrno)):
-                assert express.same_request(plan, step, op, sock, until), (step, op)
-                result = log[step]
-                step += 1
-                if step == len(log):
-                    replay.over()
-            else:
-                result = net.perform(op)
-            op = gen.send(result)
-    except StopIteration as stop:
-        value = stop.value
+        gen = express.steps(plan, full, _api_tuple)
+        try:
+            op = gen.send(None)
+            while True:
+                asked.append(op)
+                if isinstance(op, HErrno):
+                    h_errno = op.value
+                op = gen.send(net.perform(op))
+        except StopIteration as stop:
+            value = stop.value
+    finally:
+        express.VERIFY = verify
+    answered = express.STATS["express"] > before["express"]
     assert all(s.closed for s in net.opened), "a socket was left open"
     if isinstance(value, Exception):  # the core's GaiError: socket.gaierror at the front
         value = ("raise", "gaierror", (value.code,))  # type: ignore[attr-defined]
     else:
         value = [tuple(r) for r in value]
-    return LaneRun(False, value, replayed=step)
+    if answered:
+        return LaneRun(True, value, h_errno)
+    return LaneRun(False, value, replayed=replayed)
 
 
 def _api_tuple(results: Sequence[Any]) -> Any:
