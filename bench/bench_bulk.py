@@ -1,6 +1,7 @@
 """Bulk resolution: ``netdb bulk`` against glibc threads, asyncio, aiodns, dnspython and dnsperf.
 
-Run: ``python3 bench/bench_bulk.py [--names 100000] [--rss-names 10000000]`` (re-executes itself
+Run: ``python3 bench/bench_bulk.py [--names 100000] [--rss-names 10000000] [--sizes
+10000,100000,500000] [--rounds 3] [--only-floors]`` (re-executes itself
 under ``unshare --net --mount --uts``: Knot serves a generated zone ``bench.test.`` of N names,
 each with one A and one AAAA record, on 127.0.0.1 inside the private namespace; /etc is a tmpfs
 with ``nameserver 127.0.0.1``; no packet leaves the machine).  dnsperf comes from Debian's
@@ -15,6 +16,9 @@ command's process and its workers' RSS summed, sampled every 50 ms).  Each netdb
 its CPU time per name (user and system, over all its processes) and Knot's: on a machine whose
 cores the server shares, names/s can't pass cores / (netdb's CPU + Knot's CPU) per name.
 Peers that are too slow for the whole zone get a subset (their names/s are still comparable).
+Last, issue 10's Bulk floors (``--only-floors``: only these): the default run and ``--workers 1``
+over each of ``--sizes`` in turns, medians of ``--rounds``; the start-up (one name) on its own;
+CPU per name against dnsperf's CPU per two queries in the same run.
 """
 
 from __future__ import annotations
@@ -99,7 +103,11 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_netdb(infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = ()) -> float:
+def netdb_run(
+    infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = (), quiet: bool = False
+) -> dict[str, float]:
+    """One ``netdb bulk`` run over ``infile``: names/s (wall, the whole command), CPU per name
+    (us, all its processes), Knot's CPU per name, queries retried, lines."""
     out = infile.with_suffix(".out.jsonl")
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -116,22 +124,40 @@ def run_netdb(infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = 
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr)
     n_in = sum(1 for _ in infile.open())
-    user = (after.ru_utime - before.ru_utime) / n_in * 1e6
-    system = (after.ru_stime - before.ru_stime) / n_in * 1e6
-    print(
-        f"    netdb CPU per name: {user + system:.1f} us (user {user:.1f}, system {system:.1f},"
-        f" all its processes); Knot: {knot / n_in * 1e6:.1f} us"
-    )
+    user = (after.ru_utime - before.ru_utime) / max(n_in, 1) * 1e6
+    system = (after.ru_stime - before.ru_stime) / max(n_in, 1) * 1e6
     statuses: dict[str, int] = {}
     lines = 0
     with out.open() as f:
         for line in f:
             lines += 1
-            s = json.loads(line)["status"]
-            statuses[s] = statuses.get(s, 0) + 1
+            st = json.loads(line)["status"]
+            statuses[st] = statuses.get(st, 0) + 1
     assert lines == n_in, f"{lines} records for {n_in} lines"
-    print(f"    netdb summary: {proc.stderr.strip().splitlines()[-1].strip()}; {statuses}")
-    return n_in / elapsed
+    summary = proc.stderr.strip().splitlines()
+    retried = 0.0
+    for line in summary:
+        if "retried" in line:
+            retried = float(line.split(" retried")[0].rsplit(",", 1)[1].strip())
+    if not quiet:
+        print(
+            f"    netdb CPU per name: {user + system:.1f} us (user {user:.1f}, system "
+            f"{system:.1f}, all its processes); Knot: {knot / max(n_in, 1) * 1e6:.1f} us"
+        )
+        print(f"    netdb summary: {summary[-1].strip()}; {statuses}")
+    out.unlink()
+    return {
+        "rate": n_in / elapsed,
+        "elapsed": elapsed,
+        "cpu": user + system,
+        "knot": knot / max(n_in, 1) * 1e6,
+        "retried": retried,
+        "lines": lines,
+    }
+
+
+def run_netdb(infile: Path, server: str = "127.0.0.1", extra: tuple[str, ...] = ()) -> float:
+    return netdb_run(infile, server, extra)["rate"]
 
 
 def run_glibc_threads(names: list[str]) -> float:
@@ -213,16 +239,31 @@ def ensure_dnsperf() -> str | None:
 
 
 def run_dnsperf(dnsperf: str, names: list[str], workdir: Path, seconds: int = 10) -> float:
+    return dnsperf_run(dnsperf, names, workdir, seconds)[0]
+
+
+def dnsperf_run(
+    dnsperf: str, names: list[str], workdir: Path, seconds: int = 10
+) -> tuple[float, float]:
+    """(A queries/s, CPU us per completed query: user + system) of dnsperf against Knot."""
     data = workdir / "dnsperf.txt"
     data.write_text("".join(f"{n} A\n" for n in names))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         [dnsperf, "-s", "127.0.0.1", "-d", str(data), "-l", str(seconds), "-c", "4", "-q", "2000"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    qps = completed = None
     for line in proc.stdout.splitlines():
         if "Queries per second:" in line:
-            return float(line.split(":")[1])
-    raise RuntimeError(proc.stdout + proc.stderr)
+            qps = float(line.split(":")[1])
+        if "Queries completed:" in line:
+            completed = int(line.split(":")[1].split()[0])
+    if qps is None or not completed:
+        raise RuntimeError(proc.stdout + proc.stderr)
+    return qps, cpu / completed * 1e6
 
 
 # --- a drop proxy ---------------------------------------------------------------------------
@@ -345,12 +386,91 @@ def _tree_rss_kb(pid: int) -> int:
     return total + sum(_tree_rss_kb(int(k)) for k in kids)
 
 
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def bulk_floors(
+    workdir: Path, sizes: list[int], rounds: int, dnsperf: str | None
+) -> list[tuple[str, bool]]:
+    """Issue 10's Bulk floors: the default run (workers as the machine gives) and one worker
+    over each size, in turns (default, -w 1, default, ...), medians of ``rounds`` runs; the
+    start-up (a one-line input) on its own; CPU per name against dnsperf's per two queries."""
+    print(f"bulk, the default against --workers 1 ({rounds} rounds each, in turns; medians)")
+    one = workdir / "one.txt"
+    one.write_text(name(0) + "\n")
+    start: dict[str, float] = {}
+    for label, extra in (("default", ()), ("-w 1", ("--workers", "1"))):
+        start[label] = _median(
+            [netdb_run(one, extra=extra, quiet=True)["elapsed"] for _ in range(rounds)]
+        )
+    print(
+        f"  start-up (one name): default {start['default'] * 1000:.0f} ms, "
+        f"-w 1 {start['-w 1'] * 1000:.0f} ms"
+    )
+    floors: list[tuple[str, bool]] = []
+    rate: dict[tuple[str, int], float] = {}
+    cpu: dict[tuple[str, int], float] = {}
+    for n in sizes:
+        infile = workdir / f"floor-{n}.txt"
+        infile.write_text("".join(name(i) + "\n" for i in range(n)))
+        runs: dict[str, list[dict[str, float]]] = {"default": [], "-w 1": []}
+        for _ in range(rounds):
+            runs["default"].append(netdb_run(infile, quiet=True))
+            runs["-w 1"].append(netdb_run(infile, extra=("--workers", "1"), quiet=True))
+        for label, rs in runs.items():
+            r = _median([x["rate"] for x in rs])
+            c = _median([x["cpu"] for x in rs])
+            wall = _median([x["elapsed"] for x in rs])
+            after = n / max(wall - start[label], 1e-9)
+            each = ", ".join(f"{x['rate']:,.0f}" for x in rs)
+            rate[label, n] = r
+            cpu[label, n] = c
+            print(
+                f"  {n:>7,} names {label:8s} {r:9,.0f} names/s (without start-up {after:9,.0f})"
+                f"  CPU {c:5.1f} us/name  Knot {_median([x['knot'] for x in rs]):4.1f} us/name"
+                f"  retried {_median([x['retried'] for x in rs]):6.0f}"
+                f"  (names/s of each run: {each})"
+            )
+        infile.unlink()
+        floors.append((f"default >= -w 1 at {n:,} names", rate["default", n] >= rate["-w 1", n]))
+    if len(sizes) >= 2 and 100_000 in sizes and 500_000 in sizes:
+        ratio = rate["default", 100_000] / rate["default", 500_000]
+        print(f"  names/s at 100,000 / at 500,000 (default): {ratio:.2f}")
+        floors.append(("names/s at 100,000 >= 0.8x at 500,000", ratio >= 0.8))
+    if dnsperf is not None:
+        qps, per_query = dnsperf_run(dnsperf, [name(i) for i in range(max(sizes))], workdir)
+        big = max(sizes)
+        print(
+            f"  dnsperf: {qps:,.0f} A q/s, CPU {per_query:.2f} us a query ({2 * per_query:.1f} per"
+            f" two); netdb default at {big:,}: {cpu['default', big]:.1f} us a name"
+            f" ({cpu['default', big] / (2 * per_query):.2f}x)"
+        )
+        floors.append(
+            ("CPU per name <= 1.5x dnsperf's per two queries", cpu["default", big] <= 3 * per_query)
+        )
+    return floors
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--names", type=int, default=100_000)
     parser.add_argument("--subset", type=int, default=20_000, help="names for the slow peers")
     parser.add_argument("--rss-names", type=int, default=10_000_000)
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000,500000",
+        help="input sizes of the default-against-one-worker runs (comma-separated; '' none)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each, for the medians")
+    parser.add_argument(
+        "--only-floors",
+        action="store_true",
+        help="only the default-against-one-worker runs and dnsperf (issue 10's Bulk floors)",
+    )
     args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     dnsperf = shutil.which("dnsperf")
     if dnsperf is None and not _sandbox.inside():
         subprocess.run(["apt-get", "install", "-y", "-qq", "dnsperf"], check=False)
@@ -361,10 +481,16 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="netdb-bench-bulk-"))
     from tests.sandbox import dnsservers
 
-    procs = start_knot(workdir, args.names)
+    procs = start_knot(workdir, max([args.names, *sizes]))
     global KNOT_PID
     KNOT_PID = procs[0].pid
     try:
+        if args.only_floors:
+            floors = bulk_floors(workdir, sizes, args.rounds, ensure_dnsperf())
+            print("floors:")
+            for label, ok in floors:
+                print(f"  {'met    ' if ok else 'NOT met'}  {label}")
+            return
         names = [name(i) for i in range(args.names)]
         infile = workdir / "names.txt"
         infile.write_text("".join(n + "\n" for n in names))
@@ -408,6 +534,8 @@ def main() -> None:
             f"   lossy/lossless {lossy / lossless_proxy:5.2f} (direct: {lossy / ours:5.2f})"
         )
         floors.append(("5% loss >= half of lossless (same proxy)", lossy >= lossless_proxy / 2))
+        if sizes:
+            floors += bulk_floors(workdir, sizes, args.rounds, dnsperf)
         if args.rss_names:
             peak, rate = rss_run(workdir, args.rss_names, args.names)
             print(f"  netdb bulk, {args.rss_names:,} names to a file: peak RSS {peak:.0f} MB"
