@@ -6,21 +6,26 @@ Rules of this file
   ``res_search`` -> ``res_query`` -> ``res_send``) would decide otherwise.  It is taken only where
   the full path's requests and answer are fixed by facts it checks, and it gives the lookup up to
   the full path at the first fact it does not check.
-* Giving up never repeats or changes I/O.  The driver keeps what the lane did: the query IDs it
-  drew, the clock readings it took, each request's result.  The full path's generator is then
-  run on that record (:class:`Replay`): it draws the same IDs, reads the same clock, is told the
-  same results, and carries on from the same state: same socket, deadlines and attempts.
-* Pure code, like the rest of the core: the driver does the I/O (``netdb.aio``).
+* Giving up never repeats or changes I/O.  The lane keeps what it did: the query IDs it drew,
+  the clock readings it took, each request's result.  The full path's generator is then run on
+  that record (:class:`Replay`): it draws the same IDs, reads the same clock, is told the same
+  results, and carries on from the same state: same socket, deadlines and attempts.
+* Pure code, like the rest of the core, and invisible to the drivers: :func:`steps` is a
+  generator of the same requests as the full path's (``Resolver._gai_steps`` hands it to every
+  driver), so the blocking driver, the asyncio driver and the tests' scripted one run it as they
+  run any lookup.
 
 Theory of operation
 -------------------
-The full path, for ``getaddrinfo(name, service)`` with no family and no flags under
-``hosts: files dns``, with ``name`` in no hosts line and one server asked first, makes these
-requests: ``UdpOpen(server)``, ``UdpSend(sock, (A query, AAAA query))``, ``UdpRecv`` until both
-replies are in, ``Close``.  The IDs come from the resolver's random source, A first; the clock
-is read before the open (``res_query``'s "now") and after it (``send_dg``'s deadline:
-``timeout`` seconds on).  :func:`plan` checks the conditions (below) and builds the two queries
-exactly as ``res_query`` would; the driver opens, sends and waits the same way.
+The full path, for ``getaddrinfo(name, service)`` with ``name`` in no hosts line and one server
+asked first, makes these requests: ``UdpOpen(server)``, ``UdpSend(sock, queries)``, ``UdpRecv``
+until the replies are in, ``Close``, then the cache's expiry (``Note``) and glibc's ``h_errno``
+(``HErrno``).  The queries are A and AAAA (no family: ``gethostbyname4_r``) or the one of the
+family asked (``AF_INET``: ``gethostbyname2_r``; ``AF_INET6``: ``gethostbyname3_r``).  The IDs
+come from the resolver's random source, in query order; the clock is read before the open
+(``res_query``'s "now"), after it (``send_dg``'s deadline: ``timeout`` seconds on) and after
+the exchange (the cache's "now").  :func:`plan` checks the conditions (below) and builds the
+queries exactly as ``res_query`` would.
 
 A datagram is *plain* (:func:`plain_reply`) when ``send_dg`` would just store it in the next
 answer slot: from the server's address and port, at least a header, the ID of a query not yet
@@ -29,19 +34,23 @@ referral.  Anything else (no reply by the deadline, an ICMP error, an error RCOD
 or spurious datagram) hands the lookup over, with that datagram or event as the last result of
 the record.
 
-With both replies plain, :func:`finish` reads them as the full path would: at least one must
-hold answer records (otherwise ``res_search`` goes on searching), and ``gaih_getanswer`` must
-give addresses; then the answer list is built by ``gai.results`` (service tuples and the
-RFC 3484 order as ever).  Otherwise the lookup is handed over once its I/O is done, and the
-full path gives whatever it gives (NXDOMAIN, NODATA, no address for the name, ...).
+With every reply plain, :func:`finish` (both families) or :func:`finish_one` reads them as the
+full path would: a reply must hold answer records (otherwise ``res_search`` goes on searching),
+and ``gaih_getanswer`` (or ``getanswer_r``) must give addresses; then the answer list is built by
+``gai.results`` (service tuples and the RFC 3484 order as ever), both replies are stored in the
+resolver's cache as ``res_query`` stores them, and the answer is returned.  Otherwise the lookup
+is handed over once its I/O is done, and the full path gives whatever it gives (NXDOMAIN,
+NODATA, no address for the name, ...).
 
-Conditions (:class:`Lane` per hosts database, :func:`plan` per call): hosts sources exactly
-``files dns`` (``files`` continuing on NOTFOUND, ``dns`` not merging on SUCCESS); no DNS cache;
-UDP; no ``rotate`` over several servers; no ``single-request`` or ``single-request-reopen``,
-configured or sticky; no ``no-aaaa``; at least one attempt; the family ``AF_UNSPEC`` and no
-flags; a host that is not numeric, is a valid host name, names no hosts line, and whose first
-query name (as is, or under the first search domain when it has fewer than ``ndots`` dots)
-encodes.
+Conditions (:class:`Lane` per hosts database, :func:`plan` per call): the hosts line is
+``files``, sources that let unknown names through (not installed and continuing on UNAVAIL;
+``myhostname`` continuing on NOTFOUND, for names that are not its own), then ``dns`` returning
+on success (the lines distributions ship: see :func:`lane`); UDP; no ``rotate`` over several
+servers; no ``single-request`` or ``single-request-reopen``, configured or sticky; no
+``no-aaaa``; no ``sortlist`` for ``AF_INET``; at least one attempt; no flag but
+``AI_ADDRCONFIG``; a host that is not numeric, is a valid host name, names no hosts line, and
+whose first query name (as is, or under the first search domain when it has fewer than
+``ndots`` dots) encodes and is a host name; the resolver's cache (when on) without the answer.
 """
 
 from __future__ import annotations
@@ -175,17 +184,19 @@ def lane(db: HostsDatabase) -> Lane | None:
 
 @dataclass(slots=True)
 class Plan:
-    """One lookup in the lane: its two queries and what a plain reply to each looks like."""
+    """One lookup in the lane: its queries (A and AAAA, or the one of its family) and what a
+    plain reply to each looks like."""
 
     lane: Lane
     ctx: gai.GaiContext
     st: list[Any]  # gai's service tuples
-    ids: tuple[int, int]
-    queries: tuple[bytes, bytes]
+    ids: tuple[int, ...]
+    queries: tuple[bytes, ...]
     id1: bytes
-    id2: bytes
+    id2: bytes  # empty for one query
     question1: bytes
     question2: bytes
+    family: int = 0  # AF_UNSPEC: A and AAAA (gethostbyname4); else one query of that family
 
     def replay(self, clocks: list[float]) -> Replay:
         """The record of this plan's lookup for the full path to take over with: the clock
@@ -312,14 +323,19 @@ def plan(
     Nothing has happened when None is returned: no ID drawn, nothing sent; the clock is read
     only to ask the resolver's cache whether it holds the answer.
     """
-    if family or flags & ~AI_ADDRCONFIG or not host or host == "*":
+    if flags & ~AI_ADDRCONFIG or not host or host == "*" or family not in _FAMILIES:
         return None
     if flags:
-        # AI_ADDRCONFIG leaves the family unspecified when the host has addresses of both
-        # families or of neither (gai.prologue); else the full path asks for one family.
+        # AI_ADDRCONFIG as gai.prologue applies it: an unspecified family narrowed to the one
+        # with addresses when only one has; a family without addresses fails (full path).
         seen4, seen6 = ctx.addrconfig()
-        if seen4 != seen6:
+        if family == 0:
+            if seen4 != seen6:
+                family = AF_INET if seen4 else AF_INET6
+        elif not (seen4 if family == AF_INET else seen6):
             return None
+    if family == AF_INET and way.config.sortlist:
+        return None  # gethostbyname3 reorders A answers by the sortlist: the full path does
     state = way.state
     if state.single_request or state.single_request_reopen:
         return None
@@ -351,21 +367,33 @@ def plan(
             return None
     elif len(host) >= MAXDNAME:
         return None
+    if not nss_dns.binary_hnok(wname):
+        return None  # the replies' reader would refuse the name asked: the full path decides
     edns = EDNS_PAYLOAD if cfg.edns0 else None
+    qtypes = _FAMILIES[family]
     cache = way.cache
     if cache is not None:
         # The cache holds the answer: res_query gives it from there, with no I/O.
-        probe1 = wire.build_query(0, wname, wire.A, ad=cfg.trust_ad, edns_payload=edns)
-        probe2 = wire.build_query(0, wname, wire.AAAA, ad=cfg.trust_ad, edns_payload=edns)
+        probes = [wire.build_query(0, wname, t, ad=cfg.trust_ad, edns_payload=edns) for t in qtypes]
         now = way.clock()
-        if cache.expiry(probe1, probe2, now) > now:
+        second = probes[1] if len(probes) > 1 else None
+        if cache.expiry(probes[0], second, now) > now:
             return None
-    id1 = way.rng(_QID)
-    id2 = way.rng(_QID)
-    q1 = wire.build_query(id1, wname, wire.A, ad=cfg.trust_ad, edns_payload=edns)
-    q2 = wire.build_query(id2, wname, wire.AAAA, ad=cfg.trust_ad, edns_payload=edns)
+    ids = tuple(way.rng(_QID) for _ in qtypes)
+    queries = tuple(
+        wire.build_query(i, wname, t, ad=cfg.trust_ad, edns_payload=edns)
+        for i, t in zip(ids, qtypes, strict=True)
+    )
     end = 12 + len(wname) + 4
-    return Plan(way, ctx, st, (id1, id2), (q1, q2), q1[:2], q2[:2], q1[12:end], q2[12:end])
+    q1 = queries[0]
+    if len(queries) == 1:
+        return Plan(way, ctx, st, ids, queries, q1[:2], b"", q1[12:end], b"", family)
+    q2 = queries[1]
+    return Plan(way, ctx, st, ids, queries, q1[:2], q2[:2], q1[12:end], q2[12:end], family)
+
+
+# The queries of each family, in the order res_query sends them.
+_FAMILIES = {0: (wire.A, wire.AAAA), AF_INET: (wire.A,), AF_INET6: (wire.AAAA,)}
 
 
 def plain_reply(plan: Plan, data: bytes, source: object, have1: bool, have2: bool) -> int:
@@ -439,6 +467,7 @@ def steps(
     is ``convert`` of the answer list, or whatever the full path returns.  The drivers cannot
     tell this generator from the full path's."""
     lane = plan.lane
+    single = len(plan.queries) == 1
     log: list[Any] = []
     clocks = [lane.clock()]  # res_query's "now"
     sock: Any = None
@@ -462,10 +491,13 @@ def steps(
             which = plain_reply(plan, got[0], got[1], have == 1, have == 2)
             if not which:
                 break
-            if not have:
+            if single:
+                done = finish_one(plan, got[0])
+            elif not have:
                 have, first = which, got[0]
                 continue
-            done = finish(plan, first, got[0], have == 1)
+            else:
+                done = finish(plan, first, got[0], have == 1)
             if done is None:
                 break
             results, h_errno = done
@@ -479,6 +511,9 @@ def steps(
             cache = lane.cache
             if cache is None:
                 yield Note(now)
+            elif single:
+                sent1 = SendResult(len(got[0]), got[0], b"", 0, lane.server)
+                yield Note(cache.store(plan.queries[0], None, sent1, now))
             else:
                 one, two = (first, got[0]) if have == 1 else (got[0], first)
                 pair = SendResult(len(one), one, two, 0, lane.server)
@@ -511,6 +546,26 @@ def steps(
         return stop.value  # type: ignore[no-any-return]
     finally:
         gen.close()
+
+
+def finish_one(plan: Plan, reply: bytes) -> tuple[list[gai.AddrInfo], int] | None:
+    """The answer list and glibc's ``h_errno`` after it, from the plain reply to a plan's one
+    query (``AF_INET``: gethostbyname2_r; ``AF_INET6``: gethostbyname3_r, both reading it with
+    ``getanswer_r``); None when the full path must read it (no address: the search goes on)."""
+    if reply[6:8] == b"\x00\x00":
+        return None  # NODATA: res_search tries the next name
+    is_a = plan.family == AF_INET
+    addresses: list[Address] = []
+    if _only_addresses(reply, 12 + len(plan.question1), is_a, addresses):
+        h_errno = NETDB_SUCCESS
+    else:
+        qtype = wire.A if is_a else wire.AAAA
+        ans = nss_dns.getanswer(reply, qtype, plan.family)
+        if ans.status is not Status.SUCCESS or not ans.addresses:
+            return None
+        addresses = list(ans.addresses)
+        h_errno = ans.h_errno
+    return gai.results(plan.ctx, addresses, plan.st, None), h_errno
 
 
 def _only_addresses(packet: bytes, at: int, is_a: bool, out: list[Address]) -> bool:
