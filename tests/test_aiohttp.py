@@ -57,7 +57,10 @@ def test_same_answers_as_threaded_resolver(box: Sandbox) -> None:
         names = ["web.install.test", "dual.install.test", "many.install.test",
                  "alias.install.test", "v6.install.test", "both.example.test",
                  "multi.example.test", "v6only.example.test", "bigboth.example.test",
-                 "scopes.example.test", "localhost", "127.0.0.1", "::1"] + BAD
+                 "localhost", "127.0.0.1", "::1"] + BAD
+        # Not scopes.example.test: glibc's order of its 13 addresses depends on which of the A
+        # and AAAA replies came first (its comparison is not transitive there), and the proxy
+        # answers the two in threads of their own.
         calls = [(n, port, fam) for n in names for port in (0, 443)
                  for fam in (socket.AF_UNSPEC, socket.AF_INET, socket.AF_INET6)]
         async def main():
