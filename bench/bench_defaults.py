@@ -135,15 +135,15 @@ def aio_round(names: list[str], flags: int, peers: list[str]) -> dict[str, tuple
     return out
 
 
-def hits(names: list[str]) -> dict[str, float]:
+def hits(names: list[str], flags: int) -> dict[str, float]:
     """Per-call us of repeated lookups of names already asked (cache and memo at their fullest)."""
     import netdb
 
     sample = names[-500:]  # names netdb asked last: its memo and cache hold them
     out = {}
     for label, fn in (
-        ("netdb", lambda n: netdb.getaddrinfo(n, 80, type=socket.SOCK_STREAM)),
-        ("glibc", lambda n: socket.getaddrinfo(n, 80, type=socket.SOCK_STREAM)),
+        ("netdb", lambda n: netdb.getaddrinfo(n, 80, type=socket.SOCK_STREAM, flags=flags)),
+        ("glibc", lambda n: socket.getaddrinfo(n, 80, type=socket.SOCK_STREAM, flags=flags)),
     ):
         t = time.perf_counter()
         for _ in range(4):
@@ -232,7 +232,7 @@ def main() -> None:
         # The last names netdb's blocking calls asked (the first half of the last round; glibc
         # took the second half).
         last = args.names - args.round
-        h = hits([_name(i) for i in range(last, last + args.round // 2)])
+        h = hits([_name(i) for i in range(last, last + args.round // 2)], flags)
         print(
             f"cache hits after {args.names} names: netdb {h['netdb']:.1f} us, glibc"
             f" {h['glibc']:.1f} us, ratio {h['netdb'] / h['glibc']:.3f}"
