@@ -42,23 +42,17 @@ def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
         tname = "AAAA"
     else:
         return _full(data, qtype)
-    # The common case, read in place: every answer owned by the question's name (0xC00C).
-    out = []
-    pos = qend
+    # The common case, read in place: every answer owned by the question's name (0xC00C), of
+    # its type and size (the codec's one reader of it, wire.plain_answers).
+    plain = wire.plain_answers(data, qend)
+    if plain is None:
+        return _full(data, qtype)
     end = len(data)
-    for _ in range(an):
-        if pos + 12 + size > end or data[pos] != 0xC0 or data[pos + 1] != 0x0C:
-            return _full(data, qtype)
-        rtype, rclass, ttl, rdlen = _RR(data, pos + 2)
-        if rtype != qtype or rclass != 1 or rdlen != size:
-            return _full(data, qtype)
-        start = pos + 12
-        pos = start + size
-        if size == 4:
-            text = "%d.%d.%d.%d" % (data[start], data[start + 1], data[start + 2], data[pos - 1])
-        else:
-            text = format_ipv6(data[start:pos])
-        out.append((qtext, tname, ttl, text))
+    pos = qend + len(plain) * (12 + size)
+    if size == 4:
+        out = [(qtext, tname, ttl, "%d.%d.%d.%d" % (r[0], r[1], r[2], r[3])) for ttl, r in plain]
+    else:
+        out = [(qtext, tname, ttl, format_ipv6(r)) for ttl, r in plain]
     # What follows must be nothing, or only an OPT record that fits (RFC 6891 §6.1.2); anything
     # else is read by the strict codec.
     if data[8] or data[9]:

@@ -584,28 +584,24 @@ def plain_answers(data: bytes, qend: int) -> list[tuple[int, bytes]] | None:
     size = _ADDRESS_SIZES.get(qtype)
     if size is None or data[qend - 2] or data[qend - 1] != 1:
         return None
-    head = data[qend - 4 : qend]  # type and class, as each record repeats them
     count = (data[6] << 8) | data[7]
     end = len(data)
     out = []
     at = qend
+    unpack = _PLAIN_RR
     for _ in range(count):
         stop = at + 12 + size
-        if (
-            stop > end
-            or data[at] != 0xC0
-            or data[at + 1] != 12
-            or data[at + 2 : at + 6] != head
-            or data[at + 10]
-            or data[at + 11] != size
-        ):
+        if stop > end:
             return None
-        out.append((_TTL(data, at + 6)[0], data[at + 12 : stop]))
+        owner, rtype, rclass, ttl, rdlen = unpack(data, at)
+        if owner != 0xC00C or rtype != qtype or rclass != 1 or rdlen != size:
+            return None
+        out.append((ttl, data[at + 12 : stop]))
         at = stop
     return out
 
 
-_TTL = struct.Struct("!I").unpack_from
+_PLAIN_RR = struct.Struct("!HHHIH").unpack_from  # owner pointer, type, class, TTL, RDLENGTH
 
 
 def _options(data: bytes, pos: int, stop: int) -> tuple[tuple[int, bytes], ...]:
