@@ -121,17 +121,12 @@ QuestionKey = tuple[int, tuple[tuple[bytes, int, int], ...], bytes]
 def _question_key(msg: bytes) -> QuestionKey | None:
     """(QDCOUNT, questions with lower-cased names, the first question's bytes as sent) of a
     query or reply; None when unparsable."""
-    if msg[4:6] == b"\x00\x01":
+    qend = wire.question_end(msg)
+    if qend > 0:
         # One uncompressed question (every query netdb builds): read it in place.
-        end = 12
-        n = len(msg)
-        while end < n and 0 < msg[end] < 64:
-            end += msg[end] + 1
-        if end < n and msg[end] == 0 and end + 5 <= n and end - 11 <= 255:
-            name = msg[12 : end + 1]
-            qtype = (msg[end + 1] << 8) | msg[end + 2]
-            qclass = (msg[end + 3] << 8) | msg[end + 4]
-            return 1, ((wire.name_lower(name), qtype, qclass),), msg[12 : end + 5]
+        qtype = (msg[qend - 4] << 8) | msg[qend - 3]
+        qclass = (msg[qend - 2] << 8) | msg[qend - 1]
+        return 1, ((wire.name_lower(msg[12 : qend - 4]), qtype, qclass),), msg[12:qend]
     try:
         qd, questions = wire.parse_questions(msg)
     except wire.WireError:
