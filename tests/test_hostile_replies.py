@@ -35,6 +35,20 @@ BUDGET = 0.25
 """Seconds one decoder may take on one 64 KB reply (measured: under 0.06 s; before the fix,
 3 to 13 s)."""
 
+
+def timed(run: Callable[[], str]) -> tuple[str, float]:
+    """(outcome, seconds) of ``run``; over :data:`BUDGET`, the best of three tries: work that
+    grows faster than the reply is slow every time, a busy machine's pause is not."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        outcome = run()
+        best = min(best, time.perf_counter() - start)
+        if best < BUDGET:
+            break
+    return outcome, best
+
+
 A, PTR, AAAA = 1, 12, 28
 QUERIES = {
     "A": hostile.query("www.example.test", A),
@@ -158,9 +172,7 @@ def test_each_decoder_within_budget(shape: str, qname: str, transport: str) -> N
     reply = hostile.reply(q, shape, SIZES[transport])
     assert len(reply) > SIZES[transport] - 64
     for name, run in decoders(reply, q).items():
-        start = time.perf_counter()
-        run()
-        took = time.perf_counter() - start
+        _, took = timed(run)
         assert took < BUDGET, f"{name} took {took:.3f} s on a {len(reply)}-byte {shape} reply"
 
 
