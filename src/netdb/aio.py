@@ -513,9 +513,7 @@ class _Lookup:
                     return self._park(op)
                 reactor.talking += 1
                 self.talking = True
-            if isinstance(op, UdpOpen):
-                return self._udp_open(op)
-            return self._tcp_open(op)
+            return self._open(op)
         if isinstance(op, TcpSend):
             sock = op.sock
             assert isinstance(sock, Sock)
@@ -556,14 +554,18 @@ class _Lookup:
         self.wait_kind = 0
         if self.deadline is not None and time.monotonic() >= self.deadline:
             result: Any = EXPIRED
-        elif isinstance(op, UdpOpen):
-            result = self._udp_open(op)
         else:
-            assert isinstance(op, TcpOpen)
-            result = self._tcp_open(op)
+            result = self._open(op)
         if result is _PENDING:  # a TCP connect in progress: its wake-up goes on
             return
         self._run(None, result)
+
+    def _open(self, op: Op) -> Any:
+        """A UdpOpen or TcpOpen request done (a TCP connect may be _PENDING)."""
+        if isinstance(op, UdpOpen):
+            return self._udp_open(op)
+        assert isinstance(op, TcpOpen)
+        return self._tcp_open(op)
 
     def _close_sock(self, sock: Sock) -> None:
         fd = sock.fileno()

@@ -370,20 +370,18 @@ def plan(
     if not nss_dns.binary_hnok(wname):
         return None  # the replies' reader would refuse the name asked: the full path decides
     edns = EDNS_PAYLOAD if cfg.edns0 else None
-    qtypes = _FAMILIES[family]
+    # The queries without their IDs (the cache's keys ignore IDs): built once.
+    bare = [
+        wire.build_query(0, wname, t, ad=cfg.trust_ad, edns_payload=edns) for t in _FAMILIES[family]
+    ]
     cache = way.cache
     if cache is not None:
         # The cache holds the answer: res_query gives it from there, with no I/O.
-        probes = [wire.build_query(0, wname, t, ad=cfg.trust_ad, edns_payload=edns) for t in qtypes]
         now = way.clock()
-        second = probes[1] if len(probes) > 1 else None
-        if cache.expiry(probes[0], second, now) > now:
+        if cache.expiry(bare[0], bare[1] if len(bare) > 1 else None, now) > now:
             return None
-    ids = tuple(way.rng(_QID) for _ in qtypes)
-    queries = tuple(
-        wire.build_query(i, wname, t, ad=cfg.trust_ad, edns_payload=edns)
-        for i, t in zip(ids, qtypes, strict=True)
-    )
+    ids = tuple(way.rng(_QID) for _ in bare)
+    queries = tuple(i.to_bytes(2, "big") + q[2:] for i, q in zip(ids, bare, strict=True))
     end = 12 + len(wname) + 4
     q1 = queries[0]
     if len(queries) == 1:
@@ -511,13 +509,15 @@ def steps(
             cache = lane.cache
             if cache is None:
                 yield Note(now)
-            elif single:
-                sent1 = SendResult(len(got[0]), got[0], b"", 0, lane.server)
-                yield Note(cache.store(plan.queries[0], None, sent1, now))
             else:
-                one, two = (first, got[0]) if have == 1 else (got[0], first)
-                pair = SendResult(len(one), one, two, 0, lane.server)
-                yield Note(cache.store(plan.queries[0], plan.queries[1], pair, now))
+                # The replies in the queries' slots, as res_send gives them to res_query.
+                if single:
+                    one, two = got[0], b""
+                else:
+                    one, two = (first, got[0]) if have == 1 else (got[0], first)
+                sent_ = SendResult(len(one), one, two, 0, lane.server)
+                query2 = None if single else plan.queries[1]
+                yield Note(cache.store(plan.queries[0], query2, sent_, now))
             yield HErrno(h_errno)
             return value
     # Hand over: the full path, made on the record, replays it and goes on.

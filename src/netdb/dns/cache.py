@@ -42,14 +42,8 @@ class Entry:
 
 def _key(query: bytes) -> bytes | None:
     """The cache key of a query built by ``wire.build_query`` (one question, maybe an OPT)."""
-    if len(query) < 17 or query[4:6] != b"\x00\x01":
-        return None
-    end = 12
-    n = len(query)
-    while end < n and query[end]:
-        end += query[end] + 1
-    end += 5
-    if end > n:
+    end = wire.question_end(query)
+    if end < 0:
         return None
     flags = bytes((query[2] & 0x01, query[3] & 0x30))
     has_opt = b"\x01" if query[10:12] != b"\0\0" else b"\x00"
@@ -216,10 +210,7 @@ def _echo(query: bytes, reply: bytes) -> bytes:
     """The cached ``reply`` as the server would send it for ``query``: its question name in the
     query's letter case (servers echo it; names compressed against it follow).  Both names are
     uncompressed at offset 12 and, being equal but for case, of the same length."""
-    end = 12
-    while query[end]:
-        end += query[end] + 1
-    end += 1
+    end = wire.question_end(query) - 4
     if query[12:end] == reply[12:end]:
         return reply
     return reply[:12] + query[12:end] + reply[end:]
