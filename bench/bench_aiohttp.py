@@ -73,25 +73,14 @@ def address(i: int) -> str:
 
 def start_knot(workdir: Path, n: int) -> list[subprocess.Popen[bytes]]:
     """Knot serving ``aio.test.`` with ``n`` names (as bench_bulk.start_knot, A records only)."""
-    from tests.sandbox import dnsservers
+    import bench_bulk
 
     zone = workdir / "aio.test.zone"
     with zone.open("w") as f:
         f.write("$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 120\n@ NS ns\nns A 127.0.0.1\n")
         for i in range(n):
             f.write(f"h{i} A {address(i)}\n")
-    conf = dnsservers.write_knot(
-        workdir, ["127.0.0.1"], knot_address="127.0.0.1", zones=[(ZONE, zone)]
-    )
-    procs = [dnsservers._spawn([dnsservers.KNOTD, "-c", str(conf)])]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # until the zone is loaded: the last name answers
-        try:
-            socket.getaddrinfo(name(n - 1), None, socket.AF_INET)
-            return procs
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("Knot did not load the zone")
+    return bench_bulk.serve_zone(workdir, ZONE, zone, name(n - 1))
 
 
 def start_server() -> subprocess.Popen[bytes]:

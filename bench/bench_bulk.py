@@ -73,18 +73,24 @@ def write_zone(path: Path, n: int) -> None:
 
 
 def start_knot(workdir: Path, n: int) -> list[subprocess.Popen[bytes]]:
-    from tests.sandbox import dnsservers
-
     zone = workdir / "bench.test.zone"
     write_zone(zone, n)
+    return serve_zone(workdir, ZONE, zone, name(n - 1))
+
+
+def serve_zone(workdir: Path, origin: str, zone: Path, last: str) -> list[subprocess.Popen[bytes]]:
+    """Knot on 127.0.0.1 serving the zone file ``zone`` for ``origin``, once its name ``last``
+    answers (the whole zone is loaded)."""
+    from tests.sandbox import dnsservers
+
     conf = dnsservers.write_knot(
-        workdir, ["127.0.0.1"], knot_address="127.0.0.1", zones=[(ZONE, zone)]
+        workdir, ["127.0.0.1"], knot_address="127.0.0.1", zones=[(origin, zone)]
     )
     procs = [dnsservers._spawn([dnsservers.KNOTD, "-c", str(conf)])]
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # until the zone is loaded: the last name answers
+    while time.monotonic() < deadline:
         try:
-            socket.getaddrinfo(name(n - 1), None, socket.AF_INET)
+            socket.getaddrinfo(last, None, socket.AF_INET)
             return procs
         except OSError:
             time.sleep(0.2)
