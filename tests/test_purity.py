@@ -14,7 +14,7 @@ CORE = sorted(
     for p in (SRC / "netdb").rglob("*.py")
     if p.name != "__init__.py" or p.parent.name == "config"
     if not {"cli", "_io"} & set(p.relative_to(SRC).parts)
-    if p.name not in ("_api.py", "aio.py", "_install.py", "aiohttp.py")
+    if p.name not in ("_api.py", "_explain.py", "aio.py", "_install.py", "aiohttp.py")
 )
 FORBIDDEN = ("socket", "_socket", "selectors", "asyncio")
 

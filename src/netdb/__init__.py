@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING
 
 from ._api import OMITTED as _OMITTED
 from ._api import AddrInfoList, Resolver, SockAddr
+from ._explain import Explanation, explain
 from ._install import install, installed, uninstall
 from .address import inet_aton, inet_ntoa, inet_ntop, inet_pton
 from .config.loader import SystemFiles
@@ -406,10 +407,12 @@ __all__ = [
     "SOCK_STREAM",
     "AF_DECnet",
     "AddressFamily",
+    "Explanation",
     "Resolver",
     "SocketKind",
     "SystemFiles",
     "error",
+    "explain",
     "family_name",
     "gaierror",
     "getaddrinfo",

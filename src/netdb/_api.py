@@ -26,6 +26,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any, Literal, NoReturn, TypeAlias, TypeVar
 
 from . import express, gai
+from . import trace as _trace
 from ._io import driver as _driver
 from ._io import idn as _idn
 from ._io import ifaddrs as _ifaddrs
@@ -586,6 +587,10 @@ class Resolver:
         files = self._inputs()
         hit = self._memo_hit(key, files)
         value: tuple[Any, ...] | GaiError
+        rec = _trace.recorder()
+        if rec is not None:
+            holds = None if hit is None or hit[3] == _FOREVER else hit[3] - time.monotonic()
+            rec.add(_trace.Memo(hit is not None, None if holds is None else round(holds, 3)))
         if hit is not None:
             value = hit[0]
             if hit[4] is not None:
@@ -613,6 +618,8 @@ class Resolver:
         """The getaddrinfo lookup every driver runs: the express lane's generator where its
         plan applies (``netdb.express``: the same requests and answer as the full path, without
         its layers), else the full path.  A failure is returned, not raised."""
+        if _trace.recorder() is not None:
+            return self._gai_value(key)  # explained: the full path, whose steps are seen
         plan = self._express(key)
         if plan is None:
             return self._gai_value(key)

@@ -24,6 +24,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from . import trace as _trace
 from ._frozen import fast_init
 from .address import format_ipv4, format_ipv6, parse_ipv6, parse_numeric_host
 from .constants import (
@@ -448,11 +449,17 @@ def getaddrinfo(
         found = _Found(addrs)
     else:
         orig_host = host
+        rec = _trace.recorder()
         if flags & AI_IDN and not host.isascii():
             host = ctx.idn_to_ascii(host)
+            if rec is not None:
+                rec.add(_trace.Idna(orig_host, host, "AI_IDN"))
         numeric = _numeric(ctx, host, family, flags)
         if numeric is not None:
             found = numeric
+            if rec is not None:
+                fams = {a.family for a in numeric.addresses}
+                rec.add(_trace.Numeric(host, fams.pop() if len(fams) == 1 else family))
         else:
             if db is None:
                 db = ctx.hosts_db()
@@ -492,8 +499,11 @@ def prologue(
         raise GaiError(EAI_BADFLAGS)
     if flags & AI_CANONNAME and host is None:
         raise GaiError(EAI_BADFLAGS)
+    rec = _trace.recorder()
     if flags & AI_ADDRCONFIG:
         seen4, seen6 = ctx.addrconfig()
+        if rec is not None:
+            rec.add(_trace.Addrconfig(seen4, seen6))
         if family == AF_UNSPEC and (seen4 or seen6):
             if seen4 != seen6:
                 family = AF_INET if seen4 else AF_INET6
@@ -510,7 +520,10 @@ def prologue(
             num = -1
     else:
         service = None
-    return host, family, _servtuples(ctx, service, num, socktype, protocol)
+    st = _servtuples(ctx, service, num, socktype, protocol)
+    if rec is not None:
+        rec.add(_trace.Services(service, tuple((t.socktype, t.protocol, t.port) for t in st)))
+    return host, family, st
 
 
 def is_numeric(ctx: GaiContext, host: str, family: int, flags: int) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import nss_dns, nss_myhostname
+from . import trace as _trace
 from .config.hosts import HostEntry, HostsFile
 from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Note, Op
@@ -245,17 +246,28 @@ def _uncached(answer: HostAnswer) -> Generator[Op, Any, HostAnswer]:
 StepLookup = Callable[[str], Generator[Op, Any, HostAnswer]]
 
 
-def walk_steps(sources: Sequence[object], lookup: StepLookup) -> Generator[Op, Any, HostAnswer]:
-    """:func:`walk` for sources that may need I/O (the sans-I/O form)."""
+def walk_steps(
+    sources: Sequence[object], lookup: StepLookup, what: tuple[str, str] = ("", "")
+) -> Generator[Op, Any, HostAnswer]:
+    """:func:`walk` for sources that may need I/O (the sans-I/O form).  ``what``: the NSS
+    function and its key as text, for an explained lookup's records."""
     trace: list[tuple[str, str]] = []
+    rec = _trace.recorder()
     answer = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
     for source in sources:
         source_name: str = source.name  # type: ignore[attr-defined]
         answer = yield from lookup(source_name)
         trace.append((source_name, answer.status.value))
         if answer is ERANGE:
+            if rec is not None:
+                rec.add(_nss_step(what, source, "ERANGE", "stop (buffer too small)"))
             break  # the caller's buffer is too small: glibc gives up rather than go on
         action: str = source.action(answer.status.value)  # type: ignore[attr-defined]
+        if rec is not None:
+            status = answer.status.value
+            if answer is _UNSERVED:
+                status += " (not installed)"
+            rec.add(_nss_step(what, source, status, action))
         if action == "return":
             break
         if action == "merge":
@@ -264,6 +276,14 @@ def walk_steps(sources: Sequence[object], lookup: StepLookup) -> Generator[Op, A
             break
     return HostAnswer(
         answer.status, answer.name, answer.aliases, answer.addresses, answer.h_errno, tuple(trace)
+    )
+
+
+def _nss_step(what: tuple[str, str], source: object, status: str, action: str) -> _trace.NssSource:
+    acts = getattr(source, "actions", ())
+    criteria = " ".join(f"[{st.upper()}={act}]" for st, act in acts)
+    return _trace.NssSource(
+        "hosts", what[0], what[1], getattr(source, "name", "?"), status, action, criteria
     )
 
 
@@ -373,7 +393,8 @@ class HostsDatabase:
         module stores there becomes the global's value (reported as ``HErrno`` requests).
         """
         memo_key = (kind, *key, global_h)
-        if self.memoize:
+        rec = _trace.recorder()
+        if self.memoize and rec is None:  # an explained walk is walked again, to be seen
             found = self._memo.get(memo_key)
             if found is not None:
                 answer, replay = found
@@ -402,7 +423,14 @@ class HostsDatabase:
                 yield HErrno(written)
             return answer
 
-        answer = yield from walk_steps(self.sources, lookup)
+        what = ("", "")
+        if rec is not None:
+            what = _walk_what(kind, key)
+        answer = yield from walk_steps(self.sources, lookup, what)
+        by_files = answer.trace[-1:] == (("files", "success"),)
+        if rec is not None and by_files:
+            for entry in _matched_lines(self.hosts, answer):
+                rec.add(_trace.HostsLine(self.hosts.origin, entry[0], entry[1]))
         if self.memoize and only_files:
             if len(self._memo) >= 4096:
                 self._memo.clear()
@@ -449,6 +477,41 @@ class HostsDatabase:
             return NOT_FOUND
         key = (family, packed) if buflen is None else (family, packed, buflen)
         return (yield from self.walk(1, key))
+
+
+_FUNCTIONS = {4: "gethostbyname4_r", 3: "gethostbyname3_r", 1: "gethostbyaddr2_r"}
+
+
+def _walk_what(kind: int, key: tuple[Any, ...]) -> tuple[str, str]:
+    """An NSS call as text: the function and its key (a name, or an address)."""
+    from .address import format_ipv4, format_ipv6
+
+    if kind == 1:
+        family, packed = key[0], key[1]
+        text = format_ipv6(packed) if family == AF_INET6 else format_ipv4(packed)
+    elif kind == 3:
+        text = f"{key[0]} ({'AF_INET6' if key[1] == AF_INET6 else 'AF_INET'})"
+    else:
+        text = str(key[0])
+    return _FUNCTIONS.get(kind, str(kind)), text
+
+
+def _matched_lines(hosts: HostsFile, answer: HostAnswer) -> list[tuple[int, str]]:
+    """The hosts-file lines behind a successful answer: those naming its name (or one of its
+    aliases) with one of its addresses, or, for an address lookup, the one naming it."""
+    names = {n.lower() for n in (answer.name, *answer.aliases)}
+    packed = {a.packed for a in answer.addresses}
+    out = []
+    for entry in hosts.entries:
+        if (entry.packed in packed or _MAPPED_PREFIX + entry.packed in packed) and (
+            entry.canonical.lower() in names or names & {a.lower() for a in entry.aliases}
+        ):
+            text = " ".join((entry.address, entry.canonical, *entry.aliases))
+            out.append((entry.line, text))
+    return out
+
+
+_MAPPED_PREFIX = b"\x00" * 10 + b"\xff\xff"
 
 
 def _digits_dots(name: str, family: int) -> HostAnswer | None:

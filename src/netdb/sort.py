@@ -32,7 +32,7 @@ without rules 3, 4 and 7, which Go does not implement.  Both treat IPv4-mapped a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -371,6 +371,24 @@ def _rule9_score(policy: Policy, family: int, dst: bytes, src: bytes, plen: int)
 PREFER_DA = -1
 PREFER_DB = 1
 
+RULES = {
+    1: "avoid unusable destinations",
+    2: "prefer matching scope",
+    3: "avoid deprecated addresses",
+    4: "prefer home addresses",
+    5: "prefer matching label",
+    6: "prefer higher precedence",
+    7: "prefer native transport",
+    8: "prefer smaller scope",
+    9: "use longest matching prefix",
+    10: "leave the order unchanged",
+}
+"""RFC 6724 section 6's destination rules by number (what ``_compare`` reports)."""
+
+Compared = Callable[[int, int, int, int], None]
+"""Told each comparison the sort makes: (left position, right position, PREFER_DA or
+PREFER_DB, rule); ``netdb explain`` records them."""
+
 
 def _compare(da: _Attrs, db: _Attrs, go: bool) -> tuple[int, int]:
     """(PREFER_DA or PREFER_DB, the number of the rule that decided).  RFC 6724 §6."""
@@ -430,18 +448,21 @@ def _compare(da: _Attrs, db: _Attrs, go: bool) -> tuple[int, int]:
     return (PREFER_DA if da.pos < db.pos else PREFER_DB), 10
 
 
-def _merge_sort(items: list[_Attrs], go: bool) -> list[_Attrs]:
+def _merge_sort(items: list[_Attrs], go: bool, told: Compared | None = None) -> list[_Attrs]:
     """glibc's ``msort_with_tmp``: halves of n // 2 and n - n // 2, sorted and merged; the left
     element is taken unless the comparison prefers the right one."""
     n = len(items)
     if n <= 1:
         return items
-    left = _merge_sort(items[: n // 2], go)
-    right = _merge_sort(items[n // 2 :], go)
+    left = _merge_sort(items[: n // 2], go, told)
+    right = _merge_sort(items[n // 2 :], go, told)
     out: list[_Attrs] = []
     i = j = 0
     while i < len(left) and j < len(right):
-        if _compare(left[i], right[j], go)[0] == PREFER_DB:
+        preferred, rule = _compare(left[i], right[j], go)
+        if told is not None:
+            told(left[i].pos, right[j].pos, preferred, rule)
+        if preferred == PREFER_DB:
             out.append(right[j])
             j += 1
         else:
@@ -452,8 +473,11 @@ def _merge_sort(items: list[_Attrs], go: bool) -> list[_Attrs]:
     return out
 
 
-def sort_candidates(cands: Sequence[Candidate], policy: Policy) -> list[Candidate]:
-    """``cands`` in the order getaddrinfo returns them under ``policy``.
+def sort_candidates(
+    cands: Sequence[Candidate], policy: Policy, told: Compared | None = None
+) -> list[Candidate]:
+    """``cands`` in the order getaddrinfo returns them under ``policy``; ``told`` (if given)
+    hears every comparison the sort makes.
 
     The comparison is glibc's, and so is the sort: a merge sort whose outcome can depend on
     the algorithm, because rule 9 never compares two families and so the comparison is not
@@ -463,9 +487,9 @@ def sort_candidates(cands: Sequence[Candidate], policy: Policy) -> list[Candidat
         return list(cands)
     attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
     first = attrs[0][:-1]
-    if all(a[:-1] == first for a in attrs):
+    if told is None and all(a[:-1] == first for a in attrs):
         return list(cands)  # every comparison reaches rule 10 (say, IPv4 all unreachable)
-    return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks)]
+    return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks, told)]
 
 
 def decide(a: Candidate, b: Candidate, policy: Policy) -> tuple[int, int]:

@@ -29,7 +29,9 @@ import _socket
 import socket
 from collections.abc import Sequence
 
-from ..sort import Candidate, Policy, sort_candidates
+from .. import trace
+from ..config.gaiconf import PolicyRule
+from ..sort import PREFER_DA, RULES, Candidate, Policy, sort_candidates
 from . import ifaddrs
 from .watch import WATCH
 
@@ -181,28 +183,82 @@ def order_destinations(
     if n < 2:  # glibc sorts only when there is more than one address
         return list(range(n * group))
     _generation()
+    rec = trace.recorder()
+    if rec is not None:
+        return _explained_order(dests, policy, group, rec)
     memo_key = (tuple(dests), policy, group)
     known = _orders.get(memo_key)
     if known is not None:
         return list(known)
-    cands = candidates(dests)
-    if group > 1:
-        cands = [
-            Candidate(
-                c.family,
-                c.dst,
-                c.src,
-                c.src_prefixlen,
-                c.src_deprecated,
-                c.src_home,
-                c.src_native,
-                c.index * group + j,
-            )
-            for c in cands
-            for j in range(group)
-        ]
-    found = [c.index for c in sort_candidates(cands, policy)]
+    found = [c.index for c in sort_candidates(_grouped(candidates(dests), group), policy)]
     if len(_orders) >= _CACHE_LIMIT:
         _orders.clear()
     _orders[memo_key] = found
     return list(found)
+
+
+def _grouped(cands: list[Candidate], group: int) -> list[Candidate]:
+    """Each candidate as ``group`` consecutive answers (one per socket type)."""
+    if group == 1:
+        return cands
+    return [
+        Candidate(
+            c.family,
+            c.dst,
+            c.src,
+            c.src_prefixlen,
+            c.src_deprecated,
+            c.src_home,
+            c.src_native,
+            c.index * group + j,
+        )
+        for c in cands
+        for j in range(group)
+    ]
+
+
+def _text(family: int, packed: bytes | None) -> str:
+    if packed is None:
+        return "none"
+    return socket.inet_ntop(family, packed)
+
+
+def _explained_order(
+    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int, rec: trace.Recorder
+) -> list[int]:
+    """:func:`order_destinations` for an explained lookup: the same sort, computed afresh (the
+    memo of orders is a cache of this pure computation), with its table, each destination's
+    source address and every comparison recorded."""
+    cands = candidates(dests)
+    shown = []
+    for c in cands:
+        if c.src is None:
+            shown.append(f"{_text(c.family, c.dst)}: no source address (unusable)")
+        else:
+            native = "" if c.src_native else ", not native"
+            flags = (", deprecated" if c.src_deprecated else "") + (", home" if c.src_home else "")
+            scope, label, precedence = policy.classify(c.family, c.dst)
+            shown.append(
+                f"{_text(c.family, c.dst)}: source {_text(c.family, c.src)}/{c.src_prefixlen}"
+                f"{flags}{native}; precedence {precedence}, label {label}, scope {scope}"
+            )
+    origin = {"glibc": "glibc", "glibc+gai.conf": "gai.conf"}.get(policy.name, policy.name)
+    rows = tuple(f"precedence {_row(r)} {r.value}" for r in policy.precedences) + tuple(
+        f"label {_row(r)} {r.value}" for r in policy.labels
+    )
+    rec.add(trace.SortPolicy(origin, rows, tuple(shown)))
+    expanded = _grouped(cands, group)
+    names = {c.index: _text(c.family, c.dst) for c in expanded}
+    if group > 1:
+        names = {i: f"{t} (#{i % group + 1} of its {group} socket types)" for i, t in names.items()}
+    by_pos = [names[c.index] for c in expanded]
+
+    def told(a: int, b: int, preferred: int, rule: int) -> None:
+        first, second = (a, b) if preferred == PREFER_DA else (b, a)
+        rec.add(trace.Compared(by_pos[first], by_pos[second], rule, RULES[rule]))
+
+    return [c.index for c in sort_candidates(expanded, policy, told)]
+
+
+def _row(rule: PolicyRule) -> str:
+    return f"{socket.inet_ntop(socket.AF_INET6, rule.prefix)}/{rule.prefixlen}"

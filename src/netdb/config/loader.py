@@ -62,6 +62,8 @@ class WatchedFile(Generic[T]):
         self._lock = threading.Lock()
         self._state: tuple[object, T] | None = None
         self._next_check = float("-inf")
+        #: seconds the last parse took (reading included); None until the first
+        self.parse_seconds: float | None = None
 
     def _identity(self) -> object:
         try:
@@ -84,7 +86,9 @@ class WatchedFile(Generic[T]):
         else:
             ident = self._identity()
         with self._lock:
+            started = time.perf_counter()
             value = self._parser(None if ident is None else read_text(self.path))
+            self.parse_seconds = time.perf_counter() - started
             self._state = (ident, value)
             if self._interval > 0:
                 self._next_check = self._clock() + self._interval
@@ -198,6 +202,12 @@ class FileSet:
             snap = self._snapshot = current
         self._snap_until = self._clock() + self._interval
         return snap
+
+    def watched(self) -> dict[str, WatchedFile[Any]]:
+        """Each watched file by its role (``hosts``, ``services``, ``protocols``, ``nsswitch``,
+        ``gai``, ``host_conf``, ``resolv``): what ``netdb explain`` reports on."""
+        roles = ("hosts", "services", "protocols", "nsswitch", "gai", "host_conf", "resolv")
+        return dict(zip(roles, self._all, strict=True))
 
     def hosts(self) -> HostsFile:
         return self._hosts.get()

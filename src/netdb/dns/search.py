@@ -27,6 +27,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import trace as _trace
 from .._frozen import fast_init
 from ..config.resolv import ResolvConf
 from ..errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
@@ -204,6 +205,9 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
     now = ctx.clock()
     cache = ctx.cache
     cached = cache.lookup(q1, q2, now) if cache is not None else None
+    rec = _trace.recorder()
+    if rec is not None:
+        _cache_step(rec, name, qtype, cache, cached, q1, q2, now)
     if cached is not None:
         sent = cached
         assert cache is not None
@@ -259,6 +263,45 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
     return QueryResult(sent.n, a1, a2, 0, 0, tuple(ctx.asked))
 
 
+def _cache_step(
+    rec: _trace.Recorder,
+    name: str,
+    qtype: int,
+    cache: Cache | None,
+    cached: SendResult | None,
+    q1: bytes,
+    q2: bytes | None,
+    now: float,
+) -> None:
+    qtypes = ("A", "AAAA") if qtype == A_AND_AAAA else (_trace.type_name(qtype),)
+    if cache is None:
+        rec.add(_trace.Fact("cache", "off: the question goes to the servers"))
+    elif cached is None:
+        rec.add(_trace.CacheLookup(name, qtypes, False))
+    else:
+        left = round(cache.expiry(q1, q2, now) - now, 3)
+        rec.add(_trace.CacheLookup(name, qtypes, True, left))
+
+
+def _outcome(r: QueryResult, two: bool) -> str:
+    """A query's outcome as an explanation says it."""
+    if _found(r, two):
+        return "answer"
+    return {
+        HOST_NOT_FOUND: "NXDOMAIN (host not found)",
+        NO_DATA: "no data (the name exists, not this type)",
+        TRY_AGAIN: "try again (SERVFAIL or no reply)",
+        NO_RECOVERY: "no recovery (refused, malformed or unencodable)",
+    }.get(r.h_errno, f"h_errno {r.h_errno}")
+
+
+def _tried(name: str, domain: str | None, r: QueryResult, two: bool, decision: str) -> None:
+    rec = _trace.recorder()
+    if rec is not None:
+        full = name if domain is None else name + "." + domain
+        rec.add(_trace.SearchTry(full, _outcome(r, two), decision))
+
+
 def res_querydomain(
     ctx: Context, name: str, domain: str | None, qtype: int
 ) -> Generator[Op, Any, QueryResult]:
@@ -295,10 +338,21 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
     root_on_list = searched = False
     last: QueryResult | None = None
 
+    rec = _trace.recorder()
+    if rec is not None:
+        first = "as-is first" if dots >= cfg.ndots or trailing_dot else "search list first"
+        if trailing_dot:
+            first = "as-is only (trailing dot)"
+        rec.add(_trace.SearchStart(name, dots, cfg.ndots, tuple(cfg.search), first))
     if dots >= cfg.ndots or trailing_dot:
         r = yield from res_querydomain(ctx, name, None, qtype)
         if r.n > 0 or trailing_dot or (r.n == 0 and two and r.answer2) or ctx.expired:
+            if rec is not None:
+                why = "answered" if _found(r, two) else "a name with a trailing dot is not searched"
+                _tried(name, None, r, two, "stop: " + ("deadline passed" if ctx.expired else why))
             return _with_asked(r, ctx)
+        if rec is not None:
+            _tried(name, None, r, two, "go on: the search list next")
         last = r
         saved_herrno = r.h_errno
         tried_as_is = True
@@ -312,23 +366,38 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
             root_on_list = True
         r = yield from res_querydomain(ctx, name, domain, qtype)
         if _found(r, two) or ctx.expired:
+            if rec is not None:
+                why = "deadline passed" if ctx.expired and not _found(r, two) else "answered"
+                _tried(name, domain, r, two, "stop: " + why)
             return _with_asked(r, ctx)
         last = r
         h_errno = r.h_errno
         if ctx.errno == _errno.ECONNREFUSED:
+            if rec is not None:
+                _tried(name, domain, r, two, "stop: connection refused")
             yield HErrno(TRY_AGAIN)
             return _with_asked(QueryResult(-1, r.answer1, r.answer2, TRY_AGAIN, ctx.errno), ctx)
         if h_errno == NO_DATA:
             got_nodata = True
+            decision = "go on (no data remembered)"
         elif h_errno == HOST_NOT_FOUND:
-            pass
+            decision = "go on"
         elif h_errno == TRY_AGAIN and ctx.slot1_rcode == wire.SERVFAIL:
             got_servfail = True
+            decision = "go on (SERVFAIL remembered)"
         else:
+            decision = "stop: this failure ends the walk (glibc: only NXDOMAIN, no data and" + (
+                " SERVFAIL go on)"
+            )
+        if rec is not None:
+            _tried(name, domain, r, two, decision)
+        if decision.startswith("stop"):
             break
 
     if (dots or not searched or not cfg.no_tld_query) and not (tried_as_is or root_on_list):
         r = yield from res_querydomain(ctx, name, None, qtype)
+        if rec is not None:
+            _tried(name, None, r, two, "stop: " + ("answered" if _found(r, two) else "last name"))
         if _found(r, two):
             return _with_asked(r, ctx)
         last = r
