@@ -33,8 +33,9 @@ import weakref
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-from . import _default_resolver
+from . import _default_resolver, _explain, trace
 from ._api import OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gaierror
+from ._explain import Explanation
 from ._io.driver import RECV_SIZE, Sock, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
     EXPIRED,
@@ -60,6 +61,7 @@ _ERR = select.EPOLLERR | select.EPOLLHUP
 _ONESHOT = select.EPOLLONESHOT
 
 __all__ = [
+    "explain",
     "getaddrinfo",
     "getfqdn",
     "gethostbyaddr",
@@ -913,3 +915,28 @@ async def getprotobynumber(
     protocols file (default: ``/etc/protocols``, a bundled registry where it is missing),
     parsed once per change."""
     return _resolver(resolver).getprotobynumber(number)
+
+
+async def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Explanation:
+    """:func:`netdb.explain` as a coroutine: the lookup ``func(*args, **kwargs)`` (one of this
+    module's lookup coroutines, or of :mod:`netdb`'s functions, or a :class:`Resolver`'s) run on
+    this event loop with its steps recorded.  ``timeout=`` and ``resolver=`` mean what they
+    mean to this module's coroutines.  The lookup runs on its own: it never joins an identical
+    one in flight (whose steps it would not see)."""
+    timeout = kwargs.pop("timeout", None)
+    chosen = kwargs.pop("resolver", None)
+    r, name = _explain.target(func)
+    if chosen is not None:
+        r = chosen
+    started = time.perf_counter()
+    rec, gen, error = _explain.prepare(r, name, func, args, kwargs)
+    value = None
+    if gen is not None:
+        watched = trace.watched(gen, rec)
+        try:
+            value = await _shared(
+                None, lambda: watched, timeout if timeout is not None else r.lifetime, resolver=r
+            )
+        except Exception as exc:
+            error = exc
+    return _explain.finish(name, args, kwargs, rec, value, error, time.perf_counter() - started)
