@@ -166,6 +166,14 @@ class Sandbox:
         )
         return glibc
 
+    def explain(self, func: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """``socket.func(...)``'s outcome (``glibc``) and ``netdb.explain``'s of the same call:
+        ``netdb`` (its outcome()), ``steps`` (the JSON form) and ``text`` (without times)."""
+        self._send({"op": "explain", "func": func, "call": to_source((args, kwargs))})
+        reply = self._recv()
+        COUNTS["explain " + func] += 1
+        return reply
+
     def write(self, path: str, text: str) -> None:
         self._send({"op": "write", "path": path, "text": text})
         self._recv()

@@ -186,6 +186,23 @@ class _Installed:
         return getattr(self._netdb, name)
 
 
+class _Explained:
+    """netdb's functions with the explainable ones called through ``netdb.explain``."""
+
+    def __init__(self, netdb: Any) -> None:
+        self._netdb = netdb
+
+    def __getattr__(self, name: str) -> Any:
+        func = getattr(self._netdb, name)
+        if name not in self._netdb._explain.FUNCTIONS:
+            return func
+
+        def explained(*args: Any, **kwargs: Any) -> Any:
+            return self._netdb.explain(func, *args, **kwargs).outcome()
+
+        return explained
+
+
 def main() -> None:
     spec = json.loads(sys.stdin.readline())
     _check_private(spec["parent_ns"])
@@ -198,6 +215,10 @@ def main() -> None:
     # oracle before socket's are replaced, and netdb is reached through the socket module, as a
     # program under install() reaches it.
     ours: Any = netdb
+    if os.environ.get("NETDB_TEST_EXPLAIN") == "1":
+        # The suite through netdb.explain: every lookup it can explain is explained, and the
+        # explanation's outcome() is what is compared with glibc's.
+        ours = _Explained(netdb)
     if os.environ.get("NETDB_TEST_INSTALLED") == "1":
         for name in _INSTALLED:
             oracles.setdefault(name, getattr(socket, name))
@@ -223,6 +244,19 @@ def main() -> None:
                     "glibc": _outcome(oracle, args, kwargs),
                     "netdb": _outcome(getattr(ours, func), args, kwargs),
                 }
+        elif op == "explain":
+            # glibc's outcome, then the same call explained (netdb.explain): its outcome, its
+            # steps (JSON form) and its rendering without times.
+            args, kwargs = eval(req["call"], {"__builtins__": {}}, _CTORS)
+            func = req["func"]
+            glibc = _outcome(getattr(socket, func), args, kwargs)
+            exp = netdb.explain(getattr(netdb, func), *args, **kwargs)
+            reply = {
+                "glibc": glibc,
+                "netdb": _outcome(exp.outcome, (), {}),
+                "steps": exp.to_json()["steps"],
+                "text": netdb._explain.render(exp, times=False),
+            }
         elif op == "write":
             with open(os.path.join("/etc", req["path"]), "w", encoding="latin-1") as f:
                 f.write(req["text"])
