@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 from ..config.loader import SystemFiles
 from . import addrinfo as _addrinfo
 from . import bulk as _bulk
+from . import explain as _explain_cmd
 from . import getent as _getent
 from . import run as _run_program
 from ._context import Context, ServiceConfigError, make_context
@@ -55,9 +56,9 @@ EXIT_IOERR = 74
 EXIT_SIGPIPE = 141
 EXIT_INTERRUPT = 130
 
-COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo", "bulk")
+COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo", "explain", "bulk")
 # The commands that take --json.
-JSON_COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo")
+JSON_COMMANDS = (*_getent.DATABASES, "addrinfo", "nameinfo", "explain")
 # getent's -i/-A change only the ahosts* lookups; the other databases take them and ignore them.
 _IDN_COMMANDS = ("ahosts", "ahostsv4", "ahostsv6")
 
@@ -271,6 +272,7 @@ def build_parser() -> _Parser:
         "optional) or a number; repeat for several",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text (see below)")
+    _explain_cmd.add_parser(sub, common, _typed, _Help)
     _bulk.add_parser(sub, common)
     # `run` is parsed by cli/run.py (the program's arguments are not netdb's): listed here only.
     sub.add_parser("run", add_help=False, help="run a Python program with netdb installed")
@@ -420,6 +422,10 @@ def _run(ns: argparse.Namespace, args: Sequence[str], report: _Report) -> int:
             )
     if command == "bulk":
         return _bulk.run(ns)
+    if command == "explain":
+        problem = _explain_cmd.usage_problem(ns)
+        if problem is not None:
+            return report.fail(problem, f"{PROG} explain", EXIT_USAGE)
     try:
         ctx = make_context(ns.etc, getattr(ns, "service", None))
     except ServiceConfigError as exc:
@@ -431,6 +437,8 @@ def _run(ns: argparse.Namespace, args: Sequence[str], report: _Report) -> int:
             return _run_getent(ctx, command, ns, report)
         if command == "addrinfo":
             return _run_addrinfo(ctx, ns, report)
+        if command == "explain":
+            return _run_explain(ctx, ns, report)
         return _run_nameinfo(ctx, ns, report)
     except OSError as exc:  # a lookup failed in a way its command has no words for
         return report.fail(os_message(exc), None, EXIT_NOT_FOUND, exception_object(exc))
@@ -468,6 +476,24 @@ def _run_addrinfo(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
     else:
         report.out.add(text_bytes(_addrinfo.format_records(records)))
     return EXIT_OK
+
+
+def _run_explain(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
+    """The lookup with its steps recorded: the trace, then what ``addrinfo`` (``--addr``:
+    ``hosts``) prints, with that command's message and exit status on failure."""
+    exp = _explain_cmd.explain_call(ctx, ns)
+    failure = _explain_cmd.failure(exp, ns)
+    if ns.json:
+        report.out.add(json_bytes(_explain_cmd.json_document(ctx, exp, ns)))
+    else:
+        report.out.add(_explain_cmd.text(ctx, exp, times=not ns.no_times))
+    if failure is None:
+        return EXIT_OK
+    if failure.message is not None:
+        sys.stderr.write(f"{PROG}: {failure.message}\n")
+        if failure.hint is not None:
+            sys.stderr.write(f"Try '{failure.hint} --help' for more information.\n")
+    return failure.status
 
 
 def _run_nameinfo(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
