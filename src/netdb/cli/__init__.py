@@ -6,7 +6,8 @@ command, and the exit status, which follows getent(1) so scripts can swap one fo
 * 0: every key was found (or the database was listed);
 * 1: no command, or an unknown one (getent: wrong number of arguments, unknown database), and
   ``-s DATABASE:CONFIG`` naming a database getent does not know (as getent);
-* 2: some key was not found / the lookup failed (``addrinfo``/``nameinfo``: a ``gaierror``);
+* 2: some key was not found / the lookup failed (``addrinfo``/``nameinfo``: a ``gaierror``;
+  ``explain``: as ``addrinfo``, or ``hosts`` for ``--addr``);
 * 64: a bad option or option value, or ``--etc`` not a directory (``EX_USAGE``, as getent's argp
   parser exits);
 * 74: the output could not be written (``EX_IOERR``); 141 when the reader went away (as SIGPIPE);

@@ -63,7 +63,8 @@ DESCRIPTION = (
 EPILOG = (
     "Exit status: that of 'netdb addrinfo HOST PORT ...' for the same call (with --addr: of "
     "'netdb hosts ADDRESS'): 0 the lookup succeeded, 2 it failed (the trace's last line says "
-    "what it raised; the message addrinfo gives on stderr too), 64 bad usage (or --etc not a "
+    "what it raised; stderr has addrinfo's message, and nothing for an address not found with "
+    "--addr, as netdb hosts), 64 bad usage (or --etc not a "
     "directory), 74 the output could not be written, 141 the reader went away, 130 "
     'interrupted.  --json prints one JSON object: {"function", "arguments", "keywords", '
     '"seconds", "steps": [{"step": KIND, ..., "at": MS}, ...]} and "result" (as \'netdb '
