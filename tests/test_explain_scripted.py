@@ -44,14 +44,14 @@ def explained(
 ) -> tuple[_explain.Explanation, scripted.Net]:
     """``func(*args)`` explained on a scripted resolver, checked against a plain call."""
     res = scripted.resolver(tmp / "explained", _net(servers), etc=etc)
-    rec, gen, error = _explain.prepare(res, func, getattr(res, func), args, {})
+    rec, gen, error = _explain.prepare(res, func, getattr(res, func), args, {}, res.net.clock)
     value = None
     if gen is not None:
         try:
             value = res.net.run(trace.watched(gen, rec))
         except Exception as exc:  # the outcome is the exception
             error = exc
-    exp = _explain.finish(func, args, {}, rec, value, error, 0.0)
+    exp = _explain.finish(res, func, args, {}, rec, value, error, 0.0)
     plain = scripted.resolver(tmp / "plain", _net(servers), etc=etc)
     assert _outcome(exp.value, exp.error) == plain.call(func, *args)
     try:

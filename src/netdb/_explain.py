@@ -18,7 +18,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import trace
@@ -54,6 +54,8 @@ class Explanation:
     value: Any = None
     error: BaseException | None = None
     seconds: float = 0.0
+    #: the protocols database's name of a number (names results' protocols in to_json)
+    protocols: Callable[[int], str | None] | None = field(default=None, compare=False, repr=False)
 
     def outcome(self) -> Any:
         """Exactly what the call returns, or raises exactly what it raised."""
@@ -78,7 +80,7 @@ class Explanation:
         if self.error is not None:
             doc["error"] = error_json(self.error)
         else:
-            doc["result"] = result_json(self.function, self.value)
+            doc["result"] = result_json(self.function, self.value, self.protocols)
         return doc
 
     def __str__(self) -> str:
@@ -101,14 +103,17 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def result_json(function: str, value: Any) -> Any:
-    """A lookup's result in JSON: getaddrinfo's as ``netdb addrinfo --json`` prints them."""
+def result_json(
+    function: str, value: Any, protocols: Callable[[int], str | None] | None = None
+) -> Any:
+    """A lookup's result in JSON: getaddrinfo's as ``netdb addrinfo --json`` prints them
+    (``protocols``: the protocols database's names, for numbers ``<netinet/in.h>`` lacks)."""
     if function == "getaddrinfo":
         return [
             {
                 "family": family_name(int(f)),
                 "type": socktype_name(int(t)),
-                "protocol": protocol_name(int(p)),
+                "protocol": protocol_name(int(p), protocols),
                 "canonical_name": c,
                 "sockaddr": list(sa),
             }
@@ -155,11 +160,17 @@ def target(func: Callable[..., Any]) -> tuple[Resolver, str]:
 
 
 def prepare(
-    resolver: Resolver, name: str, func: Callable[..., Any], args: Sequence[Any], kwargs: Any
+    resolver: Resolver,
+    name: str,
+    func: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: Any,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[trace.Recorder, Generator[Op, Any, Any] | None, BaseException | None]:
-    """The recorder (holding the files step), and the lookup's generator or the exception its
-    arguments raise before any step (as the plain call raises it)."""
-    rec = trace.Recorder()
+    """The recorder (holding the files step; its times read ``clock``), and the lookup's
+    generator or the exception its arguments raise before any step (as the plain call raises
+    it)."""
+    rec = trace.Recorder(clock)
     gen: Generator[Op, Any, Any] | None = None
     error: BaseException | None = None
     try:
@@ -202,10 +213,11 @@ def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Explanati
             value = resolver._run(trace.watched(gen, rec))
         except Exception as exc:
             error = exc
-    return finish(name, args, kwargs, rec, value, error, time.perf_counter() - started)
+    return finish(resolver, name, args, kwargs, rec, value, error, time.perf_counter() - started)
 
 
 def finish(
+    resolver: Resolver,
     name: str,
     args: Sequence[Any],
     kwargs: Any,
@@ -214,8 +226,21 @@ def finish(
     error: BaseException | None,
     seconds: float,
 ) -> Explanation:
+    files = resolver._files
+
+    def protocols(number: int) -> str | None:
+        entry = files.protocols().by_number(number)
+        return None if entry is None else str(entry.name)
+
     return Explanation(
-        name, tuple(args), tuple(kwargs.items()), tuple(rec.steps), value, error, seconds
+        name,
+        tuple(args),
+        tuple(kwargs.items()),
+        tuple(rec.steps),
+        value,
+        error,
+        seconds,
+        protocols,
     )
 
 
@@ -334,6 +359,8 @@ def describe(step: trace.Step, *, times: bool = True) -> str:
             holds = f"for {step.holds_s:.3f} s more" if times else "for the DNS answer's TTL"
         return f"hit: a remembered answer, valid {holds}"
     if isinstance(step, trace.Services):
+        if not step.entries:
+            return f"service {step.service!r} -> none for these socket types (EAI_SERVICE)"
         shown = ", ".join(
             f"{socktype_name(t)}/{protocol_name(p)} port {port}" for t, p, port in step.entries
         )

@@ -939,4 +939,5 @@ async def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Exp
             )
         except Exception as exc:
             error = exc
-    return _explain.finish(name, args, kwargs, rec, value, error, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return _explain.finish(r, name, args, kwargs, rec, value, error, seconds)

@@ -520,7 +520,12 @@ def prologue(
             num = -1
     else:
         service = None
-    st = _servtuples(ctx, service, num, socktype, protocol)
+    try:
+        st = _servtuples(ctx, service, num, socktype, protocol)
+    except GaiError:
+        if rec is not None:
+            rec.add(_trace.Services(service, ()))
+        raise
     if rec is not None:
         rec.add(_trace.Services(service, tuple((t.socktype, t.protocol, t.port) for t in st)))
     return host, family, st

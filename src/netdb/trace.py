@@ -87,7 +87,9 @@ class Memo:
 @dataclass(frozen=True, slots=True)
 class Services:
     """getaddrinfo's service and socket-type expansion: the service asked for and each
-    ``(socktype, protocol, port)`` it expands to (glibc's ``gaih_inet_typeproto`` table)."""
+    ``(socktype, protocol, port)`` it expands to (glibc's ``gaih_inet_typeproto`` table); none
+    when the service has no entry for the socket types asked (the call fails with
+    ``EAI_SERVICE``, or ``EAI_SOCKTYPE`` for a socket type glibc does not know)."""
 
     kind = "services"
     service: str | None
@@ -118,8 +120,11 @@ class Addrconfig:
 
 @dataclass(frozen=True, slots=True)
 class NssSource:
-    """One source of the nsswitch walk: what it answered and the action that followed
-    (``return``, ``continue``, ``merge``; ``unavailable``: the source is not installed)."""
+    """One source of the nsswitch walk: what it answered (``success``, ``notfound``,
+    ``unavail``, ``tryagain``; ``unavail (not installed)`` for a source netdb has no module for,
+    which glibc counts as a module it cannot load; ``ERANGE`` when the caller's fixed buffer is
+    too small) and the action that followed (``return``, ``continue``, ``merge``; after
+    ``ERANGE``: ``stop (buffer too small)``), with the source's ``[STATUS=action]`` criteria."""
 
     kind = "source"
     database: str
