@@ -84,6 +84,8 @@ _FOREVER = float("inf")
 # A getaddrinfo answer kept: (value or GaiError, files snapshot, kernel generation or -1,
 # expiry, glibc's h_errno after it or None, the host's node name when the hosts line has
 # ``myhostname`` or None).
+_MISSING: Any = object()
+"""No remembered answer (see ``Resolver._recall``)."""
 _MemoEntry = tuple[Any, object, int, float, "int | None", "str | None"]
 # What a memoized answer was computed from: (files snapshot, node name or None); see _inputs.
 _Inputs = tuple[object, "str | None"]
@@ -503,12 +505,8 @@ class Resolver:
         cache (see the class).  (Typed loosely for the ``netdb`` command, which indexes socket
         addresses by family; ``netdb.getaddrinfo`` has typeshed's exact result type.)"""
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
-        files = self._inputs()
-        hit = self._memo_hit(args, files)
-        if hit is not None:
-            self._set_h_errno(hit[4])
-            value = hit[0]
-        else:
+        files, value = self._recall(args)
+        if value is _MISSING:
             # The driver itself collects the answer's expiry and glibc's h_errno.
             deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
             run = _driver.Run(deadline)
@@ -686,6 +684,17 @@ class Resolver:
             h_errno,
             node,
         )
+
+    def _recall(self, key: tuple[Any, ...]) -> tuple[_Inputs, Any]:
+        """What a getaddrinfo of C-level arguments ``key`` depends on (see :meth:`_inputs`) and
+        its remembered answer (h_errno left as the lookup left it), or :data:`_MISSING`: the
+        memo check of the blocking and asyncio ``getaddrinfo``."""
+        files = self._inputs()
+        hit = self._memo_hit(key, files)
+        if hit is None:
+            return files, _MISSING
+        self._set_h_errno(hit[4])
+        return files, hit[0]
 
     def _memo_hit(self, key: tuple[object, ...], inputs: _Inputs) -> _MemoEntry | None:
         hit = self._memo.get(key)

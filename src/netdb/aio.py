@@ -34,7 +34,7 @@ from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 from . import _default_resolver, _explain, trace
-from ._api import OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gaierror
+from ._api import _MISSING, OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gaierror
 from ._explain import Explanation
 from ._io.driver import RECV_SIZE, Sock, open_tcp, open_udp, send_datagrams
 from .dns.ops import (
@@ -741,12 +741,8 @@ async def getaddrinfo(
     """
     r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
-    files = r._inputs()
-    hit = r._memo_hit(args, files)
-    if hit is not None:
-        r._set_h_errno(hit[4])
-        value = hit[0]
-    else:
+    files, value = r._recall(args)
+    if value is _MISSING:
         # _shared, unrolled for the most frequent lookup (no closures, no inner coroutine).
         key = (id(r), "gai", timeout, *args)
         loop = asyncio.get_running_loop()
