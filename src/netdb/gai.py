@@ -627,8 +627,18 @@ def getnameinfo(
             host = format_ipv4(packed)
 
     serv: str | None = None
+    proto = "udp" if flags & NI_DGRAM else "tcp"
     if not flags & NI_NUMERICSERV:
-        serv = ctx.service_name(port, "udp" if flags & NI_DGRAM else "tcp")
+        serv = ctx.service_name(port, proto)
+    rec = _trace.recorder()
+    if rec is not None:
+        if flags & NI_NUMERICSERV:
+            said = f"port {port}: numeric (NI_NUMERICSERV)"
+        elif serv is None:
+            said = f"port {port}/{proto}: no services entry, the number stands"
+        else:
+            said = f"port {port}/{proto}: {serv!r} (services)"
+        rec.add(_trace.Fact("service", said))
     if serv is None:
         serv = str(port)
     return host, serv
