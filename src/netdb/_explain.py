@@ -138,12 +138,19 @@ def error_json(exc: BaseException) -> dict[str, Any]:
 
 def target(func: Callable[..., Any]) -> tuple[Resolver, str]:
     """The resolver and function name behind ``func``: a module function of ``netdb`` (or of
-    ``netdb.aio``) or a :class:`Resolver`'s bound method."""
+    ``netdb.aio``), a :class:`Resolver`'s bound method, or ``socket``'s function while
+    :func:`netdb.install` has it (the installed resolver's)."""
     owner = getattr(func, "__self__", None)
     name = getattr(func, "__name__", "")
     if isinstance(owner, Resolver) and name in FUNCTIONS:
         return owner, name
     module = getattr(func, "__module__", "")
+    if module == "netdb._install" and name in FUNCTIONS:
+        from . import _install
+
+        # socket's function while netdb.install() is in force: the installed resolver's.
+        if func is getattr(_install, name) and _install._resolver is not None:
+            return _install._resolver, name
     if module in ("netdb", "netdb.aio") and name in FUNCTIONS:
         import netdb
         import netdb.aio
