@@ -24,7 +24,7 @@ from .._engine import Engine
 from .._jobs import Job
 from .._options import Options
 from .._records import Result, make_result
-from .sockets import drain, open_all, tcp_exchange
+from .sockets import GSO, drain, open_all, send_all, tcp_exchange
 
 BATCH = 256  # lines admitted per turn at most
 
@@ -41,6 +41,7 @@ class Run:
         self._tcp_pool: ThreadPoolExecutor | None = None
         self._tcp_done: queue.SimpleQueue[tuple[object, bytes, bytes | None]] = queue.SimpleQueue()
         self._tcp_busy = 0
+        self._gso = GSO  # datagrams of one size go out in one sendmsg (until the kernel says no)
         self.socks, owners, down = open_all(options)
         try:
             self.engine: Engine[Any] = Engine(options, owners, make=make, down=down)
@@ -83,14 +84,13 @@ class Run:
 
     def _send(self, now: float) -> None:
         engine = self.engine
-        socks = self.socks
-        for si, payload in engine.poll_sends(now):
-            try:
-                socks[si].send(payload)
-            except BlockingIOError:
-                engine.unsend(si, payload)
-            except OSError as exc:  # an earlier ICMP error, no route, ...: the engine decides
+        sends = engine.poll_sends(now)
+        if sends:
+
+            def failed(si: int, payload: bytes, exc: OSError) -> None:
                 engine.send_failed(si, payload, exc, now)
+
+            self._gso = send_all(self.socks, sends, engine.unsend, failed, self._gso)
 
     def _start_tcp(self) -> None:
         engine = self.engine

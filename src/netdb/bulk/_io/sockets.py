@@ -13,6 +13,7 @@ import errno
 import os
 import socket
 import struct
+import sys
 import time
 from collections.abc import Callable
 
@@ -21,6 +22,15 @@ from .._options import Options
 
 RCVBUF = 8 << 20
 SNDBUF = 4 << 20
+# UDP generic segmentation offload (Linux 4.18, ``udp(7)``): one ``sendmsg`` of several
+# datagrams of one size, which the kernel cuts apart (``UDP_SEGMENT``, the size as a u16).
+SOL_UDP = 17
+UDP_SEGMENT = 103
+GSO = sys.platform == "linux"  # whether to try it
+GSO_MAX = 64  # segments per sendmsg at most (the kernel's UDP_MAX_SEGMENTS)
+# Errors that say the kernel or the path can't segment (not that the server can't be reached):
+# the datagrams go out one by one from then on.
+_NO_GSO = frozenset((errno.EINVAL, errno.ENOPROTOOPT, errno.EOPNOTSUPP, errno.EIO, errno.EMSGSIZE))
 
 
 def drain(
@@ -41,6 +51,70 @@ def drain(
             continue  # ICMP unreachable reported on a connected socket
     if batch:
         on_replies(si, batch, now)
+
+
+def send_all(
+    socks: list[socket.socket],
+    sends: list[tuple[int, bytes]],
+    unsend: Callable[[int, bytes], None],
+    failed: Callable[[int, bytes, OSError], None],
+    gso: bool,
+) -> bool:
+    """Send the datagrams ``sends`` ((socket index, payload), as the engine gives them): those of
+    one socket and one size together in one ``sendmsg`` with ``UDP_SEGMENT`` when ``gso``, else
+    one ``send`` each.  A datagram that finds the buffer full goes to ``unsend``, one whose send
+    failed to ``failed`` with the error.  False when the kernel can't segment (the caller
+    passes ``gso=False`` from then on; what it refused went out one by one)."""
+    if gso and len(sends) > 1:
+        groups: dict[int, list[bytes]] = {}
+        for si, payload in sends:
+            key = (si << 16) | len(payload)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [payload]
+            else:
+                group.append(payload)
+        for key, group in groups.items():
+            si = key >> 16
+            if len(group) == 1:
+                _send_one(socks[si], si, group[0], unsend, failed)
+                continue
+            size = struct.pack("=H", key & 0xFFFF)
+            sendmsg = socks[si].sendmsg
+            for at in range(0, len(group), GSO_MAX):
+                chunk = group[at : at + GSO_MAX]
+                try:
+                    sendmsg([b"".join(chunk)], [(SOL_UDP, UDP_SEGMENT, size)])
+                except BlockingIOError:
+                    for payload in chunk:
+                        unsend(si, payload)
+                except OSError as exc:
+                    if exc.errno in _NO_GSO:
+                        gso = False
+                        for payload in chunk:
+                            _send_one(socks[si], si, payload, unsend, failed)
+                    else:
+                        for payload in chunk:
+                            failed(si, payload, exc)
+        return gso
+    for si, payload in sends:
+        _send_one(socks[si], si, payload, unsend, failed)
+    return gso
+
+
+def _send_one(
+    sock: socket.socket,
+    si: int,
+    payload: bytes,
+    unsend: Callable[[int, bytes], None],
+    failed: Callable[[int, bytes, OSError], None],
+) -> None:
+    try:
+        sock.send(payload)
+    except BlockingIOError:
+        unsend(si, payload)
+    except OSError as exc:  # an earlier ICMP error, no route, ...: the engine decides
+        failed(si, payload, exc)
 
 
 # Errors opening a socket that are this machine's shortage, not the server's: never "down".
