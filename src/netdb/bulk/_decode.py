@@ -22,7 +22,6 @@ from ..dns import wire
 from ._records import MALFORMED, NODATA, NOERROR, NXDOMAIN, AnswerTuple, rcode_status, rdata_text
 
 MAX_CHAIN = 16
-_RR = struct.Struct("!HHIH").unpack_from
 _A, _AAAA, _CNAME, _ANY = wire.A, wire.AAAA, wire.CNAME, wire.ANY
 
 Decoded = tuple[str, tuple[AnswerTuple, ...], tuple[str, ...], str | None]
@@ -31,32 +30,36 @@ Decoded = tuple[str, tuple[AnswerTuple, ...], tuple[str, ...], str | None]
 def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
     """(status, answers, CNAME chain, error) of reply ``data`` whose question ends at ``qend``,
     to a query of type ``qtype`` for the name printed ``qtext``."""
+    # The common case, read in place: NOERROR, one question, answers only, every one owned by
+    # the question's name (0xC00C), of its type, class IN and size, what
+    # ``wire.plain_answers`` takes (the question was checked by the engine: its type is
+    # ``qtype``, its class IN).
+    if data[3] & 0xF or data[4] or data[5] != 1 or data[8] or data[9]:
+        return _full(data, qtype)
     an = (data[6] << 8) | data[7]
-    if data[3] & 0xF or not an or data[4:6] != b"\x00\x01":
+    plain = _PLAIN.get(qtype)
+    if not an or plain is None:
         return _full(data, qtype)
-    if qtype == _A:
-        size = 4
-        tname = "A"
-    elif qtype == _AAAA:
-        size = 16
-        tname = "AAAA"
-    else:
-        return _full(data, qtype)
-    # The common case, read in place: every answer owned by the question's name (0xC00C), of
-    # its type and size (the codec's one reader of it, wire.plain_answers).
-    plain = wire.plain_answers(data, qend)
-    if plain is None:
-        return _full(data, qtype)
+    head, size, tname = plain
     end = len(data)
-    pos = qend + len(plain) * (12 + size)
-    if size == 4:
-        out = [(qtext, tname, ttl, "%d.%d.%d.%d" % (r[0], r[1], r[2], r[3])) for ttl, r in plain]
-    else:
-        out = [(qtext, tname, ttl, format_ipv6(r)) for ttl, r in plain]
+    pos = qend
+    out = []
+    for _ in range(an):
+        stop = pos + 12 + size
+        if stop > end:
+            return _full(data, qtype)
+        owner, ttl, rdlen = _RR_HEAD(data, pos)
+        if owner != head or rdlen != size:
+            return _full(data, qtype)
+        rd = data[pos + 12 : stop]
+        if size == 4:
+            text = "%s.%s.%s.%s" % (_OCTET[rd[0]], _OCTET[rd[1]], _OCTET[rd[2]], _OCTET[rd[3]])
+        else:
+            text = format_ipv6(rd)
+        out.append((qtext, tname, ttl, text))
+        pos = stop
     # What follows must be nothing, or only an OPT record that fits (RFC 6891 §6.1.2); anything
     # else is read by the strict codec.
-    if data[8] or data[9]:
-        return _full(data, qtype)
     ar = (data[10] << 8) | data[11]
     if ar and (
         ar != 1
@@ -68,6 +71,15 @@ def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
     ):
         return _full(data, qtype)
     return NOERROR, tuple(out), (), None
+
+
+# qtype -> (owner pointer, type and class IN of its answers; RDATA size; mnemonic)
+_PLAIN = {
+    _A: (b"\xc0\x0c" + struct.pack("!HH", _A, wire.IN), 4, "A"),
+    _AAAA: (b"\xc0\x0c" + struct.pack("!HH", _AAAA, wire.IN), 16, "AAAA"),
+}
+_RR_HEAD = struct.Struct("!6sIH").unpack_from  # owner, type, class; TTL; RDLENGTH
+_OCTET = tuple(str(i) for i in range(256))
 
 
 def _full(data: bytes, qtype: int) -> Decoded:

@@ -23,6 +23,7 @@ from ..dns import wire
 from ._records import NOT_UTF8, escape_undecodable
 
 BOTH = (wire.A, wire.AAAA)
+_PTR = (wire.PTR,)
 
 
 @fast_init
@@ -65,6 +66,24 @@ def _wire_name(text: str) -> bytes:
     if not text.isascii():
         text = text.encode("idna").decode("ascii")
     return wire.name_from_text(text)
+
+
+_LENGTH = {n: bytes((n,)) for n in range(1, 64)}  # the length byte of a label of n bytes
+
+
+def _plain_wire(text: str) -> bytes | None:
+    """The wire form of an ASCII name without escapes, as ``wire.name_from_text`` gives it;
+    None when it has an escape or is no valid name (then the codec says why)."""
+    if "\\" in text:
+        return None
+    labels = text.encode("ascii").split(b".")
+    if not labels[-1]:
+        labels.pop()
+    try:
+        out = b"".join([_LENGTH[len(label)] + label for label in labels]) + b"\x00"
+    except KeyError:  # an empty label (or the root alone), or one over 63 bytes
+        return None
+    return out if len(out) <= 255 else None
 
 
 _REVERSE = (".in-addr.arpa", ".ip6.arpa")
@@ -150,6 +169,12 @@ def parse_line(
     """
     if text.isascii():
         fields = text.split()
+        if len(fields) == 1 and not search and default != _PTR:
+            # The common line, a name alone asked as is: what search_plan gives, quicker.
+            name = fields[0]
+            qname = _plain_wire(name)
+            if qname is not None:
+                return Job(line, name, type_label(default), (qname,), default, None, 0)
     else:
         try:
             text.encode("utf-8")
