@@ -555,13 +555,18 @@ class Engine(Generic[T]):
     def _answered(self, q: _Query, data: bytes, now: float) -> None:
         """An accepted reply to ``q`` (over UDP or TCP): tried again on a ``retry_on`` status
         while tries are left, else the query is done."""
-        q.status, q.answers, q.cname, q.error = decode(data, q.qend, q.qtype, q.qtext)
-        if q.status in self.retry_on and q.tries < self.max_tries:
+        status, q.answers, q.cname, q.error = decode(data, q.qend, q.qtype, q.qtext)
+        q.status = status
+        if status in self.retry_on and q.tries < self.max_tries:
             self.retried += 1
             q.state = _TRYING
             self.ready.appendleft(q)
             return
-        self._query_done(q, now)
+        q.state = _DONE  # _query_done, inline
+        name = q.name
+        name.pending -= 1
+        if not name.pending:
+            self._line_done(q, now)
 
     def _sample(self, rtt: float) -> None:
         """RFC 6298 §2.2-2.3, alpha 1/8, beta 1/4; the level of first tries follows."""
@@ -699,6 +704,7 @@ class Engine(Generic[T]):
             error = q.error
             per: tuple[tuple[str, str], ...] = ()
             server = self.server_names[q.server] if status not in _NO_SERVER else None
+            tries = name.tries + q.tries
         elif len(queries) == 2:  # A and AAAA, the common line
             a, b = queries
             sa = a.status
@@ -710,6 +716,7 @@ class Engine(Generic[T]):
             per = ((a.tname, sa), (b.tname, sb))
             last = b if sb not in _NO_SERVER else a
             server = self.server_names[last.server] if last.status not in _NO_SERVER else None
+            tries = name.tries + a.tries + b.tries
         else:
             statuses = [x.status for x in queries]
             status = _combine(statuses)
@@ -720,7 +727,7 @@ class Engine(Generic[T]):
             heard = [x for x in queries if x.status not in _NO_SERVER]
             last = heard[-1] if heard else q
             server = self.server_names[last.server] if last.status not in _NO_SERVER else None
-        tries = name.tries + sum([x.tries for x in queries])
+            tries = name.tries + sum([x.tries for x in queries])
         qname = q.qtext if name.cand != job.as_is or job.type == "PTR" else None
         if status != NOERROR and len(job.qnames) > 1:
             nxt = self._walk(name, (status, answers, cname, error, per, server, qname))
