@@ -15,8 +15,6 @@ NOERROR reply without such a record (RFC 2308 §2.2).
 
 from __future__ import annotations
 
-import struct
-
 from ..address import format_ipv6
 from ..dns import wire
 from ._records import MALFORMED, NODATA, NOERROR, NXDOMAIN, AnswerTuple, rcode_status, rdata_text
@@ -31,33 +29,26 @@ def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
     """(status, answers, CNAME chain, error) of reply ``data`` whose question ends at ``qend``,
     to a query of type ``qtype`` for the name printed ``qtext``."""
     # The common case, read in place: NOERROR, one question, answers only, every one owned by
-    # the question's name (0xC00C), of its type, class IN and size, what
-    # ``wire.plain_answers`` takes (the question was checked by the engine: its type is
-    # ``qtype``, its class IN).
+    # the question's name (0xC00C), of its type and size (the codec's one reader of it,
+    # wire.plain_answers).
     if data[3] & 0xF or data[4] or data[5] != 1 or data[8] or data[9]:
         return _full(data, qtype)
     an = (data[6] << 8) | data[7]
     plain = _PLAIN.get(qtype)
     if not an or plain is None:
         return _full(data, qtype)
-    head, size, tname = plain
+    size, tname = plain
+    answers = wire.plain_answers(data, qend)
+    if answers is None:
+        return _full(data, qtype)
     end = len(data)
-    pos = qend
-    out = []
-    for _ in range(an):
-        stop = pos + 12 + size
-        if stop > end:
-            return _full(data, qtype)
-        owner, ttl, rdlen = _RR_HEAD(data, pos)
-        if owner != head or rdlen != size:
-            return _full(data, qtype)
-        rd = data[pos + 12 : stop]
-        if size == 4:
-            text = "%s.%s.%s.%s" % (_OCTET[rd[0]], _OCTET[rd[1]], _OCTET[rd[2]], _OCTET[rd[3]])
-        else:
-            text = format_ipv6(rd)
-        out.append((qtext, tname, ttl, text))
-        pos = stop
+    pos = qend + len(answers) * (12 + size)
+    if size == 4:
+        o = _OCTET
+        out = [(qtext, tname, ttl, "%s.%s.%s.%s" % (o[r[0]], o[r[1]], o[r[2]], o[r[3]]))
+               for ttl, r in answers]  # fmt: skip
+    else:
+        out = [(qtext, tname, ttl, format_ipv6(r)) for ttl, r in answers]
     # What follows must be nothing, or only an OPT record that fits (RFC 6891 §6.1.2); anything
     # else is read by the strict codec.
     ar = (data[10] << 8) | data[11]
@@ -73,12 +64,8 @@ def decode(data: bytes, qend: int, qtype: int, qtext: str) -> Decoded:
     return NOERROR, tuple(out), (), None
 
 
-# qtype -> (owner pointer, type and class IN of its answers; RDATA size; mnemonic)
-_PLAIN = {
-    _A: (b"\xc0\x0c" + struct.pack("!HH", _A, wire.IN), 4, "A"),
-    _AAAA: (b"\xc0\x0c" + struct.pack("!HH", _AAAA, wire.IN), 16, "AAAA"),
-}
-_RR_HEAD = struct.Struct("!6sIH").unpack_from  # owner, type, class; TTL; RDLENGTH
+# qtype -> (RDATA size, mnemonic) of the types read in place
+_PLAIN = {_A: (4, "A"), _AAAA: (16, "AAAA")}
 _OCTET = tuple(str(i) for i in range(256))
 
 
