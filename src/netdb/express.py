@@ -65,6 +65,7 @@ from .config.hosts import HostsFile
 from .constants import AF_INET, AF_INET6, AI_ADDRCONFIG
 from .dns import wire
 from .dns.cache import Cache
+from .dns.cache import key as cache_key
 from .dns.ops import EXPIRED, Close, HErrno, Note, Op, Server, UdpOpen, UdpRecv, UdpSend
 from .dns.query import SendResult, SendState
 from .dns.search import EDNS_PAYLOAD, MAXDNAME, Context, SearchConfig
@@ -197,6 +198,7 @@ class Plan:
     question1: bytes
     question2: bytes
     family: int = 0  # AF_UNSPEC: A and AAAA (gethostbyname4); else one query of that family
+    keys: tuple[bytes | None, bytes | None] = (None, None)  # the queries' cache keys
 
     def replay(self, clocks: list[float]) -> Replay:
         """The record of this plan's lookup for the full path to take over with: the clock
@@ -365,29 +367,32 @@ def plan(
             wname = wire.name_from_text(qname)
         except ValueError:
             return None
+        if not nss_dns.binary_hnok(wname):
+            return None  # the replies' reader would refuse the name asked: the full path decides
     elif len(host) >= MAXDNAME:
         return None
-    if not nss_dns.binary_hnok(wname):
-        return None  # the replies' reader would refuse the name asked: the full path decides
+    # (else the name asked is ``host``'s own wire form, which hnok_wire checked as binary_hnok)
     edns = EDNS_PAYLOAD if cfg.edns0 else None
     # The queries without their IDs (the cache's keys ignore IDs): built once.
     bare = [
         wire.build_query(0, wname, t, ad=cfg.trust_ad, edns_payload=edns) for t in _FAMILIES[family]
     ]
     cache = way.cache
+    keys: tuple[bytes | None, bytes | None] = (None, None)
     if cache is not None:
         # The cache holds the answer: res_query gives it from there, with no I/O.
         now = way.clock()
-        if cache.expiry(bare[0], bare[1] if len(bare) > 1 else None, now) > now:
+        keys = (cache_key(bare[0]), cache_key(bare[1]) if len(bare) > 1 else None)
+        if cache.expiry_keyed(keys[0], keys[1], now) > now:
             return None
-    ids = tuple(way.rng(_QID) for _ in bare)
-    queries = tuple(i.to_bytes(2, "big") + q[2:] for i, q in zip(ids, bare, strict=True))
+    ids = tuple([way.rng(_QID) for _ in bare])
+    queries = tuple([i.to_bytes(2, "big") + q[2:] for i, q in zip(ids, bare, strict=True)])
     end = 12 + len(wname) + 4
     q1 = queries[0]
     if len(queries) == 1:
-        return Plan(way, ctx, st, ids, queries, q1[:2], b"", q1[12:end], b"", family)
+        return Plan(way, ctx, st, ids, queries, q1[:2], b"", q1[12:end], b"", family, keys)
     q2 = queries[1]
-    return Plan(way, ctx, st, ids, queries, q1[:2], q2[:2], q1[12:end], q2[12:end], family)
+    return Plan(way, ctx, st, ids, queries, q1[:2], q2[:2], q1[12:end], q2[12:end], family, keys)
 
 
 # The queries of each family, in the order res_query sends them.
@@ -424,29 +429,39 @@ def plain_reply(plan: Plan, data: bytes, source: object, have1: bool, have2: boo
     return 0
 
 
-def finish(
-    plan: Plan, first: bytes, second: bytes, first_is_a: bool
-) -> tuple[list[gai.AddrInfo], int] | None:
-    """The answer list and glibc's ``h_errno`` after it, from the two plain replies in order of
-    arrival (``first_is_a``: the first one answers the A query); None when the full path must
-    read them (no address, or a search going on)."""
+Done = tuple[list[gai.AddrInfo], int, tuple[tuple[int, Any], ...]]
+"""A lane's answer: the answer list, glibc's ``h_errno`` after it, and what was read of the
+replies in the order of the queries' slots (``Cache.store_keyed``'s ``read``; empty if
+nothing)."""
+
+
+def finish(plan: Plan, first: bytes, second: bytes, first_is_a: bool) -> Done | None:
+    """The answer (:data:`Done`) from the two plain replies in order of arrival
+    (``first_is_a``: the first one answers the A query); None when the full path must read them
+    (no address, or a search going on)."""
     if first[6:8] == b"\x00\x00" and second[6:8] == b"\x00\x00":
         return None  # NODATA twice: res_search tries the next name
     addresses: list[Address] = []
     skip = 12 + len(plan.question1)
-    if _only_addresses(first, skip, first_is_a, addresses) and _only_addresses(
-        second, skip, not first_is_a, addresses
+    read: list[Any] = []
+    if _only_addresses(first, skip, first_is_a, addresses, read) and _only_addresses(
+        second, skip, not first_is_a, addresses, read
     ):
         # gaih_getanswer on such replies: every record an address of the name asked; h_errno
         # is what the second slice stored (HOST_NOT_FOUND when it had no record).
         h_errno = NETDB_SUCCESS if second[6:8] != b"\x00\x00" else HOST_NOT_FOUND
+        # (a plain reply echoes the question byte for byte: it ends where the query's does)
+        known: tuple[tuple[int, Any], ...] = ((skip, read[0]), (skip, read[1]))
+        if not first_is_a:
+            known = known[::-1]
     else:
         ans = nss_dns.gaih_getanswer(first, second)
         if ans.status is not Status.SUCCESS or not ans.addresses:
             return None
         addresses = list(ans.addresses)
         h_errno = ans.h_errno
-    return gai.results(plan.ctx, addresses, plan.st, None), h_errno
+        known = ()
+    return gai.results(plan.ctx, addresses, plan.st, None), h_errno, known
 
 
 T = TypeVar("T")
@@ -498,7 +513,7 @@ def steps(
                 done = finish(plan, first, got[0], have == 1)
             if done is None:
                 break
-            results, h_errno = done
+            results, h_errno, known = done
             value = convert(results)
             if VERIFY:
                 replayed = full(plan.replay(list(clocks)).db)
@@ -516,8 +531,8 @@ def steps(
                 else:
                     one, two = (first, got[0]) if have == 1 else (got[0], first)
                 sent_ = SendResult(len(one), one, two, 0, lane.server)
-                query2 = None if single else plan.queries[1]
-                yield Note(cache.store(plan.queries[0], query2, sent_, now))
+                key1, key2 = plan.keys
+                yield Note(cache.store_keyed(key1, not single, key2, sent_, now, known))
             yield HErrno(h_errno)
             return value
     # Hand over: the full path, made on the record, replays it and goes on.
@@ -548,16 +563,20 @@ def steps(
         gen.close()
 
 
-def finish_one(plan: Plan, reply: bytes) -> tuple[list[gai.AddrInfo], int] | None:
-    """The answer list and glibc's ``h_errno`` after it, from the plain reply to a plan's one
+def finish_one(plan: Plan, reply: bytes) -> Done | None:
+    """The answer (:data:`Done`) from the plain reply to a plan's one
     query (``AF_INET``: gethostbyname2_r; ``AF_INET6``: gethostbyname3_r, both reading it with
     ``getanswer_r``); None when the full path must read it (no address: the search goes on)."""
     if reply[6:8] == b"\x00\x00":
         return None  # NODATA: res_search tries the next name
     is_a = plan.family == AF_INET
     addresses: list[Address] = []
-    if _only_addresses(reply, 12 + len(plan.question1), is_a, addresses):
+    skip = 12 + len(plan.question1)
+    read: list[Any] = []
+    known: tuple[tuple[int, Any], ...] = ()
+    if _only_addresses(reply, skip, is_a, addresses, read):
         h_errno = NETDB_SUCCESS
+        known = ((skip, read[0]),)
     else:
         qtype = wire.A if is_a else wire.AAAA
         ans = nss_dns.getanswer(reply, qtype, plan.family)
@@ -565,14 +584,19 @@ def finish_one(plan: Plan, reply: bytes) -> tuple[list[gai.AddrInfo], int] | Non
             return None
         addresses = list(ans.addresses)
         h_errno = ans.h_errno
-    return gai.results(plan.ctx, addresses, plan.st, None), h_errno
+    return gai.results(plan.ctx, addresses, plan.st, None), h_errno, known
 
 
-def _only_addresses(packet: bytes, at: int, is_a: bool, out: list[Address]) -> bool:
+def _only_addresses(
+    packet: bytes, at: int, is_a: bool, out: list[Address], read: list[Any] | None = None
+) -> bool:
     """Append the addresses of ``packet``'s answer section (starting at ``at``) to ``out`` when
     every record is an address of the question's own type and class IN owned by the question
-    name (compressed to offset 12); False, with ``out`` unchanged, for anything else."""
+    name (compressed to offset 12); False, with ``out`` unchanged, for anything else.
+    ``read``: where to append what ``wire.plain_answers`` gave."""
     found = wire.plain_answers(packet, at)
+    if read is not None:
+        read.append(found)
     if found is None:
         return False
     family = AF_INET if is_a else AF_INET6

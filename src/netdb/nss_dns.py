@@ -33,6 +33,7 @@ from typing import Any
 from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Op
 from .dns.search import A_AND_AAAA, Context, QueryResult, res_query, res_search
+from .dns.wire import name_from_text
 from .errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from .hostent import ERANGE, Address, HostAnswer, Status
 
@@ -423,12 +424,10 @@ def getanswer_ptr(packet: bytes) -> HostAnswer:
 def hnok_wire(name: str) -> bytes | None:
     """glibc ``res_hnok`` on a text name (printable ASCII, encodable, a host name), giving the
     name's wire form when it passes and None when not."""
-    from .dns import wire
-
     if not (name.isascii() and name.isprintable()) or " " in name:
         return None
     try:
-        wname = wire.name_from_text(name)
+        wname = name_from_text(name)
     except ValueError:
         return None
     return wname if binary_hnok(wname) else None

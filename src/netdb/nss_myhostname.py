@@ -123,16 +123,23 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def is_localhost(name: str) -> bool:
     """RFC 6761 §6.3 localhost names, plus ``localhost.localdomain`` (hostname-util's rule)."""
-    low = _lower(name)
+    return _is_localhost_lower(_lower(name))
+
+
+def _is_localhost_lower(low: str) -> bool:
     return low in _LOCAL_NAMES or low.endswith(_LOCAL_SUFFIXES)
 
 
+_GATEWAY_NAMES = frozenset(("_gateway", "_gateway."))
+_OUTBOUND_NAMES = frozenset(("_outbound", "_outbound."))
+
+
 def is_gateway_name(name: str) -> bool:
-    return _lower(name) in ("_gateway", "_gateway.")
+    return _lower(name) in _GATEWAY_NAMES
 
 
 def is_outbound_name(name: str) -> bool:
-    return _lower(name) in ("_outbound", "_outbound.")
+    return _lower(name) in _OUTBOUND_NAMES
 
 
 def _is_hostname(host: Host, name: str) -> bool:
@@ -144,10 +151,11 @@ def foreign(host: Host, name: str) -> bool:
     """Whether ``name`` is none of the names this module answers for (localhost names,
     ``_gateway``, ``_outbound``, the host's name): then its answer is NOTFOUND whatever the
     kernel's addresses and routes, as long as the host's name stays what it is."""
+    low = _lower(name)  # folded once for the three names that ignore case
     return not (
-        is_localhost(name)
-        or is_gateway_name(name)
-        or is_outbound_name(name)
+        _is_localhost_lower(low)
+        or low in _GATEWAY_NAMES
+        or low in _OUTBOUND_NAMES
         or _is_hostname(host, name)
     )
 

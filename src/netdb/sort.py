@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from ._frozen import fast_init
 from .config.gaiconf import GaiConf, PolicyRule, ScopeRule
 from .constants import AF_INET, AF_INET6
 
@@ -290,6 +291,7 @@ def _scope6(packed: bytes, as_int: int) -> int:
     return 14
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A destination and what the kernel said about reaching it.
@@ -486,10 +488,26 @@ def sort_candidates(
     if len(cands) < 2:
         return list(cands)
     attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
-    first = attrs[0][:-1]
-    if told is None and all(a[:-1] == first for a in attrs):
-        return list(cands)  # every comparison reaches rule 10 (say, IPv4 all unreachable)
-    return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks, told)]
+    if told is not None:
+        return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks, told)]
+    # The sort's outcome is a function of the attributes (positions aside, which are 0..n-1)
+    # and the policy's quirks: many destinations share them, so the permutation is kept.
+    key = (tuple([a[:-1] for a in attrs]), policy.go_quirks)
+    order = _orders.get(key)
+    if order is None:
+        first = attrs[0][:-1]
+        if all(a[:-1] == first for a in attrs):
+            order = list(range(len(attrs)))  # every comparison reaches rule 10
+        else:
+            order = [a.pos for a in _merge_sort(attrs, policy.go_quirks, told)]
+        if len(_orders) >= 1024:
+            _orders.clear()
+        _orders[key] = order
+    return [cands[i] for i in order]
+
+
+_orders: dict[tuple[tuple[tuple[object, ...], ...], bool], list[int]] = {}
+"""Permutations :func:`sort_candidates` found, by the candidates' attributes (a pure memo)."""
 
 
 def decide(a: Candidate, b: Candidate, policy: Policy) -> tuple[int, int]:

@@ -203,16 +203,24 @@ _kernel: tuple[int, tuple[tuple[LocalAddress, ...], tuple[Gateway, ...], bool]] 
 
 def host() -> Host:
     """The ``Host`` nss-myhostname would see now (``hosts.MyHostnameFactory``)."""
-    global _kernel
+    global _kernel, _last
     gen = WATCH.generation()
     cached = _kernel
     if cached is None or cached[0] != gen:
         cached = _kernel = (gen, (dump_addresses(), dump_gateways(), ipv6_enabled()))
-    addresses, gateways, ipv6 = cached[1]
     nodename = os.uname().nodename
     default = (
         default_hostname(os.environ.get("SYSTEMD_DEFAULT_HOSTNAME"))
         if not nodename or nodename == "(none)"
         else ""
     )
-    return Host(hostname(nodename, default), addresses, gateways, ipv6)
+    last = _last
+    if last is not None and last[0] is cached and last[1] == nodename and last[2] == default:
+        return last[3]  # the same facts as the last call: the same (immutable) Host
+    addresses, gateways, ipv6 = cached[1]
+    made = Host(hostname(nodename, default), addresses, gateways, ipv6)
+    _last = (cached, nodename, default, made)
+    return made
+
+
+_last: tuple[object, str, str, Host] | None = None

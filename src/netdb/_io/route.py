@@ -60,28 +60,36 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     """The source address the kernel picks to reach ``dst`` (packed), or None when it has none."""
     try:
         # The C socket type: no Python-level socket object to make and close for a probe.
-        s = _socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        s = _socket.socket(family, _PROBE_TYPE)
     except OSError:
         return None
     try:
-        if family == socket.AF_INET6:
-            s.connect((socket.inet_ntop(family, dst), 0, 0, scope_id))
+        # connect_ex: a refusal (ENETUNREACH, ...) comes back as a number, not an exception.
+        if family == _AF_INET6:
+            err = s.connect_ex((_inet_ntop(family, dst), 0, 0, scope_id))
         else:
-            s.connect((socket.inet_ntop(family, dst), 0))
+            err = s.connect_ex((_inet_ntop(family, dst), 0))
+        if err:
+            return None
         host = s.getsockname()[0]
     except (OSError, OverflowError, ValueError):
         return None
     finally:
         s.close()
-    return socket.inet_pton(family, host.partition("%")[0])
+    return _inet_pton(family, host.partition("%")[0])
+
+
+_PROBE_TYPE = int(socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+_AF_INET6 = int(socket.AF_INET6)
+_inet_ntop = _socket.inet_ntop
+_inet_pton = _socket.inet_pton
 
 
 def _source(family: int, dst: bytes, scope_id: int) -> bytes | None:
     key = (family, dst, scope_id)
-    try:
-        return _sources[key]
-    except KeyError:
-        pass
+    found = _sources.get(key, _sources)
+    if found is not _sources:
+        return found  # type: ignore[return-value]
     if len(_sources) >= _CACHE_LIMIT:
         _sources.clear()
     found = _sources[key] = source_address(family, dst, scope_id)
@@ -118,10 +126,12 @@ def _lookup_keys(dests: Sequence[tuple[int, bytes, int]], gen: int) -> list[bool
     return through_ipv4
 
 
-def candidates(dests: Sequence[tuple[int, bytes, int]]) -> list[Candidate]:
+def candidates(dests: Sequence[tuple[int, bytes, int]], gen: int | None = None) -> list[Candidate]:
     """One :class:`Candidate` per ``(family, packed, scope_id)`` destination, as glibc fills
-    its ``sort_result`` entries; ``index`` is the destination's position."""
-    gen = _generation()
+    its ``sort_result`` entries; ``index`` is the destination's position.  ``gen``: the
+    kernel-state generation when the caller has just read it (:func:`_generation`)."""
+    if gen is None:
+        gen = _generation()
     sources = [_source(f, d, s) for f, d, s in dests]
     if not any(src is not None for src in sources):
         return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
@@ -182,7 +192,7 @@ def order_destinations(
     n = len(dests)
     if n < 2:  # glibc sorts only when there is more than one address
         return list(range(n * group))
-    _generation()
+    gen = _generation()
     rec = trace.recorder()
     if rec is not None:
         return _explained_order(dests, policy, group, rec)
@@ -190,7 +200,7 @@ def order_destinations(
     known = _orders.get(memo_key)
     if known is not None:
         return list(known)
-    found = [c.index for c in sort_candidates(_grouped(candidates(dests), group), policy)]
+    found = [c.index for c in sort_candidates(_grouped(candidates(dests, gen), group), policy)]
     if len(_orders) >= _CACHE_LIMIT:
         _orders.clear()
     _orders[memo_key] = found

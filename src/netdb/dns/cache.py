@@ -24,14 +24,18 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from .._frozen import fast_init
 from . import wire
 from .query import SendResult
 
 MAX_TTL = 7 * 86400  # RFC 8767's cap on stored TTLs
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Entry:
     reply: bytes
@@ -40,7 +44,7 @@ class Entry:
     server: object
 
 
-def _key(query: bytes) -> bytes | None:
+def key(query: bytes) -> bytes | None:
     """The cache key of a query built by ``wire.build_query`` (one question, maybe an OPT)."""
     end = wire.question_end(query)
     if end < 0:
@@ -50,9 +54,18 @@ def _key(query: bytes) -> bytes | None:
     return flags + has_opt + wire.name_lower(query[12 : end - 4]) + query[end - 4 : end]
 
 
-def reply_ttl(reply: bytes) -> int | None:
-    """How long ``reply`` may be kept (seconds), or None when it must not be."""
-    qend = wire.question_end(reply)
+_key = key  # the name the module's own code uses
+
+
+_UNREAD: Any = object()
+
+
+def reply_ttl(reply: bytes, qend: int | None = None, plain: Any = _UNREAD) -> int | None:
+    """How long ``reply`` may be kept (seconds), or None when it must not be.  ``qend``:
+    ``wire.question_end(reply)``, and ``plain``: ``wire.plain_answers(reply, qend)``, when the
+    caller has them already."""
+    if qend is None:
+        qend = wire.question_end(reply)
     if (
         qend > 0
         and not reply[2] & 0x02  # TC
@@ -61,9 +74,10 @@ def reply_ttl(reply: bytes) -> int | None:
         and not (reply[8] or reply[9] or reply[10] or reply[11])
     ):
         # The common answer, read in place (what parse() would accept and conclude).
-        plain = wire.plain_answers(reply, qend)
+        if plain is _UNREAD:
+            plain = wire.plain_answers(reply, qend)
         if plain is not None:
-            ttl = min(t for t, _ in plain)
+            ttl: int = min(t for t, _ in plain)
             return min(ttl, MAX_TTL) if ttl > 0 else None
     try:
         msg = wire.parse(reply)
@@ -107,7 +121,9 @@ class Cache:
         self._expiry.clear()
 
     def _get(self, query: bytes, now: float) -> Entry | None:
-        key = _key(query)
+        return self._get_keyed(_key(query), now)
+
+    def _get_keyed(self, key: bytes | None, now: float) -> Entry | None:
         if key is None:
             return None
         entry = self._entries.get(key)
@@ -145,12 +161,16 @@ class Cache:
 
     def expiry(self, query1: bytes, query2: bytes | None, now: float) -> float:
         """When the cached replies for these queries go stale (``now`` if they are not kept)."""
-        e1 = self._get(query1, now)
+        return self.expiry_keyed(_key(query1), None if query2 is None else _key(query2), now)
+
+    def expiry_keyed(self, key1: bytes | None, key2: bytes | None, now: float) -> float:
+        """:meth:`expiry` by the queries' keys (:func:`key`; ``key2`` None: one query)."""
+        e1 = self._get_keyed(key1, now)
         if e1 is None:
             return now
-        if query2 is None:
+        if key2 is None:
             return e1.expires
-        e2 = self._get(query2, now)
+        e2 = self._get_keyed(key2, now)
         return now if e2 is None else min(e1.expires, e2.expires)
 
     def store(self, query1: bytes, query2: bytes | None, sent: SendResult, now: float) -> float:
@@ -158,20 +178,40 @@ class Cache:
         (``now`` when some part of it cannot be kept)."""
         if sent.n < 0:
             return now
+        k2 = None if query2 is None else _key(query2)
+        return self.store_keyed(_key(query1), query2 is not None, k2, sent, now)
+
+    def store_keyed(
+        self,
+        k1: bytes | None,
+        two: bool,
+        k2: bytes | None,
+        sent: SendResult,
+        now: float,
+        read: Sequence[tuple[int, Any]] = (),
+    ) -> float:
+        """:meth:`store` by the queries' keys (:func:`key`); ``two``: there was a second
+        query (whose key ``k2`` may be None).  ``read``: when the caller has read the replies
+        already, for each slot ``wire.question_end`` of it and ``wire.plain_answers`` there."""
+        if sent.n < 0:
+            return now
         expires = float("inf")
         replies = [sent.answer1[: sent.n]] if sent.n else []
-        if query2 is not None and sent.answer2:
+        if two and sent.answer2:
             replies.append(sent.answer2)
-        k1 = _key(query1)
-        k2 = _key(query2) if query2 is not None else None
         stored = 0
-        for reply in replies:
-            asked = _question(reply)
-            if asked is None:
+        for i, reply in enumerate(replies):
+            if read:
+                end, plain = read[i]
+            else:
+                end, plain = wire.question_end(reply), _UNREAD
+            if end < 0:
                 continue
+            # The part of a key the reply's question gives: its name folded, type and class.
+            asked = wire.name_lower(reply[12 : end - 4]) + reply[end - 4 : end]
             for key in (k1, k2):
                 if key is not None and key[3:] == asked:
-                    ttl = reply_ttl(reply)
+                    ttl = reply_ttl(reply, end, plain)
                     if ttl is None:
                         expires = now
                         continue
@@ -179,7 +219,7 @@ class Cache:
                     expires = min(expires, now + ttl)
                     stored += 1
                     break
-        wanted = 1 if query2 is None else 2
+        wanted = 2 if two else 1
         if stored < wanted:
             return now
         return expires
@@ -214,12 +254,3 @@ def _echo(query: bytes, reply: bytes) -> bytes:
     if query[12:end] == reply[12:end]:
         return reply
     return reply[:12] + query[12:end] + reply[end:]
-
-
-def _question(reply: bytes) -> bytes | None:
-    """The part of a cache key a reply's one question gives (its name folded to lower case,
-    type and class), or None when it has no plain single question."""
-    end = wire.question_end(reply)
-    if end < 0:
-        return None
-    return wire.name_lower(reply[12 : end - 4]) + reply[end - 4 : end]
