@@ -234,10 +234,9 @@ class Policy:
     def classify(self, family: int, packed: bytes) -> tuple[int, int, int]:
         """(scope, label, precedence) of an address under this policy."""
         key = (family, packed)
-        try:
-            return self._memo[key]
-        except KeyError:
-            pass
+        known = self._memo.get(key)
+        if known is not None:
+            return known
         as_int = int.from_bytes(packed, "big")
         if family == AF_INET:
             scope = self._scope4(as_int)
