@@ -152,12 +152,12 @@ def target(func: Callable[..., Any]) -> tuple[Resolver, str]:
         if func is getattr(_install, name) and _install._resolver is not None:
             return _install._resolver, name
     if module in ("netdb", "netdb.aio") and name in FUNCTIONS:
-        import netdb
-        import netdb.aio
+        import importlib
 
-        if func is getattr(netdb, name) or func is getattr(netdb.aio, name):
-            from . import _default_resolver
+        from . import _default_resolver
 
+        # The module's own function (netdb.aio is already imported when its function is here).
+        if func is getattr(importlib.import_module(module), name):
             return _default_resolver(), name
     raise TypeError(
         "explain() takes one of netdb's lookup functions (getaddrinfo, getnameinfo, "
@@ -302,11 +302,10 @@ def _lines(role: str, value: Any, resolver: Resolver) -> tuple[str, ...]:
 def _gai_lines(conf: Any) -> tuple[str, ...]:
     import socket
 
-    out = []
-    for word, rows in (("label", conf.labels), ("precedence", conf.precedences)):
-        for r in rows or ():
-            prefix = socket.inet_ntop(socket.AF_INET6, r.prefix)
-            out.append(f"{word} {prefix}/{r.prefixlen} {r.value}")
+    from ._io.route import rule_line
+
+    out = [rule_line("label", r) for r in conf.labels or ()]
+    out += [rule_line("precedence", r) for r in conf.precedences or ()]
     for r in conf.scopev4 or ():
         addr = socket.inet_ntop(socket.AF_INET, r.addr.to_bytes(4, "big"))
         bits = bin(r.netmask).count("1")

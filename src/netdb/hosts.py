@@ -427,8 +427,7 @@ class HostsDatabase:
         if rec is not None:
             what = _walk_what(kind, key)
         answer = yield from walk_steps(self.sources, lookup, what)
-        by_files = answer.trace[-1:] == (("files", "success"),)
-        if rec is not None and by_files:
+        if rec is not None and answer.trace[-1:] == (("files", "success"),):
             for entry in _matched_lines(self.hosts, answer):
                 rec.add(_trace.HostsLine(self.hosts.origin, entry[0], entry[1]))
         if self.memoize and only_files:
@@ -503,15 +502,12 @@ def _matched_lines(hosts: HostsFile, answer: HostAnswer) -> list[tuple[int, str]
     packed = {a.packed for a in answer.addresses}
     out = []
     for entry in hosts.entries:
-        if (entry.packed in packed or _MAPPED_PREFIX + entry.packed in packed) and (
+        if (entry.packed in packed or _MAPPED + entry.packed in packed) and (
             entry.canonical.lower() in names or names & {a.lower() for a in entry.aliases}
         ):
             text = " ".join((entry.address, entry.canonical, *entry.aliases))
             out.append((entry.line, text))
     return out
-
-
-_MAPPED_PREFIX = b"\x00" * 10 + b"\xff\xff"
 
 
 def _digits_dots(name: str, family: int) -> HostAnswer | None:

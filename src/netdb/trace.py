@@ -20,6 +20,7 @@ loop, or running in other threads, never record into each other's explanation.
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Generator
 from contextvars import ContextVar
@@ -370,15 +371,6 @@ def watched(gen: Generator[Op, Any, T], rec: Recorder) -> Generator[Op, Any, T]:
 
 # --- DNS exchanges, read off the requests and their results ----------------------------------
 
-_RCODES = {
-    0: "NOERROR",
-    1: "FORMERR",
-    2: "SERVFAIL",
-    3: "NXDOMAIN",
-    4: "NOTIMP",
-    5: "REFUSED",
-}
-_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA"}
 _FLAGS: tuple[tuple[int, str], ...] = (
     (0x8000, "qr"),
     (0x0400, "aa"),
@@ -390,12 +382,9 @@ _FLAGS: tuple[tuple[int, str], ...] = (
 )
 
 
-def type_name(qtype: int) -> str:
-    return _TYPES.get(qtype, f"TYPE{qtype}")
-
-
 def rcode_name(rcode: int) -> str:
-    return _RCODES.get(rcode, f"RCODE{rcode}")
+    """``NXDOMAIN``, or ``RCODE9`` for a code without a mnemonic here."""
+    return wire.RCODE_NAMES.get(rcode) or f"RCODE{rcode}"
 
 
 def _question(msg: bytes) -> tuple[int, str, str]:
@@ -412,20 +401,19 @@ def _question(msg: bytes) -> tuple[int, str, str]:
         name = wire.name_to_text(q.name)
     except (wire.WireError, ValueError):
         name = "?"
-    return ident, name, type_name(q.qtype)
+    return ident, name, wire.type_name(q.qtype)
 
 
 class _Exchanges:
     """Turns the requests of a lookup and their results into Query/Reply/Silence steps."""
 
-    __slots__ = ("_rec", "_sent", "_servers", "_tcp_len", "_tries", "_wait_from")
+    __slots__ = ("_rec", "_sent", "_servers", "_tries", "_wait_from")
 
     def __init__(self, rec: Recorder) -> None:
         self._rec = rec
         self._servers: dict[int, tuple[str, str]] = {}  # id(handle) -> (server, transport)
         self._sent: dict[tuple[int, int], float] = {}  # (id(handle), ID) -> time sent
         self._tries: dict[tuple[str, str, str], int] = {}
-        self._tcp_len: dict[int, int] = {}
         self._wait_from: dict[int, float] = {}
 
     def _queries(self, sock: object, payloads: tuple[bytes, ...]) -> None:
@@ -499,9 +487,8 @@ class _Exchanges:
                 self._silence(op.sock, _why(result))
         elif isinstance(op, TcpRecv):
             if isinstance(result, (bytes, bytearray)):
-                if op.size == 2 and len(result) == 2:
-                    self._tcp_len[id(op.sock)] = int.from_bytes(result, "big")
-                elif len(result) >= 12:
+                # A read of a message's body (not of its two-byte length prefix).
+                if op.size != 2 and len(result) >= 12:
                     self._reply(op.sock, bytes(result))
             else:
                 self._silence(op.sock, _why(result))
@@ -513,8 +500,6 @@ def _why(result: Any) -> str:
     if result is EXPIRED:
         return "expired"
     if isinstance(result, OSError):
-        import errno
-
         code = result.errno
         return errno.errorcode.get(code, str(code)) if code is not None else str(result)
     return "nothing"

@@ -253,8 +253,8 @@ def _explained_order(
                 f"{flags}{native}; precedence {precedence}, label {label}, scope {scope}"
             )
     origin = {"glibc": "glibc", "glibc+gai.conf": "gai.conf"}.get(policy.name, policy.name)
-    rows = tuple(f"precedence {_row(r)} {r.value}" for r in policy.precedences) + tuple(
-        f"label {_row(r)} {r.value}" for r in policy.labels
+    rows = tuple(rule_line("precedence", r) for r in policy.precedences) + tuple(
+        rule_line("label", r) for r in policy.labels
     )
     rec.add(trace.SortPolicy(origin, rows, tuple(shown)))
     expanded = _grouped(cands, group)
@@ -270,5 +270,6 @@ def _explained_order(
     return [c.index for c in sort_candidates(expanded, policy, told)]
 
 
-def _row(rule: PolicyRule) -> str:
-    return f"{socket.inet_ntop(socket.AF_INET6, rule.prefix)}/{rule.prefixlen}"
+def rule_line(word: str, rule: PolicyRule) -> str:
+    """A policy-table row as a gai.conf line (``precedence ::ffff:0.0.0.0/96 10``)."""
+    return f"{word} {socket.inet_ntop(socket.AF_INET6, rule.prefix)}/{rule.prefixlen} {rule.value}"

@@ -273,7 +273,7 @@ def _cache_step(
     q2: bytes | None,
     now: float,
 ) -> None:
-    qtypes = ("A", "AAAA") if qtype == A_AND_AAAA else (_trace.type_name(qtype),)
+    qtypes = ("A", "AAAA") if qtype == A_AND_AAAA else (wire.type_name(qtype),)
     if cache is None:
         rec.add(_trace.Fact("cache", "off: the question goes to the servers"))
     elif cached is None:
@@ -295,11 +295,16 @@ def _outcome(r: QueryResult, two: bool) -> str:
     }.get(r.h_errno, f"h_errno {r.h_errno}")
 
 
-def _tried(name: str, domain: str | None, r: QueryResult, two: bool, decision: str) -> None:
-    rec = _trace.recorder()
-    if rec is not None:
-        full = name if domain is None else name + "." + domain
-        rec.add(_trace.SearchTry(full, _outcome(r, two), decision))
+_ENDS_THE_WALK = (
+    "stop: this failure ends the walk (glibc: only NXDOMAIN, no data and SERVFAIL go on)"
+)
+
+
+def _tried(
+    rec: _trace.Recorder, name: str, domain: str | None, r: QueryResult, two: bool, decision: str
+) -> None:
+    full = name if domain is None else name + "." + domain
+    rec.add(_trace.SearchTry(full, _outcome(r, two), decision))
 
 
 def res_querydomain(
@@ -349,10 +354,12 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
         if r.n > 0 or trailing_dot or (r.n == 0 and two and r.answer2) or ctx.expired:
             if rec is not None:
                 why = "answered" if _found(r, two) else "a name with a trailing dot is not searched"
-                _tried(name, None, r, two, "stop: " + ("deadline passed" if ctx.expired else why))
+                _tried(
+                    rec, name, None, r, two, "stop: " + ("deadline passed" if ctx.expired else why)
+                )
             return _with_asked(r, ctx)
         if rec is not None:
-            _tried(name, None, r, two, "go on: the search list next")
+            _tried(rec, name, None, r, two, "go on: the search list next")
         last = r
         saved_herrno = r.h_errno
         tried_as_is = True
@@ -368,15 +375,16 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
         if _found(r, two) or ctx.expired:
             if rec is not None:
                 why = "deadline passed" if ctx.expired and not _found(r, two) else "answered"
-                _tried(name, domain, r, two, "stop: " + why)
+                _tried(rec, name, domain, r, two, "stop: " + why)
             return _with_asked(r, ctx)
         last = r
         h_errno = r.h_errno
         if ctx.errno == _errno.ECONNREFUSED:
             if rec is not None:
-                _tried(name, domain, r, two, "stop: connection refused")
+                _tried(rec, name, domain, r, two, "stop: connection refused")
             yield HErrno(TRY_AGAIN)
             return _with_asked(QueryResult(-1, r.answer1, r.answer2, TRY_AGAIN, ctx.errno), ctx)
+        stop = False
         if h_errno == NO_DATA:
             got_nodata = True
             decision = "go on (no data remembered)"
@@ -386,18 +394,19 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
             got_servfail = True
             decision = "go on (SERVFAIL remembered)"
         else:
-            decision = "stop: this failure ends the walk (glibc: only NXDOMAIN, no data and" + (
-                " SERVFAIL go on)"
-            )
+            stop = True
+            decision = _ENDS_THE_WALK
         if rec is not None:
-            _tried(name, domain, r, two, decision)
-        if decision.startswith("stop"):
+            _tried(rec, name, domain, r, two, decision)
+        if stop:
             break
 
     if (dots or not searched or not cfg.no_tld_query) and not (tried_as_is or root_on_list):
         r = yield from res_querydomain(ctx, name, None, qtype)
         if rec is not None:
-            _tried(name, None, r, two, "stop: " + ("answered" if _found(r, two) else "last name"))
+            _tried(
+                rec, name, None, r, two, "stop: " + ("answered" if _found(r, two) else "last name")
+            )
         if _found(r, two):
             return _with_asked(r, ctx)
         last = r
