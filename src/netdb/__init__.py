@@ -45,8 +45,8 @@ from socket import (
 )
 from typing import TYPE_CHECKING
 
+from ._api import _GETHOSTNAME, AddrInfoList, Resolver, SockAddr, _noargs, _varargs
 from ._api import OMITTED as _OMITTED
-from ._api import AddrInfoList, Resolver, SockAddr
 from ._explain import Explanation, explain
 from ._install import install, installed, uninstall
 from .address import inet_aton, inet_ntoa, inet_ntop, inet_pton
@@ -211,18 +211,22 @@ def getaddrinfo(
     return _default.getaddrinfo(host, port, family, type, proto, flags)
 
 
+@_varargs("getnameinfo", 2, 2, method=False)
 def getnameinfo(sockaddr: SockAddr, flags: int, /) -> tuple[str, str]:
     return _default.getnameinfo(sockaddr, flags)
 
 
+@_varargs("gethostbyname", 1, 1, method=False)
 def gethostbyname(hostname: str, /) -> str:
     return _default.gethostbyname(hostname)
 
 
+@_varargs("gethostbyname_ex", 1, 1, method=False)
 def gethostbyname_ex(hostname: str, /) -> tuple[str, list[str], list[str]]:
     return _default.gethostbyname_ex(hostname)
 
 
+@_varargs("gethostbyaddr", 1, 1, method=False)
 def gethostbyaddr(ip_address: str, /) -> tuple[str, list[str], list[str]]:
     return _default.gethostbyaddr(ip_address)
 
@@ -231,20 +235,24 @@ def getfqdn(name: str = "") -> str:
     return _default.getfqdn(name)
 
 
+@_noargs(_GETHOSTNAME)
 def gethostname() -> str:
     """Like ``socket.gethostname``: the kernel's node name (``uname(2)``); no file, no DNS, no
     deadline and no cache (read afresh on every call)."""
     return Resolver.gethostname()
 
 
+@_varargs("getservbyname", 1, 2, method=False)
 def getservbyname(servicename: str, protocolname: str = _OMITTED, /) -> int:
     return _default.getservbyname(servicename, protocolname)
 
 
+@_varargs("getservbyport", 1, 2, method=False)
 def getservbyport(port: int, protocolname: str = _OMITTED, /) -> str:
     return _default.getservbyport(port, protocolname)
 
 
+@_varargs("getprotobyname", 1, 1, method=False)
 def getprotobyname(protocolname: str, /) -> int:
     return _default.getprotobyname(protocolname)
 

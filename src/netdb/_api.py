@@ -14,6 +14,8 @@ loader and the kernel queries in ``_io``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import operator
 import os
 import secrets
@@ -23,7 +25,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Sequence
-from typing import Any, Literal, NoReturn, TypeAlias, TypeVar
+from typing import Any, Literal, NoReturn, TypeAlias, TypeVar, cast
 
 from . import express, gai
 from . import trace as _trace
@@ -33,7 +35,16 @@ from ._io import ifaddrs as _ifaddrs
 from ._io import myhost as _myhost
 from ._io import route as _route
 from ._io.watch import WATCH
-from .address import _c_int, _tp_name, format_ipv4, format_ipv6, parse_ipv4_strict, parse_ipv6
+from .address import (
+    _arity_error,
+    _c_int,
+    _c_string,
+    _tp_name,
+    format_ipv4,
+    format_ipv6,
+    parse_ipv4_strict,
+    parse_ipv6,
+)
 from .config.loader import FileSet, SystemFiles
 from .config.resolv import NAMESERVER_PORT, ResolvConf
 from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
@@ -54,6 +65,7 @@ from .hosts import CPYTHON_BUFLEN, HostsDatabase
 from .sort import Policy
 
 T = TypeVar("T")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 # The result and argument types of typeshed's ``socket`` stubs, so that a program type-checked
 # against ``socket`` checks the same against ``netdb``.
@@ -91,6 +103,7 @@ _MemoEntry = tuple[Any, object, int, float, "int | None", "str | None"]
 _Inputs = tuple[object, "str | None"]
 LONG_MAX = 2**63 - 1
 LONG_MIN = -(2**63)
+_type_of = type  # ``type`` is a parameter's name in getaddrinfo
 
 
 # --- CPython argument conversion ----------------------------------------------------------------
@@ -107,6 +120,69 @@ class _Omitted:
 
 
 OMITTED: Any = _Omitted()
+
+
+def _varargs(name: str, least: int, most: int, *, method: bool = True) -> Callable[[_F], _F]:
+    """Call the decorated function the way CPython calls a ``METH_VARARGS`` builtin of
+    ``socketmodule.c``: keywords refused, and ``least`` to ``most`` positional arguments counted
+    as ``PyArg_ParseTuple`` counts them, with CPython's ``TypeError`` texts naming ``name``.
+    ``method``: the first argument is ``self`` (not counted).  ``inspect.signature`` still
+    reads the decorated function's own signature (``__wrapped__``)."""
+
+    def wrap(func: _F) -> _F:
+        def call_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if kwargs or not least <= len(args) <= most:
+                raise _arity_error(name, least, args, kwargs, most)
+            return func(self, *args)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if kwargs or not least <= len(args) <= most:
+                raise _arity_error(name, least, args, kwargs, most)
+            return func(*args)
+
+        return cast(_F, functools.wraps(func)(call_method if method else call))
+
+    return wrap
+
+
+def _noargs(name: str) -> Callable[[_F], _F]:
+    """Call the decorated function the way CPython calls a ``METH_NOARGS`` builtin called
+    ``name`` (its module-qualified name, as CPython's messages give it)."""
+
+    def wrap(func: _F) -> _F:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                raise TypeError(f"{name}() takes no keyword arguments")
+            if args:
+                raise TypeError(f"{name}() takes no arguments ({len(args)} given)")
+            return func()
+
+        return cast(_F, functools.wraps(func)(call))
+
+    return wrap
+
+
+_GETHOSTNAME = f"{_socket.gethostname.__module__}.{_socket.gethostname.__name__}"
+"""``socket.gethostname``'s name in CPython's messages (``_socket.gethostname``)."""
+
+
+def _python_signature(name: str, template: Callable[..., Any]) -> Callable[..., NoReturn]:
+    """A function that raises what calling ``socket.py``'s function ``name`` (whose parameters
+    ``template`` has) raises for too many positional arguments: Python's own message."""
+    template.__name__ = template.__qualname__ = name
+
+    def too_many(*args: Any) -> NoReturn:
+        template(*args)
+        raise AssertionError(f"{name}() accepted {len(args)} arguments")  # pragma: no cover
+
+    return too_many
+
+
+# socket.py's parameters of its two Python-level functions.
+_getaddrinfo_too_many = _python_signature(
+    "getaddrinfo", lambda host, port, family=0, type=0, proto=0, flags=0: None
+)
+_getfqdn_too_many = _python_signature("getfqdn", lambda name="": None)
 
 
 def _c_uint_bits(value: object) -> int:
@@ -135,32 +211,34 @@ def _idna(text: str) -> bytes:
     return text.encode("idna")
 
 
+def _idna_arg(value: str) -> bytes:
+    """``PyUnicode_AsEncodedString(value, "idna")``: a ``str`` subclass goes to the codec itself
+    (which calls its methods, as CPython's does), never through an overridden ``encode``."""
+    if type(value) is str:
+        return _idna(value)
+    return str.encode(value, "idna")
+
+
 def _et_idna(func: str, value: object) -> str:
     """PyArg ``"et"`` with ``idna`` (gethostbyname, gethostbyname_ex, gethostbyaddr)."""
     if isinstance(value, str):
-        data = _idna(value)
-        kind = "str"
+        data = _idna_arg(value)
     elif isinstance(value, (bytes, bytearray)):
         data = bytes(value)
-        kind = type(value).__name__
     else:
         name = "None" if value is None else _tp_name(value)
         raise TypeError(f"{func}() argument 1 must be str, bytes or bytearray, not {name}")
     if b"\x00" in data:
         raise TypeError(
-            f"{func}() argument 1 must be encoded string without null bytes, not {kind}"
+            f"{func}() argument 1 must be encoded string without null bytes, not {_tp_name(value)}"
         )
     return data.decode("latin-1")
 
 
 def _s_arg(func: str, pos: int, value: object) -> str:
-    """PyArg ``"s"``: a ``str`` without NUL, passed on as UTF-8."""
-    if not isinstance(value, str):
-        name = "None" if value is None else _tp_name(value)
-        raise TypeError(f"{func}() argument {pos} must be str, not {name}")
-    if "\x00" in value:
-        raise ValueError("embedded null character")
-    return _utf8(value)
+    """PyArg ``"s"``: a ``str`` (its characters, whatever a subclass's methods say) that
+    encodes to UTF-8 and holds no NUL, passed on as UTF-8."""
+    return _utf8(_c_string(func, pos, value))
 
 
 def _utf8(text: str) -> str:
@@ -500,10 +578,13 @@ class Resolver:
         type: int = 0,
         proto: int = 0,
         flags: int = 0,
+        *_extra: NoReturn,
     ) -> list[tuple[Any, Any, int, str, tuple[Any, ...]]]:
         """``socket.getaddrinfo`` with this resolver's settings, deadline (``lifetime``) and
         cache (see the class).  (Typed loosely for the ``netdb`` command, which indexes socket
         addresses by family; ``netdb.getaddrinfo`` has typeshed's exact result type.)"""
+        if _extra:  # socket.py's function has no self to count: its own message
+            _getaddrinfo_too_many(host, port, family, type, proto, flags, *_extra)
         args = self._getaddrinfo_args(host, port, family, type, proto, flags)
         files, value = self._recall(args)
         if value is _MISSING:
@@ -522,27 +603,29 @@ class Resolver:
     def _getaddrinfo_args(
         self, host: object, port: object, family: object, type: object, proto: object, flags: object
     ) -> tuple[str | None, str | None, int, int, int, int]:
+        # CPython converts the four numbers first ("OO|iiii"), then the host, then the port.
+        fam, st, pr, fl = _c_int(family), _c_int(type), _c_int(proto), _c_int(flags)
         if host is None:
             h = None
         elif isinstance(host, str):
-            h = _c_str(_idna(host))
+            h = _c_str(_idna_arg(host))
         elif isinstance(host, bytes):
             h = _c_str(host)
         else:
             raise TypeError("getaddrinfo() argument 1 must be string or None")
-        if port.__class__ is int:  # CPython checks for exactly int (not bool)
+        if _type_of(port) is int:  # CPython checks for exactly int (not bool)
             if not LONG_MIN <= port <= LONG_MAX:
                 raise OverflowError("Python int too large to convert to C long")
             p: str | None = str(port)
         elif isinstance(port, str):
-            p = _c_str(port.encode("utf-8"))
+            # PyUnicode_AsUTF8: the characters, whatever a subclass's encode() says.
+            p = _c_str(str.encode(port, "utf-8"))
         elif isinstance(port, bytes):
             p = _c_str(port)
         elif port is None:
             p = None
         else:
             raise OSError("Int or String expected")
-        fam, st, pr, fl = _c_int(family), _c_int(type), _c_int(proto), _c_int(flags)
         return (h, p, fam, st, pr, fl)
 
     def getaddrinfo_steps(
@@ -709,6 +792,7 @@ class Resolver:
             return hit
         return None
 
+    @_varargs("getnameinfo", 2, 2)
     def getnameinfo(self, sockaddr: SockAddr | tuple[Any, ...], flags: int, /) -> tuple[str, str]:
         """``socket.getnameinfo`` with this resolver's settings, deadline and cache."""
         return self._run(self.getnameinfo_steps(sockaddr, flags))
@@ -722,15 +806,13 @@ class Resolver:
             raise TypeError("getnameinfo() argument 1 must be a tuple")
         if not 2 <= len(sockaddr) <= 4 or not isinstance(sockaddr[0], str):
             raise TypeError("getnameinfo(): illegal sockaddr argument")
-        host = sockaddr[0]
-        if "\x00" in host:
-            raise ValueError("embedded null character")
+        host = _utf8(_c_string("getnameinfo", 1, sockaddr[0]))
         port = _c_int(sockaddr[1])
         flowinfo = _c_uint_bits(sockaddr[2]) if len(sockaddr) > 2 else 0
         scope_id = _c_uint_bits(sockaddr[3]) if len(sockaddr) > 3 else 0
         if flowinfo > 0xFFFFF:
             raise OverflowError("getnameinfo(): flowinfo must be 0-1048575.")
-        res = yield from self._gai(_utf8(host), str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
+        res = yield from self._gai(host, str(port), AF_UNSPEC, SOCK_DGRAM, 0, 4)
         if len(res) > 1:
             raise OSError("sockaddr resolved to multiple addresses")
         fam, _, _, _, sa = res[0]
@@ -773,6 +855,7 @@ class Resolver:
         fam, _, _, _, sa = res[0]
         return fam, _packed(fam, sa[0])
 
+    @_varargs("gethostbyname", 1, 1)
     def gethostbyname(self, hostname: str, /) -> str:
         """``socket.gethostbyname`` with this resolver's settings, deadline and cache."""
         return self._run(self.gethostbyname_steps(hostname))
@@ -793,6 +876,7 @@ class Resolver:
             [fmt(a.packed) for a in addrs],
         )
 
+    @_varargs("gethostbyname_ex", 1, 1)
     def gethostbyname_ex(self, hostname: str, /) -> HostEnt:
         """``socket.gethostbyname_ex`` with this resolver's settings, deadline and cache."""
         return self._run(self.gethostbyname_ex_steps(hostname))
@@ -814,6 +898,7 @@ class Resolver:
             raise OSError(97, os.strerror(97))
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
+    @_varargs("gethostbyaddr", 1, 1)
     def gethostbyaddr(self, ip_address: str, /) -> HostEnt:
         """``socket.gethostbyaddr`` with this resolver's settings, deadline and cache."""
         return self._run(self.gethostbyaddr_steps(ip_address))
@@ -835,9 +920,11 @@ class Resolver:
             raise OSError(97, os.strerror(97))
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
-    def getfqdn(self, name: str = "") -> str:
+    def getfqdn(self, name: str = "", *_extra: NoReturn) -> str:
         """``socket.getfqdn`` (the pure-Python algorithm of ``socket.py`` over this resolver's
         ``gethostbyaddr``: its settings, deadline and cache)."""
+        if _extra:  # socket.py's function has no self to count: its own message
+            _getfqdn_too_many(name, *_extra)
         return self._run(self.getfqdn_steps(name))
 
     def getfqdn_steps(self, name: str = "") -> Generator[Op, Any, str]:
@@ -855,6 +942,7 @@ class Resolver:
         return hostname
 
     @staticmethod
+    @_noargs(_GETHOSTNAME)
     def gethostname() -> str:
         """``socket.gethostname``: the kernel's node name (``uname(2)``)."""
         return os.uname().nodename
@@ -873,6 +961,7 @@ class Resolver:
                 break
         return found
 
+    @_varargs("getservbyname", 1, 2)
     def getservbyname(self, servicename: str, protocolname: str = OMITTED, /) -> int:
         """``socket.getservbyname`` from this resolver's services file (never waits)."""
         name = _s_arg("getservbyname", 1, servicename)
@@ -882,6 +971,7 @@ class Resolver:
             raise OSError("service/proto not found")
         return int(entry.port)
 
+    @_varargs("getservbyport", 1, 2)
     def getservbyport(self, port: int, protocolname: str = OMITTED, /) -> str:
         """``socket.getservbyport`` from this resolver's services file (never waits)."""
         n = _c_int(port)
@@ -893,6 +983,7 @@ class Resolver:
             raise OSError("port/proto not found")
         return _out(entry.name)
 
+    @_varargs("getprotobyname", 1, 1)
     def getprotobyname(self, protocolname: str, /) -> int:
         """``socket.getprotobyname`` from this resolver's protocols file (never waits)."""
         name = _s_arg("getprotobyname", 1, protocolname)
@@ -920,6 +1011,18 @@ class Resolver:
         # survives until resolv.conf really changes (hosts_db compares the configuration).
         if self.cache is not None:
             self.cache.clear()
+
+
+# Python's own TypeErrors for the two functions socket.py defines in Python name them as
+# "getaddrinfo()" and "getfqdn()", not as methods of a class; their signatures as inspect (and
+# netdb.explain, which binds the arguments first) reads them do not show ``*_extra``.
+for _method in (Resolver.getaddrinfo, Resolver.getfqdn):
+    _method.__qualname__ = _method.__name__
+    _sig = inspect.signature(_method)
+    _method.__signature__ = _sig.replace(  # type: ignore[union-attr]
+        parameters=[p for p in _sig.parameters.values() if p.kind is not p.VAR_POSITIONAL]
+    )
+del _method, _sig
 
 
 def _packed(fam: int, text: str) -> bytes:

@@ -379,19 +379,34 @@ def _tp_name(value: object) -> str:
 
 
 def _arity_error(
-    func: str, want: int, args: tuple[object, ...], kwargs: dict[str, object]
+    func: str,
+    least: int,
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+    most: int | None = None,
 ) -> TypeError:
+    """What calling a ``METH_VARARGS`` builtin with keywords, or with a number of positional
+    arguments ``PyArg_ParseTuple`` refuses (``least`` to ``most``, default exactly ``least``),
+    raises."""
     if kwargs:
         return TypeError(f"{func}() takes no keyword arguments")
-    plural = "" if want == 1 else "s"
-    return TypeError(f"{func}() takes exactly {want} argument{plural} ({len(args)} given)")
+    most = least if most is None else most
+    given = len(args)
+    bound = least if given < least else most
+    how = "exactly" if least == most else "at least" if given < least else "at most"
+    plural = "" if bound == 1 else "s"
+    return TypeError(f"{func}() takes {how} {bound} argument{plural} ({given} given)")
 
 
 def _c_string(func: str, position: int, value: object) -> str:
-    """The ``"s"`` converter: a ``str`` that encodes to UTF-8 and holds no NUL."""
+    """The ``"s"`` converter: a ``str`` (subclasses read as their characters, whatever their
+    methods do) that encodes to UTF-8 and holds no NUL; a lone surrogate is a
+    ``UnicodeEncodeError`` before a NUL is a ``ValueError``."""
     if not isinstance(value, str):
         name = "None" if value is None else _tp_name(value)
         raise TypeError(f"{func}() argument {position} must be str, not {name}")
+    if type(value) is not str:
+        value = str.__str__(value)  # the characters, not what an override says
     if not value.isascii():
         value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, as CPython's does
     if "\x00" in value:

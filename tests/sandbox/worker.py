@@ -10,7 +10,9 @@ glibc underneath) and ``netdb.NAME(...)`` with the same arguments, where ``REPR`
 for
 ``(args, kwargs)`` (harness.to_source); the reply holds both outcomes as text: the ``repr`` of the
 result, or the
-exception's class and args.  ``{"op": "write", "path": P, "text": T}`` rewrites a file under /etc;
+exception's class and args.  ``REPR`` may use the probe classes below (``Index``, ``StrSub``,
+...); ``NAME`` may be ``Resolver.F``: netdb's default resolver's method ``F``, against
+``socket.F``.  ``{"op": "write", "path": P, "text": T}`` rewrites a file under /etc;
 ``{"op": "reset"}`` drops netdb's file caches (and its DNS cache) so the next call re-reads;
 ``{"op": "fault", "rules": [...]}`` sets the fault proxy's rules (``faultproxy.py``) and resets
 netdb, ``{"op": "fault_log"}`` returns (and clears) what the proxy saw;
@@ -162,7 +164,82 @@ def _glibc_h_errno() -> int:
     return value
 
 
-_CTORS = {"bytearray": bytearray, "memoryview": memoryview}
+class Index:
+    """An object that is an integer only through ``__index__`` (argument-handling probes)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __index__(self) -> Any:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Index({self.value!r})"
+
+
+class StrOnly:
+    """An object with ``__str__`` and nothing else text-like."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"StrOnly({self.value!r})"
+
+
+class StrSub(str):
+    """A ``str`` subclass with nothing overridden."""
+
+
+class StrEvil(str):
+    """A ``str`` subclass whose Python-level methods lie (C code reads the characters)."""
+
+    def encode(self, *args: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
+        return b"evil.invalid"
+
+    def strip(self, *args: Any) -> str:  # type: ignore[override]
+        return "evil.invalid"
+
+    def isascii(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return "evil.invalid"
+
+
+class IntSub(int):
+    """An ``int`` subclass whose ``__index__``/``__int__`` disagree with its value."""
+
+    def __index__(self) -> int:
+        return 7
+
+    def __int__(self) -> int:
+        return 7
+
+
+class BytesSub(bytes):
+    """A ``bytes`` subclass."""
+
+
+class TupleSub(tuple):  # type: ignore[type-arg]
+    """A ``tuple`` subclass."""
+
+
+_CTORS: dict[str, Any] = {
+    "bytearray": bytearray,
+    "memoryview": memoryview,
+    # For probes of argument conversion (tests/test_differential_args.py).
+    "Index": Index,
+    "StrOnly": StrOnly,
+    "StrSub": StrSub,
+    "StrEvil": StrEvil,
+    "IntSub": IntSub,
+    "BytesSub": BytesSub,
+    "TupleSub": TupleSub,
+}
 _INSTALLED = (
     "getaddrinfo",
     "getnameinfo",
@@ -239,10 +316,15 @@ def main() -> None:
                     "netdb": "ok " + repr(netdb._default_resolver().h_errno),
                 }
             else:
+                target = ours
+                if func.startswith("Resolver."):
+                    # A method of netdb's default Resolver, against socket's function.
+                    func = func[len("Resolver.") :]
+                    target = netdb._default_resolver()
                 oracle = oracles.get(func) or getattr(socket, func)
                 reply = {
                     "glibc": _outcome(oracle, args, kwargs),
-                    "netdb": _outcome(getattr(ours, func), args, kwargs),
+                    "netdb": _outcome(getattr(target, func), args, kwargs),
                 }
         elif op == "explain":
             # glibc's outcome, then the same call explained (netdb.explain): its outcome, its
