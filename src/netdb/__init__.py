@@ -211,22 +211,22 @@ def getaddrinfo(
     return _default.getaddrinfo(host, port, family, type, proto, flags)
 
 
-@_varargs("getnameinfo", 2, 2, method=False)
+@_varargs("getnameinfo", 2, 2, on=_default)
 def getnameinfo(sockaddr: SockAddr, flags: int, /) -> tuple[str, str]:
     return _default.getnameinfo(sockaddr, flags)
 
 
-@_varargs("gethostbyname", 1, 1, method=False)
+@_varargs("gethostbyname", 1, 1, on=_default)
 def gethostbyname(hostname: str, /) -> str:
     return _default.gethostbyname(hostname)
 
 
-@_varargs("gethostbyname_ex", 1, 1, method=False)
+@_varargs("gethostbyname_ex", 1, 1, on=_default)
 def gethostbyname_ex(hostname: str, /) -> tuple[str, list[str], list[str]]:
     return _default.gethostbyname_ex(hostname)
 
 
-@_varargs("gethostbyaddr", 1, 1, method=False)
+@_varargs("gethostbyaddr", 1, 1, on=_default)
 def gethostbyaddr(ip_address: str, /) -> tuple[str, list[str], list[str]]:
     return _default.gethostbyaddr(ip_address)
 
@@ -242,17 +242,17 @@ def gethostname() -> str:
     return Resolver.gethostname()
 
 
-@_varargs("getservbyname", 1, 2, method=False)
+@_varargs("getservbyname", 1, 2, on=_default)
 def getservbyname(servicename: str, protocolname: str = _OMITTED, /) -> int:
     return _default.getservbyname(servicename, protocolname)
 
 
-@_varargs("getservbyport", 1, 2, method=False)
+@_varargs("getservbyport", 1, 2, on=_default)
 def getservbyport(port: int, protocolname: str = _OMITTED, /) -> str:
     return _default.getservbyport(port, protocolname)
 
 
-@_varargs("getprotobyname", 1, 1, method=False)
+@_varargs("getprotobyname", 1, 1, on=_default)
 def getprotobyname(protocolname: str, /) -> int:
     return _default.getprotobyname(protocolname)
 

@@ -122,25 +122,35 @@ class _Omitted:
 OMITTED: Any = _Omitted()
 
 
-def _varargs(name: str, least: int, most: int, *, method: bool = True) -> Callable[[_F], _F]:
-    """Call the decorated function the way CPython calls a ``METH_VARARGS`` builtin of
-    ``socketmodule.c``: keywords refused, and ``least`` to ``most`` positional arguments counted
-    as ``PyArg_ParseTuple`` counts them, with CPython's ``TypeError`` texts naming ``name``.
-    ``method``: the first argument is ``self`` (not counted).  ``inspect.signature`` still
-    reads the decorated function's own signature (``__wrapped__``)."""
+def _varargs(name: str, least: int, most: int, *, on: Any = None) -> Callable[[_F], _F]:
+    """Call the decorated method the way CPython calls a ``METH_VARARGS`` builtin of
+    ``socketmodule.c``: keywords refused, and ``least`` to ``most`` positional arguments (after
+    ``self``) counted as ``PyArg_ParseTuple`` counts them, with CPython's ``TypeError`` texts
+    naming ``name``.  ``inspect.signature`` still reads the decorated function's own signature
+    (``__wrapped__``).
+
+    ``on``: decorate a module-level function instead, which calls the method of the same name
+    of the resolver ``on``; the call goes straight to that method's undecorated body (checked
+    once, one frame), and the decorated function gives the name, signature and documentation.
+    """
 
     def wrap(func: _F) -> _F:
-        def call_method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if kwargs or not least <= len(args) <= most:
-                raise _arity_error(name, least, args, kwargs, most)
-            return func(self, *args)
+        if on is None:
+
+            def call_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+                if kwargs or not least <= len(args) <= most:
+                    raise _arity_error(name, least, args, kwargs, most)
+                return func(self, *args)
+
+            return cast(_F, functools.wraps(func)(call_method))
+        method = getattr(type(on), func.__name__).__wrapped__.__get__(on)
 
         def call(*args: Any, **kwargs: Any) -> Any:
             if kwargs or not least <= len(args) <= most:
                 raise _arity_error(name, least, args, kwargs, most)
-            return func(*args)
+            return method(*args)
 
-        return cast(_F, functools.wraps(func)(call_method if method else call))
+        return cast(_F, functools.wraps(func)(call))
 
     return wrap
 
@@ -238,6 +248,8 @@ def _et_idna(func: str, value: object) -> str:
 def _s_arg(func: str, pos: int, value: object) -> str:
     """PyArg ``"s"``: a ``str`` (its characters, whatever a subclass's methods say) that
     encodes to UTF-8 and holds no NUL, passed on as UTF-8."""
+    if type(value) is str and value.isascii() and "\x00" not in value:
+        return value
     return _utf8(_c_string(func, pos, value))
 
 
@@ -806,7 +818,7 @@ class Resolver:
             raise TypeError("getnameinfo() argument 1 must be a tuple")
         if not 2 <= len(sockaddr) <= 4 or not isinstance(sockaddr[0], str):
             raise TypeError("getnameinfo(): illegal sockaddr argument")
-        host = _utf8(_c_string("getnameinfo", 1, sockaddr[0]))
+        host = _s_arg("getnameinfo", 1, sockaddr[0])
         port = _c_int(sockaddr[1])
         flowinfo = _c_uint_bits(sockaddr[2]) if len(sockaddr) > 2 else 0
         scope_id = _c_uint_bits(sockaddr[3]) if len(sockaddr) > 3 else 0
