@@ -610,6 +610,10 @@ def call_form_cases(names: Iterable[str]) -> Iterator[Case]:
                 yield call(f, *args, **{keywords[k]: args[k]})
             yield call(f, **dict(zip(keywords, args, strict=True)))
             yield call(f, hostname='"localhost"', port="80")
+            # names a Python method or wrapper might have for itself
+            for keyword in ("self", "args", "kwargs", "_extra"):
+                yield call(f, *args, **{keyword: "1"})
+                yield call(f, **{keyword: "1"})
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -670,7 +674,9 @@ def test_arguments_through_dns(sandboxes: Callable[[Scenario], Sandbox]) -> None
     names = [t for t in TEXTS if t.startswith(('"', "b", "Str", "Bytes"))]
     cases: list[Case] = []
     for f in ("gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"):
-        cases += [call(f, name) for name in names]
+        for name in names:
+            # and glibc's h_errno after it: an argument refused leaves it as it was
+            cases += [call(f, name), call("h_errno")]
     for name in names:
         cases.append(call("getaddrinfo", name, "80"))
         cases.append(call("getaddrinfo", name, "None", "0", "1", "0", "2"))  # AI_CANONNAME

@@ -137,7 +137,7 @@ def _varargs(name: str, least: int, most: int, *, on: Any = None) -> Callable[[_
     def wrap(func: _F) -> _F:
         if on is None:
 
-            def call_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            def call_method(self: Any, /, *args: Any, **kwargs: Any) -> Any:
                 if kwargs or not least <= len(args) <= most:
                     raise _arity_error(name, least, args, kwargs, most)
                 return func(self, *args)
@@ -583,7 +583,8 @@ class Resolver:
     # socket-compatible functions ----------------------------------------------------------------
 
     def getaddrinfo(
-        self,
+        __self,  # not "self": socket.py's function has no such keyword either
+        /,
         host: bytes | str | None,
         port: bytes | str | int | None,
         family: int = 0,
@@ -597,17 +598,17 @@ class Resolver:
         addresses by family; ``netdb.getaddrinfo`` has typeshed's exact result type.)"""
         if _extra:  # socket.py's function has no self to count: its own message
             _getaddrinfo_too_many(host, port, family, type, proto, flags, *_extra)
-        args = self._getaddrinfo_args(host, port, family, type, proto, flags)
-        files, value = self._recall(args)
+        args = __self._getaddrinfo_args(host, port, family, type, proto, flags)
+        files, value = __self._recall(args)
         if value is _MISSING:
             # The driver itself collects the answer's expiry and glibc's h_errno.
-            deadline = None if self.lifetime is None else time.monotonic() + self.lifetime
+            deadline = None if __self.lifetime is None else time.monotonic() + __self.lifetime
             run = _driver.Run(deadline)
             try:
-                value = _driver.drive(self._gai_steps(args), None, run)
+                value = _driver.drive(__self._gai_steps(args), None, run)
             finally:
-                self._set_h_errno(run.h_errno)
-            self._remember(args, files, value, run.expires, run.h_errno)
+                __self._set_h_errno(run.h_errno)
+            __self._remember(args, files, value, run.expires, run.h_errno)
         if isinstance(value, GaiError):
             _gaierror(value)
         return list(value)
@@ -932,12 +933,12 @@ class Resolver:
             raise OSError(97, os.strerror(97))
         return self._hostent(ans.name, ans.aliases, ans.addresses, fam)
 
-    def getfqdn(self, name: str = "", *_extra: NoReturn) -> str:
+    def getfqdn(__self, /, name: str = "", *_extra: NoReturn) -> str:
         """``socket.getfqdn`` (the pure-Python algorithm of ``socket.py`` over this resolver's
         ``gethostbyaddr``: its settings, deadline and cache)."""
         if _extra:  # socket.py's function has no self to count: its own message
             _getfqdn_too_many(name, *_extra)
-        return self._run(self.getfqdn_steps(name))
+        return __self._run(__self.getfqdn_steps(name))
 
     def getfqdn_steps(self, name: str = "") -> Generator[Op, Any, str]:
         """``socket.getfqdn`` as a sans-I/O lookup."""
