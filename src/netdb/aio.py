@@ -31,7 +31,7 @@ import socket
 import time
 import weakref
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from . import _default_resolver, _explain, trace
 from ._api import _MISSING, OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gaierror
@@ -679,23 +679,27 @@ async def _shared(
     """Run the lookup ``make()``, or join an identical one already in flight; ``driven`` gets
     the driver when this call started the lookup itself (its notes: expiry, h_errno).
 
+    ``key``: what makes two calls identical (see :func:`_typed`), without the deadline: a call
+    joins a lookup in flight only when that lookup's deadline is its own (see :func:`_joinable`).
     ``resolver``: whose per-thread ``h_errno`` the lookup leaves as glibc's would be left (the
     blocking driver does the same), so that a later ``herror`` reports what CPython would.
     """
+    # The deadline first, as the blocking driver computes it (a timeout of a wrong type fails
+    # the same way there), then the key.
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         hash(key)
     except TypeError:
         key = None
     loop = asyncio.get_running_loop()
     pending = None if key is None else _IN_FLIGHT.get(key)
-    if pending is not None and pending.loop is loop and not pending.done:
+    if pending is not None and _joinable(pending, loop, deadline):
         try:
             joined: T = await _join(pending, pending.join())
         finally:
             if resolver is not None and pending.done:
                 resolver._set_h_errno(pending.h_errno)
         return joined
-    deadline = None if timeout is None else time.monotonic() + timeout
     gen = make()
     try:
         first = gen.send(None)
@@ -716,6 +720,53 @@ async def _shared(
     return value
 
 
+_JOIN_SLACK = 0.005
+"""How much earlier than its own deadline a call may be answered "time is up" by the
+identical lookup it joined (seconds): calls made together (a ``gather``) share one lookup."""
+
+
+def _joinable(pending: _Lookup, loop: asyncio.AbstractEventLoop, deadline: float | None) -> bool:
+    """May a call with ``deadline`` wait for ``pending`` instead of looking up itself?  Only on
+    the same loop, while it runs, and when it ends when the call would have ended: no later than
+    the call's deadline (never past it), and not much earlier (a lookup cut short by its own
+    deadline would otherwise fail calls that still had time)."""
+    if pending.loop is not loop or pending.done:
+        return False
+    theirs = pending.deadline
+    if theirs is None or deadline is None:
+        return theirs is None and deadline is None
+    return theirs <= deadline and deadline - theirs <= _JOIN_SLACK
+
+
+def _typed(value: object) -> object:
+    """``value`` as part of a sharing key: equal values of different types (``80`` and
+    ``80.0``, ``0`` and ``False``, ``str`` and a subclass) can end differently (a TypeError
+    for one), so each value is keyed with its exact type, tuples item by item."""
+    if value.__class__ is tuple:
+        return tuple(map(_typed, value))
+    return (value.__class__, value)
+
+
+def _too_many(params: Callable[..., None], *args: Any) -> NoReturn:
+    """Raise what calling socket.py's function, whose parameters ``params`` has, with ``args``
+    (too many of them) raises: Python's own message, which would otherwise count this
+    module's keywords (``timeout=``, ``resolver=``) too."""
+    params(*args)
+    raise AssertionError("too many arguments accepted")  # pragma: no cover
+
+
+def _getaddrinfo_params(host, port, family=0, type=0, proto=0, flags=0):  # type: ignore[no-untyped-def]
+    """socket.py's ``getaddrinfo`` parameters (for :func:`_too_many`)."""
+
+
+def _getfqdn_params(name=""):  # type: ignore[no-untyped-def]
+    """socket.py's ``getfqdn`` parameters (for :func:`_too_many`)."""
+
+
+_getaddrinfo_params.__name__ = _getaddrinfo_params.__qualname__ = "getaddrinfo"
+_getfqdn_params.__name__ = _getfqdn_params.__qualname__ = "getfqdn"
+
+
 def _resolver(resolver: Resolver | None) -> Resolver:
     return resolver if resolver is not None else _default_resolver()
 
@@ -727,7 +778,7 @@ async def getaddrinfo(
     type: int = 0,
     proto: int = 0,
     flags: int = 0,
-    *,
+    *too_many: NoReturn,
     timeout: float | None = None,
     resolver: Resolver | None = None,
 ) -> AddrInfoList:
@@ -739,19 +790,25 @@ async def getaddrinfo(
     whole lookup, else the resolver's ``lifetime``, else glibc's own limits (resolv.conf's
     ``timeout`` times ``attempts``, per server and search domain).
     """
+    if too_many:
+        _too_many(_getaddrinfo_params, host, port, family, type, proto, flags, *too_many)
     r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
     files, value = r._recall(args)
     if value is _MISSING:
         # _shared, unrolled for the most frequent lookup (no closures, no inner coroutine).
-        key = (id(r), "gai", timeout, *args)
+        wait = timeout if timeout is not None else r.lifetime
+        deadline = None if wait is None else time.monotonic() + wait
+        key = (id(r), "gai", *args)  # C-level arguments: exact types already
         loop = asyncio.get_running_loop()
         lookup = _IN_FLIGHT.get(key)
-        if lookup is not None and lookup.loop is loop and not lookup.done:
-            value = await _join(lookup, lookup.join())
+        if lookup is not None and _joinable(lookup, loop, deadline):
+            try:
+                value = await _join(lookup, lookup.join())
+            finally:
+                if lookup.done:  # as the driver leaves it (it may have been cancelled)
+                    r._set_h_errno(lookup.h_errno)
         else:
-            wait = timeout if timeout is not None else r.lifetime
-            deadline = None if wait is None else time.monotonic() + wait
             gen = r._gai_steps(args)
             try:
                 first = gen.send(None)
@@ -779,89 +836,186 @@ async def getaddrinfo(
     return list(value)
 
 
-async def getnameinfo(
-    sockaddr: SockAddr,
-    flags: int,
-    /,
-    *,
-    timeout: float | None = None,
-    resolver: Resolver | None = None,
-) -> tuple[str, str]:
-    """``socket.getnameinfo`` as a coroutine.
+def _c_arity(
+    name: str, least: int, most: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Raise what CPython raises when ``socket.<name>`` (a ``METH_VARARGS`` builtin taking
+    ``least`` to ``most`` positional arguments, no keywords) is called with ``args`` and
+    ``kwargs`` (the keywords besides ``timeout=`` and ``resolver=``).
 
-    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+    The coroutines twin to ``socketmodule.c``'s builtins check their arguments when awaited
+    (as ``await loop.run_in_executor(None, socket.gethostbyname, ...)`` does, and as
+    ``loop.getaddrinfo`` checks their values), with the builtin's own messages; ``getaddrinfo``
+    and ``getfqdn``, Python functions of ``socket.py``, keep Python's binding (a wrong call
+    raises when made, as ``loop.getaddrinfo``'s does, with the same message as socket's).
     """
-    r = _resolver(resolver)
-    return await _shared(
-        (id(r), "gni", timeout, sockaddr, flags),
-        lambda: r.getnameinfo_steps(sockaddr, flags),
-        timeout if timeout is not None else r.lifetime,
-        resolver=r,
-    )
+    given = len(args)
+    if kwargs:
+        raise TypeError(f"{name}() takes no keyword arguments")
+    if least <= given <= most:
+        return
+    bound = least if given < least else most
+    how = "exactly" if least == most else "at least" if given < least else "at most"
+    plural = "" if bound == 1 else "s"
+    raise TypeError(f"{name}() takes {how} {bound} argument{plural} ({given} given)")
 
 
-async def gethostbyname(
-    hostname: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
-) -> str:
-    """``socket.gethostbyname`` as a coroutine.
-
-    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
-    """
-    r = _resolver(resolver)
-    return await _shared(
-        (id(r), "ghbn", timeout, hostname),
-        lambda: r.gethostbyname_steps(hostname),
-        timeout if timeout is not None else r.lifetime,
-        resolver=r,
-    )
+# (least, most) positional arguments of the builtins the coroutines below are twins of.
+_ARITY = {
+    "getnameinfo": (2, 2),
+    "gethostbyname": (1, 1),
+    "gethostbyname_ex": (1, 1),
+    "gethostbyaddr": (1, 1),
+    "getservbyname": (1, 2),
+    "getservbyport": (1, 2),
+    "getprotobyname": (1, 1),
+}
 
 
-async def gethostbyname_ex(
-    hostname: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
-) -> HostEnt:
-    """``socket.gethostbyname_ex`` as a coroutine.
+if TYPE_CHECKING:
+    # The signatures socket documents (plus the two keywords).  At run time the twins of
+    # socketmodule.c's builtins take *args/**kwargs, so that a wrong call raises the builtin's
+    # own TypeError text (see _c_arity).
 
-    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
-    """
-    r = _resolver(resolver)
-    return await _shared(
-        (id(r), "ghbnx", timeout, hostname),
-        lambda: r.gethostbyname_ex_steps(hostname),
-        timeout if timeout is not None else r.lifetime,
-        resolver=r,
-    )
+    async def getnameinfo(
+        sockaddr: SockAddr,
+        flags: int,
+        /,
+        *,
+        timeout: float | None = None,
+        resolver: Resolver | None = None,
+    ) -> tuple[str, str]:
+        """``socket.getnameinfo`` as a coroutine."""
 
+    async def gethostbyname(
+        hostname: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
+    ) -> str:
+        """``socket.gethostbyname`` as a coroutine."""
 
-async def gethostbyaddr(
-    ip_address: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
-) -> HostEnt:
-    """``socket.gethostbyaddr`` as a coroutine.
+    async def gethostbyname_ex(
+        hostname: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
+    ) -> HostEnt:
+        """``socket.gethostbyname_ex`` as a coroutine."""
 
-    Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-    ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-    cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-    whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
-    """
-    r = _resolver(resolver)
-    return await _shared(
-        (id(r), "ghba", timeout, ip_address),
-        lambda: r.gethostbyaddr_steps(ip_address),
-        timeout if timeout is not None else r.lifetime,
-        resolver=r,
-    )
+    async def gethostbyaddr(
+        ip_address: str, /, *, timeout: float | None = None, resolver: Resolver | None = None
+    ) -> HostEnt:
+        """``socket.gethostbyaddr`` as a coroutine."""
+
+    async def getservbyname(
+        servicename: str, protocolname: str = OMITTED, /, *, resolver: Resolver | None = None
+    ) -> int:
+        """``socket.getservbyname`` as a coroutine."""
+
+    async def getservbyport(
+        port: int, protocolname: str = OMITTED, /, *, resolver: Resolver | None = None
+    ) -> str:
+        """``socket.getservbyport`` as a coroutine."""
+
+    async def getprotobyname(protocolname: str, /, *, resolver: Resolver | None = None) -> int:
+        """``socket.getprotobyname`` as a coroutine."""
+
+else:
+
+    async def getnameinfo(*args, timeout=None, resolver=None, **kwargs):
+        """``socket.getnameinfo(sockaddr, flags)`` as a coroutine.
+
+        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+        """
+        _c_arity("getnameinfo", 2, 2, args, kwargs)
+        sockaddr, flags = args
+        r = _resolver(resolver)
+        return await _shared(
+            (id(r), "gni", _typed(sockaddr), _typed(flags)),
+            lambda: r.getnameinfo_steps(sockaddr, flags),
+            timeout if timeout is not None else r.lifetime,
+            resolver=r,
+        )
+
+    async def gethostbyname(*args, timeout=None, resolver=None, **kwargs):
+        """``socket.gethostbyname(hostname)`` as a coroutine.
+
+        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+        """
+        _c_arity("gethostbyname", 1, 1, args, kwargs)
+        (hostname,) = args
+        r = _resolver(resolver)
+        return await _shared(
+            (id(r), "ghbn", _typed(hostname)),
+            lambda: r.gethostbyname_steps(hostname),
+            timeout if timeout is not None else r.lifetime,
+            resolver=r,
+        )
+
+    async def gethostbyname_ex(*args, timeout=None, resolver=None, **kwargs):
+        """``socket.gethostbyname_ex(hostname)`` as a coroutine.
+
+        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+        """
+        _c_arity("gethostbyname_ex", 1, 1, args, kwargs)
+        (hostname,) = args
+        r = _resolver(resolver)
+        return await _shared(
+            (id(r), "ghbnx", _typed(hostname)),
+            lambda: r.gethostbyname_ex_steps(hostname),
+            timeout if timeout is not None else r.lifetime,
+            resolver=r,
+        )
+
+    async def gethostbyaddr(*args, timeout=None, resolver=None, **kwargs):
+        """``socket.gethostbyaddr(ip_address)`` as a coroutine.
+
+        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
+        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
+        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
+        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
+        """
+        _c_arity("gethostbyaddr", 1, 1, args, kwargs)
+        (ip_address,) = args
+        r = _resolver(resolver)
+        return await _shared(
+            (id(r), "ghba", _typed(ip_address)),
+            lambda: r.gethostbyaddr_steps(ip_address),
+            timeout if timeout is not None else r.lifetime,
+            resolver=r,
+        )
+
+    async def getservbyname(*args, resolver=None, **kwargs):
+        """``socket.getservbyname(servicename[, protocolname])`` (files only: never waits, so
+        no deadline) from ``resolver``'s services file (default: ``/etc/services``, a bundled
+        registry where it is missing), parsed once per change."""
+        _c_arity("getservbyname", 1, 2, args, kwargs)
+        return _resolver(resolver).getservbyname(*args)
+
+    async def getservbyport(*args, resolver=None, **kwargs):
+        """``socket.getservbyport(port[, protocolname])`` (files only: never waits, so no
+        deadline) from ``resolver``'s services file (default: ``/etc/services``, a bundled
+        registry where it is missing), parsed once per change."""
+        _c_arity("getservbyport", 1, 2, args, kwargs)
+        return _resolver(resolver).getservbyport(*args)
+
+    async def getprotobyname(*args, resolver=None, **kwargs):
+        """``socket.getprotobyname(protocolname)`` (files only: never waits, so no deadline)
+        from ``resolver``'s protocols file (default: ``/etc/protocols``, a bundled registry
+        where it is missing), parsed once per change."""
+        _c_arity("getprotobyname", 1, 1, args, kwargs)
+        return _resolver(resolver).getprotobyname(*args)
 
 
 async def getfqdn(
-    name: str = "", *, timeout: float | None = None, resolver: Resolver | None = None
+    name: str = "",
+    *too_many: NoReturn,
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
 ) -> str:
     """``socket.getfqdn`` as a coroutine.
 
@@ -870,38 +1024,15 @@ async def getfqdn(
     cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
     whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
     """
+    if too_many:
+        _too_many(_getfqdn_params, name, *too_many)
     r = _resolver(resolver)
     return await _shared(
-        (id(r), "fqdn", timeout, name),
+        (id(r), "fqdn", _typed(name)),
         lambda: r.getfqdn_steps(name),
         timeout if timeout is not None else r.lifetime,
         resolver=r,
     )
-
-
-async def getservbyname(
-    servicename: str, protocolname: str = OMITTED, /, *, resolver: Resolver | None = None
-) -> int:
-    """``socket.getservbyname`` (files only: never waits, so no deadline) from ``resolver``'s
-    services file (default: ``/etc/services``, a bundled registry where it is missing),
-    parsed once per change."""
-    return _resolver(resolver).getservbyname(servicename, protocolname)
-
-
-async def getservbyport(
-    port: int, protocolname: str = OMITTED, /, *, resolver: Resolver | None = None
-) -> str:
-    """``socket.getservbyport`` (files only: never waits, so no deadline) from ``resolver``'s
-    services file (default: ``/etc/services``, a bundled registry where it is missing),
-    parsed once per change."""
-    return _resolver(resolver).getservbyport(port, protocolname)
-
-
-async def getprotobyname(protocolname: str, /, *, resolver: Resolver | None = None) -> int:
-    """``socket.getprotobyname`` (files only: never waits, so no deadline) from ``resolver``'s
-    protocols file (default: ``/etc/protocols``, a bundled registry where it is missing),
-    parsed once per change."""
-    return _resolver(resolver).getprotobyname(protocolname)
 
 
 async def getprotobynumber(
@@ -926,6 +1057,14 @@ async def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Exp
         r = chosen
     started = time.perf_counter()
     rec, gen, error = _explain.prepare(r, name, func, args, kwargs)
+    if name in _ARITY and func is globals().get(name):
+        # This module's twin of a builtin: its wrong calls raise the builtin's text.
+        try:
+            _c_arity(name, *_ARITY[name], args, kwargs)
+        except TypeError as exc:
+            if gen is not None:
+                gen.close()
+            gen, error = None, exc
     value = None
     if gen is not None:
         watched = trace.watched(gen, rec)
