@@ -2,16 +2,16 @@
 
 A line is ``name port/protocol [aliases...]``.  The port is read by ``strtoul`` with base 0 (a sign,
 ``0x`` hex and ``0`` octal allowed) and kept modulo 2**16, exactly as glibc stores it with
-``htons``; anything but ``/``
-right after the number skips the line.  Lookups take the first matching line in file order; names
-and protocols compare case-sensitively.
+``htons``; the number must be followed by ``/`` (a run of them counts as one) or end the line
+(``name 80``: an empty protocol); anything else right after it skips the line.  Lookups take
+the first matching line in file order; names and protocols compare case-sensitively.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._lines import fields, nss_lines, strtoul
+from ._lines import SPACE, fields, nss_lines, strtoul
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,26 +43,58 @@ class ServicesFile:
         return self._by_port.get((port, proto))
 
 
+def _parse_line(line: str) -> tuple[str, int, str, list[str]] | None:
+    """One line as glibc's ``LINE_PARSER`` reads it: (name, port, protocol, aliases) or None.
+
+    The line is cut at its first ``#``.  The name runs to the first blank (then every blank is
+    skipped); the port is ``strtoul``'s number there, which must be followed by ``/`` (every
+    ``/`` that follows is skipped) or by the end of the line (the protocol is then empty, so
+    ``"name 80"`` is a line but ``"name 80 "`` is not); the protocol runs to the next blank; the
+    rest are aliases.
+    """
+    line = line.lstrip(SPACE)  # __nss_readline skips leading blanks (nss_lines may keep them)
+    hash_at = line.find("#")
+    if hash_at >= 0:
+        line = line[:hash_at]
+    n = len(line)
+    i = 0
+    while i < n and line[i] not in SPACE:
+        i += 1
+    name = line[:i]
+    while i < n and line[i] in SPACE:
+        i += 1
+    rest = line[i:]
+    value, end = strtoul(rest, 0)
+    # A number past 32 bits (or a negative one, which strtoul wraps) skips the line.
+    if end == 0 or value > 0xFFFFFFFF:
+        return None
+    if end < len(rest):
+        if rest[end] != "/":
+            return None
+        while end < len(rest) and rest[end] == "/":
+            end += 1
+    rest = rest[end:]
+    j = 0
+    while j < len(rest) and rest[j] not in SPACE:
+        j += 1
+    return name, value & 0xFFFF, rest[:j], fields(rest[j:])
+
+
 def parse_services(text: str | None, origin: str = "/etc/services") -> ServicesFile:
     """Parse the text of a services file (None: missing, so no lines)."""
     entries: list[ServiceEntry] = []
     by_name: dict[tuple[str, str | None], ServiceEntry] = {}
     by_port: dict[tuple[int, str | None], ServiceEntry] = {}
     for number, line, _, _ in nss_lines(text or ""):
-        parts = fields(line)
-        if len(parts) < 2:
+        parsed = _parse_line(line)
+        if parsed is None:
             continue
-        value, end = strtoul(parts[1], 0)
-        # glibc takes the number as an unsigned 32-bit value: a larger one (or a negative one,
-        # which strtoul wraps to a huge value) skips the line.
-        if end == 0 or end >= len(parts[1]) or parts[1][end] != "/" or value > 0xFFFFFFFF:
-            continue
-        proto = parts[1][end + 1 :]
-        entry = ServiceEntry(parts[0], value & 0xFFFF, proto, tuple(parts[2:]), number)
+        name, port, proto, aliases = parsed
+        entry = ServiceEntry(name, port, proto, tuple(aliases), number)
         entries.append(entry)
-        for name in (entry.name, *entry.aliases):
-            by_name.setdefault((name, proto), entry)
-            by_name.setdefault((name, None), entry)
+        for alias in (entry.name, *entry.aliases):
+            by_name.setdefault((alias, proto), entry)
+            by_name.setdefault((alias, None), entry)
         by_port.setdefault((entry.port, proto), entry)
         by_port.setdefault((entry.port, None), entry)
     return ServicesFile(tuple(entries), origin, by_name, by_port)
