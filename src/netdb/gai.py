@@ -20,6 +20,7 @@ RFC 3484/6724 order of the destinations (see ``sort.py``).  This module does no 
 
 from __future__ import annotations
 
+import errno as _errno
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -73,7 +74,7 @@ from .errors import (
     GaiError,
 )
 from .hostent import Address, HostAnswer, Status
-from .hosts import NETDB_INTERNAL, HostsDatabase
+from .hosts import BROKEN_SOURCE, NETDB_INTERNAL, HostsDatabase
 
 # Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
 _GOOD_FLAGS = (
@@ -282,6 +283,28 @@ def _numeric(ctx: GaiContext, name: str, family: int, flags: int) -> _Found | No
     raise GaiError(EAI_ADDRFAMILY)
 
 
+def _system(db: HostsDatabase, errno_value: int | None) -> GaiError:
+    """``EAI_SYSTEM``, carrying in ``errno`` what glibc's ``errno`` holds then (None: unknown),
+    which CPython reports as ``OSError(errno, strerror(errno))``: EINVAL when glibc refused
+    nsswitch.conf, else ``errno_value`` (EBUSY: a module that could not be loaded, or a
+    ``merge`` action, ended getaddrinfo's walk)."""
+    err = GaiError(EAI_SYSTEM)
+    if db.sources and getattr(db.sources[0], "name", "") == BROKEN_SOURCE:
+        errno_value = _errno.EINVAL
+    setattr(err, "errno", errno_value)  # noqa: B010 - GaiError (errors.py) has no such field
+    return err
+
+
+def _walk_errno(db: HostsDatabase, ans: HostAnswer) -> int | None:
+    """glibc's errno after getaddrinfo's walk ended UNAVAIL with NETDB_INTERNAL: EBUSY when the
+    last source's module could not be loaded or asked to merge, else unknown."""
+    if ans.trace:
+        source, status = ans.trace[-1]
+        if not db.serves(source) or status in ("success", "notfound"):
+            return _errno.EBUSY
+    return None
+
+
 def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
     """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
     ans = yield from db.gethostbyname2(name, AF_INET, global_h=True)
@@ -289,12 +312,18 @@ def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
         if not ans.addresses:
             raise GaiError(EAI_NONAME)
         return _Found([Address(AF_INET, a.packed[:4]) for a in ans.addresses])
-    if ans.status is Status.NOTFOUND:
+    if ans.status is Status.NOTFOUND or (
+        ans.trace
+        and ans.trace[-1][0] != BROKEN_SOURCE
+        and not any(db.serves(source) for source, _ in ans.trace)
+    ):
+        # gethostbyname2_r returned 0: found nothing, or no module could be loaded at all (errno
+        # untouched); h_errno decides between NODATA and NONAME.
         if ans.h_errno == NO_DATA:
             raise GaiError(EAI_NODATA)
         raise GaiError(EAI_NONAME)
     if ans.h_errno == NETDB_INTERNAL:
-        raise GaiError(EAI_SYSTEM)
+        raise _system(db, None)
     if ans.h_errno == TRY_AGAIN:
         raise GaiError(EAI_AGAIN)
     raise GaiError(EAI_NODATA)
@@ -318,7 +347,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
                 raise GaiError(EAI_NODATA)
             return _Found(list(ans.addresses), canon)
         if ans.status in (Status.TRYAGAIN, Status.UNAVAIL) and ans.h_errno == NETDB_INTERNAL:
-            raise GaiError(EAI_SYSTEM)
+            raise _system(db, _walk_errno(db, ans))
         nd = _no_data(ans)
         if nd:
             raise GaiError(EAI_AGAIN if nd == EAI_AGAIN else EAI_NODATA)
@@ -333,8 +362,20 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
     h_errno = NETDB_INTERNAL
     no_data = no_inet6_data = 0
     found = _Found([])
+    sys_errno: int | None = None
+    merging = False
     for source in db.sources:
+        sys_errno = None
         found = _Found([])
+        if merging:
+            # The previous source asked to merge, which the hosts database cannot: what was
+            # found is dropped and the walk stops (h_errno NETDB_INTERNAL, errno EBUSY).
+            h_errno = NETDB_INTERNAL
+            yield HErrno(NETDB_INTERNAL)
+            sys_errno = _errno.EBUSY
+            if status is Status.SUCCESS:
+                status = Status.NOTFOUND
+            break
         no_data = 0
         inet6_status = Status.UNAVAIL
         status = Status.UNAVAIL
@@ -343,6 +384,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
         if served is None:
             # The module cannot be loaded: glibc's "could not locate any lookup function".
             h_errno = NETDB_INTERNAL
+            sys_errno = _errno.EBUSY
             yield HErrno(NETDB_INTERNAL)
         else:
             if family == AF_INET6:
@@ -391,11 +433,9 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
         if action == "return":
             break
         if action == "merge":
-            status = Status.UNAVAIL
-            h_errno = NETDB_INTERNAL
-            break
+            merging = True  # at the last source, a plain continue
     if status in (Status.TRYAGAIN, Status.UNAVAIL) and h_errno == NETDB_INTERNAL:
-        raise GaiError(EAI_SYSTEM)
+        raise _system(db, sys_errno)
     if status is not Status.SUCCESS:
         if no_data and no_inet6_data:
             raise GaiError(
@@ -606,7 +646,9 @@ def getnameinfo(
             if flags & NI_IDN:
                 host = ctx.idn_to_unicode(host)
         elif ans.h_errno == NETDB_INTERNAL:
-            raise GaiError(EAI_SYSTEM)
+            # errno as gethostbyaddr_r left it: 0 after a module it could not load.
+            unloaded = bool(ans.trace) and not db.serves(ans.trace[-1][0])
+            raise _system(db, 0 if unloaded else None)
         elif ans.h_errno == TRY_AGAIN:
             raise GaiError(EAI_AGAIN)
         elif flags & NI_NAMEREQD:

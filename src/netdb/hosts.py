@@ -24,6 +24,7 @@ from typing import Any
 from . import nss_dns, nss_myhostname
 from . import trace as _trace
 from .config.hosts import HostEntry, HostsFile
+from .config.nsswitch import BROKEN
 from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Note, Op
 from .dns.search import Context
@@ -247,33 +248,89 @@ StepLookup = Callable[[str], Generator[Op, Any, HostAnswer]]
 
 
 def walk_steps(
-    sources: Sequence[object], lookup: StepLookup, what: tuple[str, str] = ("", "")
+    sources: Sequence[object],
+    lookup: StepLookup,
+    what: tuple[str, str] = ("", ""),
+    *,
+    gaih: bool = True,
+    serves: Callable[[str], bool] | None = None,
+    merge_break: Callable[[], Generator[Op, Any, None]] | None = None,
 ) -> Generator[Op, Any, HostAnswer]:
     """:func:`walk` for sources that may need I/O (the sans-I/O form).  ``what``: the NSS
-    function and its key as text, for an explained lookup's records."""
+    function and its key as text, for an explained lookup's records.
+
+    ``merge`` (the hosts database cannot merge) ends the walk as glibc's callers do.
+    getaddrinfo's own walk (``gaih``): a source whose action is ``merge`` makes the next
+    iteration drop what was found and stop (``h_errno`` NETDB_INTERNAL, errno EBUSY; the
+    ``merge_break`` callback reports that ``h_errno``) with the merging source's status (a
+    success counts as not found); at the last source it is a plain ``continue``.
+    ``gethostby*_r`` (``gaih`` false, ``nss/getXXbyYY_r.c``): a source no module serves
+    (``serves``) is passed over, leaving the answer of the last one that ran (its UNAVAIL action
+    ``return`` still stops the walk); ``merge`` after a failure is ``continue``; after a success
+    the answer is kept while the next source that runs is asked: its failure gives the kept
+    success back, its success (or no source left) fails the lookup (errno EINVAL; status
+    UNAVAIL, h_errno as it was).
+    """
     trace: list[tuple[str, str]] = []
     rec = _trace.recorder()
     answer = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
+    merging = False
+    ran = False
+    kept: HostAnswer | None = None
     for source in sources:
         source_name: str = source.name  # type: ignore[attr-defined]
-        answer = yield from lookup(source_name)
+        if gaih and merging:
+            if merge_break is not None:
+                yield from merge_break()
+            status = answer.status
+            answer = HostAnswer(
+                Status.NOTFOUND if status is Status.SUCCESS else status, h_errno=NETDB_INTERNAL
+            )
+            merging = False
+            break
+        got = yield from lookup(source_name)
+        if not gaih and serves is not None and not serves(source_name):
+            # __nss_next2 passes over a module it cannot load (while its UNAVAIL action is
+            # continue): the answer stays the last module's that ran.
+            trace.append((source_name, Status.UNAVAIL.value))
+            action_u: str = source.action(Status.UNAVAIL.value)  # type: ignore[attr-defined]
+            if rec is not None:
+                rec.add(_nss_step(what, source, "unavail (not installed)", action_u))
+            if not ran:
+                answer = got
+            if action_u == "return":
+                break
+            continue
+        ran = True
+        answer = got
         trace.append((source_name, answer.status.value))
         if answer is ERANGE:
             if rec is not None:
                 rec.add(_nss_step(what, source, "ERANGE", "stop (buffer too small)"))
             break  # the caller's buffer is too small: glibc gives up rather than go on
+        if kept is not None:
+            if answer.status is Status.SUCCESS:
+                answer = HostAnswer(Status.UNAVAIL, h_errno=kept.h_errno)
+                kept = None
+                break
+            answer = kept
+            kept = None
         action: str = source.action(answer.status.value)  # type: ignore[attr-defined]
         if rec is not None:
-            status = answer.status.value
+            status_text = answer.status.value
             if answer is _UNSERVED:
-                status += " (not installed)"
-            rec.add(_nss_step(what, source, status, action))
+                status_text += " (not installed)"
+            rec.add(_nss_step(what, source, status_text, action))
         if action == "return":
             break
         if action == "merge":
-            # The hosts database does not support merging: glibc stops (errno EBUSY).
-            answer = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
-            break
+            if gaih:
+                merging = True
+            elif answer.status is Status.SUCCESS:
+                kept = answer
+    if kept is not None:
+        # A success waiting to be merged with nothing after it: gethostby*_r fails.
+        answer = HostAnswer(Status.UNAVAIL, h_errno=kept.h_errno)
     return HostAnswer(
         answer.status, answer.name, answer.aliases, answer.addresses, answer.h_errno, tuple(trace)
     )
@@ -288,6 +345,7 @@ def _nss_step(what: tuple[str, str], source: object, status: str, action: str) -
 
 
 _UNSERVED = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
+BROKEN_SOURCE = BROKEN[0].name
 _DIGITS_DOTS = frozenset("0123456789.")
 _HEX_COLON_DOTS = frozenset("0123456789abcdefABCDEF:.")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
@@ -354,6 +412,14 @@ class HostsDatabase:
             return _uncached(answer)
         return None
 
+    def serves(self, source: str) -> bool:
+        """Whether a module for ``source`` is there (glibc could load it)."""
+        return (
+            source == "files"
+            or (source == "dns" and self.dns is not None)
+            or (source == "myhostname" and self.myhostname is not None)
+        )
+
     def _files(self, kind: int, key: tuple[Any, ...]) -> HostAnswer:
         if kind == 4:
             return files_by_name4(self.hosts, key[0], multi=self.multi)
@@ -403,19 +469,26 @@ class HostsDatabase:
                 return answer
         only_files = True
         effects: list[int] = []
+        last: HostAnswer | None = None  # the last answer a module gave
 
         def lookup(source: str) -> Generator[Op, Any, HostAnswer]:
-            nonlocal only_files
+            nonlocal only_files, last
             gen = self.call(source, kind, key)
             if gen is None:
+                if kind != 4 and last is not None:
+                    # gethostby*_r passes over a module it cannot load (walk_steps keeps the
+                    # last answer); h_errno stays as the modules before it left it.
+                    return _UNSERVED
                 if global_h:
-                    # getaddrinfo: "could not locate any of the lookup functions".
+                    # getaddrinfo: "could not locate any of the lookup functions"; gethostby*_r
+                    # with no module loaded at all: NETDB_INTERNAL.
                     effects.append(NETDB_INTERNAL)
                     yield HErrno(NETDB_INTERNAL)
                 return _UNSERVED
             if source != "files":
                 only_files = False
             answer = yield from gen
+            last = answer
             # What the module stored through h_errnop: the dns module always stores its h_errno.
             written = answer.h_errno if source == "dns" else answer.written
             if global_h and written is not None:
@@ -426,7 +499,20 @@ class HostsDatabase:
         what = ("", "")
         if rec is not None:
             what = _walk_what(kind, key)
-        answer = yield from walk_steps(self.sources, lookup, what)
+
+        def merge_break() -> Generator[Op, Any, None]:
+            if global_h:
+                effects.append(NETDB_INTERNAL)
+                yield HErrno(NETDB_INTERNAL)
+
+        answer = yield from walk_steps(
+            self.sources,
+            lookup,
+            what,
+            gaih=kind == 4,
+            serves=self.serves,
+            merge_break=merge_break,
+        )
         if rec is not None and answer.trace[-1:] == (("files", "success"),):
             for entry in _matched_lines(self.hosts, answer):
                 rec.add(_trace.HostsLine(self.hosts.origin, entry[0], entry[1]))

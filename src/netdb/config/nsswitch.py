@@ -7,15 +7,14 @@ case-insensitive).  Without criteria a source returns on success and continues o
 database without a line (or a missing file) gets glibc 2.36's default (``nss_database.c``):
 ``hosts`` is ``files dns``, every other database ``files``.  (``dns [!UNAVAIL=return]
 files``, which nsswitch.conf(5) still documents, is the default of older glibc.)  A malformed
-action list makes glibc drop the rest of that line.
+action list makes glibc refuse the whole file (see :func:`parse_nsswitch` for the rest of what
+glibc's reader does with odd lines).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from ._lines import ascii_lower
 
 STATUSES = ("success", "notfound", "unavail", "tryagain")
 ACTIONS = ("return", "continue", "merge")
@@ -48,6 +47,9 @@ class NsswitchConf:
 
     databases: Mapping[str, tuple[Source, ...]] = field(default_factory=dict)
     origin: str = ""
+    # glibc refused the file (malformed criteria on a known database's line): every lookup
+    # through NSS fails (getaddrinfo: EAI_SYSTEM with errno EINVAL).
+    broken: bool = False
 
     def sources(self, database: str) -> tuple[Source, ...]:
         found = self.databases.get(database)
@@ -62,52 +64,120 @@ class NsswitchConf:
 DEFAULT_HOSTS = (Source("files"), Source("dns"))
 
 
+# glibc 2.36's databases (nss/databases.def): a line for any of these must parse, or the whole
+# file is refused; lines for other names (sudoers, automount, ...) are skipped unread.
+DATABASES = frozenset(
+    {
+        *("aliases", "ethers", "group", "group_compat", "gshadow", "hosts", "initgroups"),
+        *("netgroup", "networks", "passwd", "passwd_compat", "protocols", "publickey", "rpc"),
+        *("services", "shadow", "shadow_compat"),
+    }
+)
+_SPACE = " \t\n\v\f\r"
+_STATUS_WORDS = {w.upper(): w for w in STATUSES}
+_ACTION_WORDS = {w.upper(): w for w in ACTIONS}
+
+BROKEN = (Source("(nsswitch.conf refused: EINVAL)"),)
+"""What every database walks when glibc refuses the file: one source no module serves (glibc's
+``__nss_database_get`` fails, so lookups end unavailable, ``errno`` EINVAL)."""
+
+
 def _parse_sources(spec: str) -> tuple[Source, ...] | None:
+    """``__nss_action_parse``: the sources of one line, or None when its criteria are malformed.
+
+    A source name runs to a blank or ``[``; ``[`` opens criteria, each ``[!]STATUS = ACTION``
+    (blanks allowed around ``=``, words case-insensitive), up to ``]``.  Anything else there
+    (an unknown word, a missing ``=``, no ``]`` before the end, ``[]``) is an error.  A ``[``
+    where a source name should start ends the list (what follows is ignored).
+    """
     out: list[Source] = []
     i, n = 0, len(spec)
-    while i < n:
-        while i < n and spec[i] in " \t":
-            i += 1
+
+    def skip(k: int) -> int:
+        while k < n and spec[k] in _SPACE:
+            k += 1
+        return k
+
+    def word(k: int) -> int:
+        while k < n and spec[k] not in _SPACE and spec[k] not in "=]":
+            k += 1
+        return k
+
+    while True:
+        i = skip(i)
         if i >= n:
-            break
-        if spec[i] == "[":
-            close = spec.find("]", i)
-            if close < 0 or not out:
-                return tuple(out) if out else None
-            acts = dict(out[-1].actions)
-            for item in spec[i + 1 : close].split():
-                status, eq, action = item.partition("=")
-                status, action = ascii_lower(status), ascii_lower(action)
-                negate = status.startswith("!")
-                status = status[1:] if negate else status
-                if not eq or status not in STATUSES or action not in ACTIONS:
-                    return tuple(out)
-                targets = [s for s in STATUSES if s != status] if negate else [status]
-                for t in targets:
-                    acts[t] = action
-            out[-1] = Source(out[-1].name, tuple(acts.items()))
-            i = close + 1
-            continue
+            return tuple(out)
         j = i
-        while j < n and spec[j] not in " \t[":
+        while j < n and spec[j] not in _SPACE and spec[j] != "[":
             j += 1
-        out.append(Source(spec[i:j]))
-        i = j
-    return tuple(out)
+        if j == i:
+            return tuple(out)  # "[" where a name should be: the list ends here
+        name = spec[i:j]
+        acts: dict[str, str] = {}
+        i = skip(j)
+        if i < n and spec[i] == "[":
+            i = skip(i + 1)
+            while True:
+                negate = i < n and spec[i] == "!"
+                if negate:
+                    i += 1
+                j = word(i)
+                status = _STATUS_WORDS.get(spec[i:j].upper())
+                i = skip(j)
+                if status is None or i >= n or spec[i] != "=":
+                    return None
+                i = skip(i + 1)
+                j = word(i)
+                action = _ACTION_WORDS.get(spec[i:j].upper())
+                if action is None:
+                    return None
+                if negate:
+                    keep = acts.get(status, _DEFAULT[status])
+                    acts = {st: action for st in STATUSES}
+                    acts[status] = keep
+                else:
+                    acts[status] = action
+                i = skip(j)
+                if i < n and spec[i] == "]":
+                    i += 1
+                    break
+        out.append(Source(name, tuple(acts.items())))
 
 
 def parse_nsswitch(text: str | None, origin: str = "/etc/nsswitch.conf") -> NsswitchConf:
-    """Parse the text of nsswitch.conf (None: the file is missing)."""
+    """Parse the text of nsswitch.conf (None: the file is missing) as glibc 2.36 does
+    (``nss/nss_database.c``).
+
+    Lines are read with ``getline``: a last line without a newline is never processed.  A line is
+    a C string (cut at a NUL byte); leading blanks are skipped; the database name runs to a
+    blank or ``:`` and must be one of :data:`DATABASES`, spelled exactly (case counts); then
+    every blank and ``:`` is skipped (``hosts files`` and ``hosts :: files`` are ``hosts:
+    files``).  There are no comments: a ``#`` starting the line makes an unknown database name,
+    elsewhere it is a source name.  A later line for a database replaces an earlier one.  A
+    line of a known database whose criteria do not parse makes glibc refuse the whole file:
+    every database then walks :data:`BROKEN`.
+    """
     dbs: dict[str, tuple[Source, ...]] = {}
-    for line in (text or "").split("\n"):
-        line = line.split("#", 1)[0].strip()
-        name, colon, spec = line.partition(":")
-        if not colon or not name.strip():
+    lines = (text or "").split("\n")[:-1]  # the text after the last newline is never read
+    for line in lines:
+        nul = line.find("\x00")
+        if nul >= 0:
+            line = line[:nul]
+        i, n = 0, len(line)
+        while i < n and line[i] in _SPACE:
+            i += 1
+        j = i
+        while j < n and line[j] not in _SPACE and line[j] != ":":
+            j += 1
+        if j >= n or j == i:
             continue
-        key = ascii_lower(name.strip())
-        if key in dbs:
-            continue  # glibc keeps the first line for a database
-        sources = _parse_sources(spec)
-        if sources:
-            dbs[key] = sources
+        name = line[i:j]
+        while j < n and (line[j] in _SPACE or line[j] == ":"):
+            j += 1
+        if name not in DATABASES:
+            continue
+        sources = _parse_sources(line[j:])
+        if sources is None:
+            return NsswitchConf({db: BROKEN for db in DATABASES}, origin, broken=True)
+        dbs[name] = sources
     return NsswitchConf(dbs, origin)
