@@ -83,6 +83,14 @@ for addr in spec["route_get"]:
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     src = route.source_address(fam, socket.inet_pton(fam, addr))
     out["sources"][addr] = None if src is None else socket.inet_ntop(fam, src)
+# Probes share a socket per family: the same answers again in the other order, each after a
+# scoped link-local probe (which must not bind the shared socket to that interface).
+out["sources_again"] = {}
+for addr in reversed(spec["route_get"]):
+    route.source_address(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, "fe80::1"), 1)
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    src = route.source_address(fam, socket.inet_pton(fam, addr))
+    out["sources_again"][addr] = None if src is None else socket.inet_ntop(fam, src)
 def seen(family, host):
     try:
         socket.getaddrinfo(host, None, family, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
@@ -464,6 +472,7 @@ def test_addrconfig_setups_cover_each_answer(setup: str) -> None:
 def test_source_address_matches_route_get(setup: str) -> None:
     found = run(setup, "default")
     assert found["sources"] == found["route_get"]
+    assert found["sources_again"] == found["route_get"]
 
 
 # --- destination order --------------------------------------------------------------------------

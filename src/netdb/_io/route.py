@@ -26,8 +26,10 @@ Sources are kept until the kernel reports an address, route or rule change (``wa
 from __future__ import annotations
 
 import _socket
+import os
 import socket
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 
 from .. import trace
 from ..config.gaiconf import PolicyRule
@@ -36,6 +38,11 @@ from . import ifaddrs
 from .watch import WATCH
 
 _MAPPED = b"\x00" * 10 + b"\xff\xff"
+_PROBE_TYPE = int(socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+_AF_INET6 = int(socket.AF_INET6)
+_inet_ntop = _socket.inet_ntop
+_inet_pton = _socket.inet_pton
+_getpid = os.getpid
 _CACHE_LIMIT = 4096
 
 _CacheKey = tuple[int, bytes, int]
@@ -57,19 +64,47 @@ def _generation() -> int:
 
 
 def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
-    """The source address the kernel picks to reach ``dst`` (packed), or None when it has none."""
+    """The source address the kernel picks to reach ``dst`` (packed), or None when it has none.
+
+    As glibc probes: a UDP socket connected to ``dst`` (no packet leaves) and asked its name.
+    glibc opens a socket per getaddrinfo call and dissolves its association between two
+    destinations; netdb keeps one socket per family and thread across calls and dissolves it
+    after every probe, so each probe starts from a socket in the state of a new one.
+    """
+    probe = _probes
+    if probe.pid != _getpid():  # a forked child: its copies are the parent's sockets
+        probe.reset()
+    sock = probe.socks.get(family)
+    if sock is None or scope_id:
+        return _probe_once(family, dst, scope_id)
+    try:
+        err = sock.connect_ex(_sockaddr(family, dst, scope_id))
+        host = None if err else sock.getsockname()[0]
+    except (OSError, OverflowError, ValueError):
+        host = None
+    if _dissolve(sock.fileno()) != 0:
+        del probe.socks[family]  # no clean slate for the next probe: it gets a socket of its own
+        sock.close()
+    if host is None:
+        return None
+    return _inet_pton(family, host.partition("%")[0])
+
+
+def _probe_once(family: int, dst: bytes, scope_id: int) -> bytes | None:
+    """A probe on a socket of its own, then closed; the socket is kept for the next probes of
+    its family instead when :data:`_dissolve` can clear it (never after a scoped probe:
+    connecting to a scoped address binds the socket to that interface)."""
     try:
         # The C socket type: no Python-level socket object to make and close for a probe.
         s = _socket.socket(family, _PROBE_TYPE)
     except OSError:
         return None
+    if not scope_id and _can_dissolve():
+        _probes.socks[family] = s
+        return source_address(family, dst)
     try:
         # connect_ex: a refusal (ENETUNREACH, ...) comes back as a number, not an exception.
-        if family == _AF_INET6:
-            err = s.connect_ex((_inet_ntop(family, dst), 0, 0, scope_id))
-        else:
-            err = s.connect_ex((_inet_ntop(family, dst), 0))
-        if err:
+        if s.connect_ex(_sockaddr(family, dst, scope_id)):
             return None
         host = s.getsockname()[0]
     except (OSError, OverflowError, ValueError):
@@ -79,10 +114,73 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     return _inet_pton(family, host.partition("%")[0])
 
 
-_PROBE_TYPE = int(socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
-_AF_INET6 = int(socket.AF_INET6)
-_inet_ntop = _socket.inet_ntop
-_inet_pton = _socket.inet_pton
+def _sockaddr(
+    family: int, dst: bytes, scope_id: int
+) -> tuple[str, int] | tuple[str, int, int, int]:
+    if family == _AF_INET6:
+        return (_inet_ntop(family, dst), 0, 0, scope_id)
+    return (_inet_ntop(family, dst), 0)
+
+
+def _can_dissolve() -> bool:
+    """Whether :data:`_dissolve` works here (found on first use: ctypes costs milliseconds to
+    import, which a program that never sorts should not pay)."""
+    global _dissolve, _dissolve_known
+    if not _dissolve_known:
+        found = _dissolver()
+        if found is not None:
+            _dissolve = found
+        _dissolve_known = True
+    return _dissolve is not _no_dissolve
+
+
+def _no_dissolve(fd: int) -> int:
+    return -1
+
+
+def _dissolver() -> Callable[[int], int] | None:
+    """``connect(fd, {AF_UNSPEC})``, as glibc's getaddrinfo calls it between two probes on one
+    socket: the kernel dissolves a datagram socket's association (peer, route, source address,
+    port), so the next connect(2) picks a route and source afresh, as on a new socket.  Python's
+    ``connect`` cannot pass that address, so it is libc's, through ctypes; None where ctypes
+    cannot reach it (then every probe has a socket of its own)."""
+    try:
+        import ctypes
+
+        connect = ctypes.PyDLL(None).connect  # never blocks: no need to let the GIL go
+        connect.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_uint)
+        connect.restype = ctypes.c_int
+    except (ImportError, OSError, AttributeError):
+        return None
+    unspec = ctypes.create_string_buffer(16)  # a struct sockaddr, all zero: sa_family AF_UNSPEC
+    where = ctypes.addressof(unspec)
+
+    def dissolve(fd: int, _buffer: object = unspec) -> int:  # (_buffer: keeps it alive)
+        return connect(fd, where, 16)  # type: ignore[no-any-return]
+
+    return dissolve
+
+
+_dissolve: Callable[[int], int] = _no_dissolve
+_dissolve_known = False
+
+
+class _ProbeSockets(threading.local):
+    """This thread's probe socket per family, kept between probes (a socket costs more than
+    the probe itself), in the process that made them."""
+
+    def __init__(self) -> None:
+        self.pid = _getpid()
+        self.socks: dict[int, _socket.socket] = {}
+
+    def reset(self) -> None:
+        for sock in self.socks.values():
+            sock.close()  # the child's descriptors only: the parent's sockets stay open
+        self.socks.clear()
+        self.pid = _getpid()
+
+
+_probes = _ProbeSockets()
 
 
 def _source(family: int, dst: bytes, scope_id: int) -> bytes | None:
