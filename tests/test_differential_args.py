@@ -29,7 +29,6 @@ from tests.sandbox.harness import COUNTS, Sandbox, Scenario
 
 BASIC = Scenario.from_dir("basic")
 SEED = int(os.environ.get("NETDB_ARGS_SEED", "20261205"))
-INSTALLED = os.environ.get("NETDB_TEST_INSTALLED") == "1"
 
 Case = tuple[str, str]
 """(function name, Python source of ``(args, kwargs)``)."""
@@ -593,10 +592,6 @@ SIGNATURES: dict[str, tuple[list[str], list[str]]] = {
     "inet_ntop": (["2", 'b"abcd"'], ["address_family", "packed_ip"]),
 }
 
-# The functions netdb.install() replaces whose replacements (src/netdb/_install.py) still have
-# Python signatures: their call forms differ under NETDB_TEST_INSTALLED=1.
-INSTALLED_PYTHON_SIGNATURES = ("getnameinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")
-
 
 def call_form_cases(names: Iterable[str]) -> Iterator[Case]:
     for name in names:
@@ -646,14 +641,7 @@ def test_inet_arguments(sandboxes: Callable[[Scenario], Sandbox]) -> None:
 
 def test_call_forms(sandboxes: Callable[[Scenario], Sandbox]) -> None:
     """Missing, extra and keyword arguments: CPython's TypeError texts, function names and all."""
-    names = [n for n in SIGNATURES if not (INSTALLED and n in INSTALLED_PYTHON_SIGNATURES)]
-    compare(sandboxes(BASIC), call_form_cases(names))
-
-
-@pytest.mark.skipif(not INSTALLED, reason="only under NETDB_TEST_INSTALLED=1")
-@pytest.mark.xfail(reason="src/netdb/_install.py's replacements have Python signatures")
-def test_call_forms_installed(sandboxes: Callable[[Scenario], Sandbox]) -> None:
-    compare(sandboxes(BASIC), call_form_cases(INSTALLED_PYTHON_SIGNATURES))
+    compare(sandboxes(BASIC), call_form_cases(SIGNATURES))
 
 
 # Odd names that reach the DNS: lengths around the limits, NUL-cut names, raw bytes.

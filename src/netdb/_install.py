@@ -34,10 +34,11 @@ someone else put on top stays theirs).
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ._api import AddrInfoList, HostEnt, Resolver, SockAddr
 
@@ -62,6 +63,7 @@ _SOCKET_NAMES = (
     "getfqdn",
 )
 _LOOP_NAMES = ("getaddrinfo", "getnameinfo")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _original(owner: Any, name: str) -> Callable[..., Any]:
@@ -98,32 +100,44 @@ def getaddrinfo(
     return r.getaddrinfo(host, port, family, type, proto, flags)
 
 
+def _positional(func: _F) -> _F:
+    """A replacement for a ``METH_VARARGS`` function of ``socket`` (positional arguments only):
+    the call goes on as it came, to the resolver's method (whose checks give CPython's
+    ``TypeError`` texts for a wrong count or a keyword) or, after uninstall(), to the original.
+    ``func`` gives the name, signature and documentation."""
+    name = func.__name__
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        r = _resolver
+        if r is None:
+            return _original(socket, name)(*args, **kwargs)
+        return getattr(r, name)(*args, **kwargs)
+
+    return cast(_F, functools.wraps(func)(call))
+
+
+@_positional
 def getnameinfo(sockaddr: SockAddr, flags: int, /) -> tuple[str, str]:
-    r = _resolver
-    if r is None:
-        return _original(socket, "getnameinfo")(sockaddr, flags)  # type: ignore[no-any-return]
-    return r.getnameinfo(sockaddr, flags)
+    """``socket.getnameinfo`` through the installed resolver."""
+    raise AssertionError  # pragma: no cover - _positional calls the resolver
 
 
+@_positional
 def gethostbyname(hostname: str, /) -> str:
-    r = _resolver
-    if r is None:
-        return _original(socket, "gethostbyname")(hostname)  # type: ignore[no-any-return]
-    return r.gethostbyname(hostname)
+    """``socket.gethostbyname`` through the installed resolver."""
+    raise AssertionError  # pragma: no cover
 
 
+@_positional
 def gethostbyname_ex(hostname: str, /) -> HostEnt:
-    r = _resolver
-    if r is None:
-        return _original(socket, "gethostbyname_ex")(hostname)  # type: ignore[no-any-return]
-    return r.gethostbyname_ex(hostname)
+    """``socket.gethostbyname_ex`` through the installed resolver."""
+    raise AssertionError  # pragma: no cover
 
 
+@_positional
 def gethostbyaddr(ip_address: str, /) -> HostEnt:
-    r = _resolver
-    if r is None:
-        return _original(socket, "gethostbyaddr")(ip_address)  # type: ignore[no-any-return]
-    return r.gethostbyaddr(ip_address)
+    """``socket.gethostbyaddr`` through the installed resolver."""
+    raise AssertionError  # pragma: no cover
 
 
 def getfqdn(name: str = "") -> str:

@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -299,6 +300,12 @@ def main() -> None:
     if os.environ.get("NETDB_TEST_INSTALLED") == "1":
         for name in _INSTALLED:
             oracles.setdefault(name, getattr(socket, name))
+        # socket.getfqdn is Python code that calls gethostbyaddr through socket's globals, which
+        # install() replaces: the oracle is a copy of it that sees glibc's functions.
+        fqdn = socket.getfqdn
+        oracles["getfqdn"] = types.FunctionType(
+            fqdn.__code__, {**vars(socket), **oracles}, fqdn.__name__, fqdn.__defaults__
+        )
         netdb.install()
         ours = _Installed(netdb)
     print(json.dumps({"ready": True}), flush=True)
