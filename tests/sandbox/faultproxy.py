@@ -26,6 +26,10 @@ optional.  The first matching rule acts; none: the query passes.  Actions:
                    from 127.0.0.5 - each with A 192.0.2.66 / AAAA 2001:db8::66
 ``hostile``        a reply crafted to make decoders work (``hostile.py``): ``shape``, and
                    ``size`` in bytes (65,000 by default; a UDP datagram holds at most 65,507)
+``forge``          a reply built from the rule (:func:`forge`): header flags, RCODE, the
+                   question as echoed, and every record of the answer, authority and
+                   additional sections, written as given (odd owners, types, classes, RDATA
+                   lengths included); nothing is asked of the server
 =================  ==========================================================================
 
 Everything the proxy saw is logged (name, type, ID, transport, action) for tests to inspect.
@@ -234,6 +238,10 @@ class FaultProxy:
             return query[:2] + b"\xff" * 38
         if action == "rcode":
             return _synth(query, rcode=int(rule.get("rcode", 2)))
+        if action == "forge":
+            # ``delay``: the reply after that many seconds (to fix the order of a pair's).
+            time.sleep(float(rule.get("delay", 0)))
+            return forge(query, rule)
         if action == "hostile":
             size = int(rule.get("size", 65000))
             return hostile.reply(
@@ -292,3 +300,123 @@ def _recv_exact(s: socket.socket, n: int) -> bytes:
             raise EOFError
         data += chunk
     return data
+
+
+# --- forged replies -----------------------------------------------------------------------------
+
+T_A, T_NS, T_CNAME, T_SOA, T_PTR, T_TXT, T_AAAA, T_OPT = 1, 2, 5, 6, 12, 16, 28, 41
+
+
+def wire_name(text: str) -> bytes:
+    """Wire form of a presentation name: ``\\DDD`` and ``\\X`` escapes, ``.`` the root; labels
+    and names of any length (a forged reply may break the limits on purpose)."""
+    if text in (".", ""):
+        return b"\0"
+    raw = text.encode("latin-1")
+    labels: list[bytes] = []
+    label = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == 0x5C and i + 1 < len(raw):
+            if raw[i + 1 : i + 4].isdigit() and len(raw[i + 1 : i + 4]) == 3:
+                label.append(int(raw[i + 1 : i + 4]))
+                i += 4
+                continue
+            label.append(raw[i + 1])
+            i += 2
+            continue
+        if c == 0x2E:
+            labels.append(bytes(label))
+            label.clear()
+        else:
+            label.append(c)
+        i += 1
+    if label:
+        labels.append(bytes(label))
+    return b"".join(bytes([len(x) & 0xFF]) + x for x in labels) + b"\0"
+
+
+def _name_or_pointer(text: str) -> bytes:
+    """``@``: a pointer to the question's name (offset 12); anything else: written plainly."""
+    return b"\xc0\x0c" if text == "@" else wire_name(text)
+
+
+def _rdata(rtype: int, value: Any) -> bytes:
+    if isinstance(value, str) and value.startswith("hex:"):
+        return bytes.fromhex(value[4:])
+    if rtype == T_A:
+        return socket.inet_aton(value)
+    if rtype == T_AAAA:
+        return socket.inet_pton(socket.AF_INET6, value)
+    if rtype in (T_CNAME, T_PTR, T_NS):
+        return _name_or_pointer(value)
+    if rtype == T_TXT:
+        data = str(value).encode("latin-1")
+        return bytes([len(data)]) + data
+    if rtype == T_SOA:
+        return (
+            wire_name("ns.example.test")
+            + wire_name("admin.example.test")
+            + struct.pack("!IIIII", 1, 3600, 600, 86400, int(value or 60))
+        )
+    raise ValueError(f"no RDATA for type {rtype} from {value!r}")
+
+
+def _record(spec: list[Any]) -> bytes:
+    """``[owner, type, rdata, ttl=60, class=1]``: one resource record."""
+    owner, rtype, value = spec[0], int(spec[1]), spec[2]
+    ttl = int(spec[3]) if len(spec) > 3 else 60
+    rclass = int(spec[4]) if len(spec) > 4 else 1
+    rdata = _rdata(rtype, value)
+    return _name_or_pointer(owner) + struct.pack("!HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+
+
+def forge(query: bytes, rule: dict[str, Any]) -> bytes:
+    """A reply to ``query`` made of ``rule``'s parts:
+
+    ``flags`` (default 0x8580: QR AA RD RA; RCODE in ``rcode``; ``tc`` sets TC), ``id_xor`` (the
+    query's ID changed), ``question`` (the name echoed instead of the query's: text, or
+    ``"upper"`` / ``"lower"`` for the query's in that case), ``qtype`` of the echo
+    (``echo_qtype``), ``qdcount`` (0: no question written), ``answer`` / ``authority`` /
+    ``additional`` (lists of records ``[owner, type, rdata, ttl, class]``: owner ``@`` is a
+    pointer to the question's name; RDATA as text of the type, or ``hex:...``), ``ancount``
+    (a count that lies), ``opt`` (an OPT record in the additional section, with that payload
+    size, and ``opt_ttl``: its TTL field, extended RCODE in the top byte), ``cut`` (the reply
+    cut to that many bytes); ``delay`` (seconds) holds it back."""
+    q = _question(query)
+    end = q[2] if q else 12
+    qname = query[12 : end - 4]
+    qtype_class = query[end - 4 : end]
+    echo = rule.get("question")
+    if echo == "upper":
+        qname = bytes(c - 32 if 0x61 <= c <= 0x7A else c for c in qname)
+    elif echo == "lower":
+        qname = bytes(c + 32 if 0x41 <= c <= 0x5A else c for c in qname)
+    elif echo is not None:
+        qname = wire_name(echo)
+    if "echo_qtype" in rule:
+        qtype_class = struct.pack("!H", int(rule["echo_qtype"])) + qtype_class[2:]
+    qdcount = int(rule.get("qdcount", 1))
+    flags = (
+        int(rule.get("flags", 0x8580))
+        | int(rule.get("rcode", 0))
+        | (0x0200 if rule.get("tc") else 0)
+    )
+    sections = [
+        [_record(r) for r in rule.get(part, [])] for part in ("answer", "authority", "additional")
+    ]
+    if "opt" in rule:
+        ttl = int(rule.get("opt_ttl", 0))
+        sections[2].append(b"\0" + struct.pack("!HHIH", T_OPT, int(rule["opt"]), ttl, 0))
+    counts = [len(x) for x in sections]
+    if "ancount" in rule:
+        counts[0] = int(rule["ancount"])
+    qid = struct.unpack_from("!H", query)[0] ^ int(rule.get("id_xor", 0))
+    out = struct.pack("!HHHHHH", qid, flags, qdcount, *counts)
+    if qdcount:
+        out += qname + qtype_class
+    out += b"".join(b"".join(x) for x in sections)
+    if "cut" in rule:
+        out = out[: int(rule["cut"])]
+    return out

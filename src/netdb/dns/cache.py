@@ -179,7 +179,12 @@ class Cache:
         if sent.n < 0:
             return now
         k2 = None if query2 is None else _key(query2)
-        return self.store_keyed(_key(query1), query2 is not None, k2, sent, now)
+        # The questions as asked: a reply is kept only when it echoes one byte for byte (a
+        # server that changes the name's case is not answering as the cache's echo assumes).
+        echoed = [query1[12 : wire.question_end(query1)]]
+        if query2 is not None:
+            echoed.append(query2[12 : wire.question_end(query2)])
+        return self.store_keyed(_key(query1), query2 is not None, k2, sent, now, (), echoed)
 
     def store_keyed(
         self,
@@ -189,10 +194,16 @@ class Cache:
         sent: SendResult,
         now: float,
         read: Sequence[tuple[int, Any]] = (),
+        echoed: Sequence[bytes] = (),
     ) -> float:
         """:meth:`store` by the queries' keys (:func:`key`); ``two``: there was a second
         query (whose key ``k2`` may be None).  ``read``: when the caller has read the replies
-        already, for each slot ``wire.question_end`` of it and ``wire.plain_answers`` there."""
+        already, for each slot ``wire.question_end`` of it and ``wire.plain_answers`` there.
+        ``echoed``: the queries' questions as sent (name, type, class); when given, a reply
+        whose question differs from them all, if only in the name's letter case, is not kept:
+        :meth:`lookup` gives a reply back with the question as the query wrote it, which is
+        what glibc would read only if the server echoed it so (the express lane's replies
+        always do)."""
         if sent.n < 0:
             return now
         expires = float("inf")
@@ -206,6 +217,9 @@ class Cache:
             else:
                 end, plain = wire.question_end(reply), _UNREAD
             if end < 0:
+                continue
+            if echoed and reply[12:end] not in echoed:
+                expires = now
                 continue
             # The part of a key the reply's question gives: its name folded, type and class.
             asked = wire.name_lower(reply[12 : end - 4]) + reply[end - 4 : end]
