@@ -766,3 +766,44 @@ print(json.dumps({"glibc": glibc, "threads": results, "main": main_result,
     assert answer == glibc and "192.0.2.88" in glibc
     assert child == 0
     assert fd_delta == 0
+
+
+def test_a_loop_never_takes_the_reactor_of_a_loop_in_another_thread() -> None:
+    """``_reactor`` remembers the reactor found last; a loop in another thread may replace it
+    between two reads.  Simulated here: the remembered reactor changes right after it is read
+    once.  Before, ``_reactor`` read it twice and could hand a lookup the other loop's reactor
+    (its sockets then armed in an epoll set another thread's loop serves)."""
+    import asyncio
+
+    from netdb import aio
+
+    mine, other = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        theirs = aio._reactor(other)
+        ours = aio._reactor(mine)
+        assert ours is not theirs
+
+        class Swapping(list[Any]):
+            """Holds our reactor for the first read, the other loop's afterwards."""
+
+            reads = 0
+
+            def __getitem__(self, index: Any) -> Any:
+                self.reads += 1
+                return ours if self.reads == 1 else theirs
+
+        saved = aio._last[:]
+        aio._last = Swapping([ours])
+        try:
+            got = aio._reactor(mine)
+        finally:
+            aio._last = saved
+        assert got is ours and got.loop() is mine
+        for reactor in (theirs, ours, got):
+            reactor.leave()
+        for loop in (mine, other):
+            loop.run_until_complete(asyncio.sleep(0))
+        assert theirs.ep.closed and ours.ep.closed
+    finally:
+        mine.close()
+        other.close()

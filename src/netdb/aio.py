@@ -229,8 +229,10 @@ _last: list[_Reactor] = []  # the reactor found last (most lookups run on one lo
 
 def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
     """The loop's reactor, counting one more lookup in flight on it."""
-    if _last and _last[0].loop() is loop and not _last[0].ep.closed:
-        reactor = _last[0]
+    # One read of _last: a loop in another thread may replace it between two.
+    last = _last[0] if _last else None
+    if last is not None and last.loop() is loop and not last.ep.closed:
+        reactor = last
     else:
         found = _REACTORS.get(loop)
         if found is None:
@@ -386,7 +388,8 @@ class _Lookup:
         if not self.done:
             self.done = True
             if self.key is not None and _IN_FLIGHT.get(self.key) is self:
-                del _IN_FLIGHT[self.key]
+                # (pop: a loop in another thread may have replaced or removed it meanwhile)
+                _IN_FLIGHT.pop(self.key, None)
             reactor.leave()
 
     def join(self) -> asyncio.Future[Any]:
@@ -828,8 +831,9 @@ async def getaddrinfo(
                 finally:
                     if not fut.done() or fut.cancelled():
                         lookup.drop(fut)
+                    # Whatever ended it, as the blocking driver leaves h_errno.
+                    r._set_h_errno(lookup.h_errno)
                 # This call drove the lookup (a joined call only shares its answer).
-                r._set_h_errno(lookup.h_errno)
                 r._remember(args, files, value, lookup.expires, lookup.h_errno)
     if isinstance(value, GaiError):
         _gaierror(value)
