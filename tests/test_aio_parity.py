@@ -807,3 +807,73 @@ def test_a_loop_never_takes_the_reactor_of_a_loop_in_another_thread() -> None:
     finally:
         mine.close()
         other.close()
+
+
+def test_joined_callers_get_lists_of_their_own_and_a_closed_loop_leaves_no_socket(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    """Identical gethostbyname_ex/gethostbyaddr calls in flight share one lookup, but each gets
+    lists of its own, as separate calls would (before: one caller's ``aliases.append`` showed in
+    the other's answer).  A loop closed while lookups were in flight (their tasks left pending)
+    keeps no socket or epoll set once a lookup starts on another loop (before: they stayed open,
+    held by the closed loop's reactor)."""
+    box = sandboxes(AIO)
+    box.fault([{"name": "wild.example.test", "action": "delay", "seconds": 0.3}])
+    try:
+        got = run(
+            box,
+            HELPERS
+            + """
+import gc, warnings
+
+async def shared():
+    r = netdb.Resolver(cache=False, memoize=False)
+    a, b = await asyncio.gather(netdb.aio.gethostbyname_ex("c3a", resolver=r),
+                                netdb.aio.gethostbyname_ex("c3a", resolver=r))
+    c, d = await asyncio.gather(netdb.aio.gethostbyaddr("192.0.2.1", resolver=r),
+                                netdb.aio.gethostbyaddr("192.0.2.1", resolver=r))
+    same = [a == b, c == d]
+    distinct = [a[1] is not b[1], a[2] is not b[2], c[1] is not d[1], c[2] is not d[2]]
+    a[1].append("mine")
+    return same, distinct, b[1], outcome(socket.gethostbyname_ex, "c3a")
+
+same, distinct, aliases, glibc = asyncio.run(shared())
+
+async def warm():
+    await netdb.aio.getaddrinfo("both", 80, resolver=netdb.Resolver(cache=False))
+asyncio.run(warm())  # (the netlink watch)
+before = fds()
+loop = asyncio.new_event_loop()
+tasks = [loop.create_task(netdb.aio.getaddrinfo(f"p{i}.wild", 80,
+                                                resolver=netdb.Resolver(cache=False)))
+         for i in range(5)]
+loop.run_until_complete(asyncio.sleep(0.05))
+during = fds()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    loop.close()
+    del tasks, loop
+    gc.collect()
+
+async def later():
+    return await aoutcome(netdb.aio.getaddrinfo("v4only", 80,
+                                                resolver=netdb.Resolver(cache=False)))
+answer = asyncio.run(later())
+print(json.dumps({"same": same, "distinct": distinct, "aliases": aliases, "glibc": glibc,
+                  "fds": [before, during, fds()], "reactors": len(netdb.aio._REACTORS),
+                  "answer": answer, "v4only": outcome(socket.getaddrinfo, "v4only", 80)}))
+""",
+        )
+        log = box.fault_log()
+    finally:
+        box.fault([])
+    assert got["same"] == [True, True]
+    assert got["distinct"] == [True] * 4
+    assert "mine" not in got["aliases"] and got["aliases"] and "c3b" in got["glibc"]
+    # The two gethostbyname_ex calls shared one lookup (its two A queries), then glibc's two.
+    assert len([e for e in log if e["name"] == "c3a.example.test" and e["qtype"] == 1]) == 4
+    before, during, after = got["fds"]
+    assert during >= before + 5
+    assert after == before
+    assert got["reactors"] == 0
+    assert got["answer"] == got["v4only"]

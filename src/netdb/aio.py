@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import errno
 import heapq
 import itertools
@@ -94,6 +95,7 @@ class _Reactor:
         "armed",
         "dead",
         "ep",
+        "live",
         "loop",
         "parked",
         "seq",
@@ -110,6 +112,7 @@ class _Reactor:
         self.waiting: dict[int, _Lookup] = {}
         self.armed: set[int] = set()
         self.active = 0
+        self.live: set[_Lookup] = set()  # the lookups in flight (see _reap)
         # Deadlines: (when, sequence, lookup); an entry is live while the lookup's timer_at
         # equals its time (see _Lookup._wait); ``dead`` counts entries left by ended lookups.
         self.timers: list[tuple[float, int, _Lookup]] = []
@@ -234,6 +237,7 @@ def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
     if last is not None and last.loop() is loop and not last.ep.closed:
         reactor = last
     else:
+        _reap()
         found = _REACTORS.get(loop)
         if found is None:
             found = _REACTORS[loop] = _Reactor(loop)
@@ -241,6 +245,17 @@ def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
         _last[:] = [reactor]
     reactor.active += 1
     return reactor
+
+
+def _reap() -> None:
+    """End the lookups of loops closed while they were in flight (their tasks left pending:
+    nothing will ever resume or cancel them, and the loop's reactor holds them): close their
+    sockets and the reactor's epoll set.  Done when a lookup starts on another loop."""
+    for loop, reactor in list(_REACTORS.items()):
+        if loop.is_closed():
+            for lookup in list(reactor.live):
+                lookup._finish()
+            reactor._close_if_idle()
 
 
 # What a lookup is waiting for (``_Lookup.wait_kind``): a socket, or (parked) its turn to
@@ -304,6 +319,7 @@ class _Lookup:
     ) -> None:
         self.loop = loop
         self.reactor = _reactor(loop)
+        self.reactor.live.add(self)
         self.done = False
         self.gen = gen
         self.deadline = deadline
@@ -387,6 +403,7 @@ class _Lookup:
             self.gen.close()
         if not self.done:
             self.done = True
+            reactor.live.discard(self)
             if self.key is not None and _IN_FLIGHT.get(self.key) is self:
                 # (pop: a loop in another thread may have replaced or removed it meanwhile)
                 _IN_FLIGHT.pop(self.key, None)
@@ -400,7 +417,10 @@ class _Lookup:
 
     def drop(self, waiter: asyncio.Future[Any]) -> None:
         """A caller stopped waiting (cancelled): the lookup stops when no caller is left."""
-        waiter.cancel()
+        # RuntimeError: its loop is closed (a task destroyed while pending, the loop closed
+        # under it, closes its coroutine); the lookup still closes its sockets below.
+        with contextlib.suppress(RuntimeError):
+            waiter.cancel()
         if waiter in self.waiters:
             self.waiters.remove(waiter)
         if not self.done and all(w.done() for w in self.waiters):
@@ -702,7 +722,7 @@ async def _shared(
         finally:
             if resolver is not None and pending.done:
                 resolver._set_h_errno(pending.h_errno)
-        return joined
+        return _own(joined)
     gen = make()
     try:
         first = gen.send(None)
@@ -739,6 +759,15 @@ def _joinable(pending: _Lookup, loop: asyncio.AbstractEventLoop, deadline: float
     if theirs is None or deadline is None:
         return theirs is None and deadline is None
     return theirs <= deadline and deadline - theirs <= _JOIN_SLACK
+
+
+def _own(value: T) -> T:
+    """A joined caller's own copy of the lists in an answer (``gethostbyname_ex``'s aliases and
+    addresses): a call of its own would get lists nobody else holds."""
+    if isinstance(value, tuple) and value.__class__ is tuple:
+        copy = tuple(list(v) if v.__class__ is list else v for v in value)
+        return copy  # type: ignore[return-value]
+    return value
 
 
 def _typed(value: object) -> object:
