@@ -210,10 +210,15 @@ def test_explain_of_a_wrong_call_raises_what_the_call_raises(
         """
 async def main():
     rows = []
-    for f, a in [("gethostbyname", ()), ("gethostbyname", ("a", "b")),
-                 ("getnameinfo", (("127.0.0.1", 80),)), ("gethostbyaddr", ("127.0.0.1",))]:
-        e = await netdb.aio.explain(getattr(netdb.aio, f), *a)
-        rows.append([outcome(e.outcome), outcome(getattr(socket, f), *a)])
+    for f, a, k in [("gethostbyname", (), {}), ("gethostbyname", ("a", "b"), {}),
+                    ("getnameinfo", (("127.0.0.1", 80),), {}),
+                    ("getnameinfo", (("127.0.0.1", 80), 0), {"flags": 1}),
+                    ("gethostbyaddr", ("127.0.0.1",), {}),
+                    ("getaddrinfo", ("127.0.0.1", 1, 0, 0, 0, 0, 0), {}),
+                    ("getaddrinfo", ("127.0.0.1",), {}),
+                    ("getaddrinfo", ("127.0.0.1", 1), {"bogus": 1})]:
+        e = await netdb.aio.explain(getattr(netdb.aio, f), *a, **k)
+        rows.append([outcome(e.outcome), outcome(lambda: getattr(socket, f)(*a, **k))])
     return rows
 print(json.dumps({"rows": asyncio.run(main())}))
 """,

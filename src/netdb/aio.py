@@ -1090,10 +1090,14 @@ async def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Exp
         r = chosen
     started = time.perf_counter()
     rec, gen, error = _explain.prepare(r, name, func, args, kwargs)
-    if name in _ARITY and func is globals().get(name):
-        # This module's twin of a builtin: its wrong calls raise the builtin's text.
+    if func is globals().get(name):
+        # This module's own function: a wrong call raises what calling it raises (a builtin's
+        # text for the twins of builtins, socket.py's for too many arguments to getaddrinfo).
         try:
-            _c_arity(name, *_ARITY[name], args, kwargs)
+            if name in _ARITY:
+                _c_arity(name, *_ARITY[name], args, kwargs)
+            elif name == "getaddrinfo" and len(args) > 6:
+                _too_many(_getaddrinfo_params, *args)
         except TypeError as exc:
             if gen is not None:
                 gen.close()
