@@ -205,11 +205,13 @@ SLOW_SHAPES: list[Shape] = [
 ]
 
 
-def tcp_shape(sid: str, udp: list[dict[str, Any]], tcp: list[dict[str, Any]]) -> Shape:
+def tcp_shape(
+    sid: str, udp: list[dict[str, Any]], tcp: list[dict[str, Any]], full: bool = False
+) -> Shape:
     name = sid + D
     rules = [{"name": name, "transport": "udp", **r} for r in udp]
     rules += [{"name": name, "transport": "tcp", **r} for r in tcp]
-    return sid, rules, name_calls(name, full=False)
+    return sid, rules, name_calls(name, full)
 
 
 FULL4 = {"qtype": A, "action": "forge", "answer": [a4(), a4("192.0.2.2")]}
@@ -223,6 +225,17 @@ TCP_SHAPES: list[Shape] = [
     tcp_shape("tc-then-tc", [TC], [{**FULL4, "tc": True}, FULL6]),
     tcp_shape("tc-upper", [TC], [{**FULL4, "question": "upper"}, FULL6]),
     tcp_shape("tc-other-question", [TC], [{**FULL4, "question": "zz" + D}, FULL6]),
+    # Over TCP replies are matched by ID alone: each reply carries the other query's question
+    # (and a record of the other type).  The cache must not file them under those questions.
+    tcp_shape(
+        "tc-questions-swapped",
+        [TC],
+        [
+            {"qtype": A, "action": "forge", "answer": [a6()], "echo_qtype": AAAA},
+            {"qtype": AAAA, "action": "forge", "answer": [a4()], "echo_qtype": A},
+        ],
+        full=True,
+    ),
     tcp_shape(
         "tc-700-aliases",
         [TC],
@@ -371,13 +384,13 @@ def test_search_walk_ending_unavailable(sandboxes: Callable[[Scenario], Sandbox]
     run_shapes(box, _short(shapes))
 
 
-# --- the cache keeps only replies that echo the question as asked ------------------------------
+# --- the cache keeps only replies that echo their own query's question ---------------------
 
 
 def test_cache_keeps_only_replies_that_echo_the_question() -> None:
-    """A reply whose question differs from the query's, if only in letter case, is not kept:
-    the cache gives replies back with the query's question, which glibc (no cache) reads only
-    when the server echoes it so."""
+    """A reply whose question differs from the query's, if only in letter case, or that has
+    another query's ID, is not kept: the cache gives replies back by question, with the query's
+    question, which glibc (no cache) reads only when the server answered that query so."""
     q = make_query("q-upper.fx.example.test", A, qid=7)
     plain = forge(q, {"answer": [a4()]})
     upper = forge(q, {"answer": [a4()], "question": "upper"})
@@ -396,3 +409,17 @@ def test_cache_keeps_only_replies_that_echo_the_question() -> None:
     assert c.store(q, q6, SendResult(len(plain), plain, six), 100.0) == 100.0
     assert c.lookup(q, q6, 100.0) is None
     assert wire.parse(six).question[0].name != wire.parse(q6).question[0].name
+    # Replies that carry the other query's question (TCP matches by ID alone): neither is kept
+    # under the question it carries.
+    to_a = forge(q, {"answer": [a6()], "echo_qtype": AAAA})
+    to_aaaa = forge(q6, {"answer": [a4()], "echo_qtype": A})
+    c = dns_cache.Cache()
+    assert c.store(q, q6, SendResult(len(to_a), to_a, to_aaaa, tcp=True), 100.0) == 100.0
+    assert c.lookup(q, None, 100.0) is None
+    assert c.lookup(q6, None, 100.0) is None
+    # The same replies with their own queries' IDs and questions are kept.
+    good_a = forge(q, {"answer": [a4()]})
+    good_aaaa = forge(q6, {"answer": [a6()]})
+    assert c.store(q, q6, SendResult(len(good_a), good_a, good_aaaa, tcp=True), 100.0) > 100.0
+    got = c.lookup(q, q6, 100.0)
+    assert got is not None and (got.answer1, got.answer2) == (good_a, good_aaaa)

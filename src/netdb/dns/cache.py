@@ -179,11 +179,13 @@ class Cache:
         if sent.n < 0:
             return now
         k2 = None if query2 is None else _key(query2)
-        # The questions as asked: a reply is kept only when it echoes one byte for byte (a
-        # server that changes the name's case is not answering as the cache's echo assumes).
-        echoed = [query1[12 : wire.question_end(query1)]]
+        # The queries as sent (ID and question): a reply is kept only when it has the ID of
+        # one and echoes its question byte for byte.  A server that changes the name's case is
+        # not answering as the cache's echo assumes; over TCP, where replies are matched by ID
+        # alone, a reply to one query may carry the other's question (or any other).
+        echoed = [query1[:2] + query1[12 : wire.question_end(query1)]]
         if query2 is not None:
-            echoed.append(query2[12 : wire.question_end(query2)])
+            echoed.append(query2[:2] + query2[12 : wire.question_end(query2)])
         return self.store_keyed(_key(query1), query2 is not None, k2, sent, now, (), echoed)
 
     def store_keyed(
@@ -199,11 +201,11 @@ class Cache:
         """:meth:`store` by the queries' keys (:func:`key`); ``two``: there was a second
         query (whose key ``k2`` may be None).  ``read``: when the caller has read the replies
         already, for each slot ``wire.question_end`` of it and ``wire.plain_answers`` there.
-        ``echoed``: the queries' questions as sent (name, type, class); when given, a reply
-        whose question differs from them all, if only in the name's letter case, is not kept:
-        :meth:`lookup` gives a reply back with the question as the query wrote it, which is
-        what glibc would read only if the server echoed it so (the express lane's replies
-        always do)."""
+        ``echoed``: each query's ID and question (name, type, class) as sent; when given, a
+        reply is kept only if it has the ID of one and that query's question byte for byte (not
+        another query's, not in another letter case): :meth:`lookup` gives a reply back for a
+        question, with the question as the query wrote it, which is what glibc would read only
+        if the server answered that query so (the express lane's replies always do)."""
         if sent.n < 0:
             return now
         expires = float("inf")
@@ -218,7 +220,7 @@ class Cache:
                 end, plain = wire.question_end(reply), _UNREAD
             if end < 0:
                 continue
-            if echoed and reply[12:end] not in echoed:
+            if echoed and reply[:2] + reply[12:end] not in echoed:
                 expires = now
                 continue
             # The part of a key the reply's question gives: its name folded, type and class.
