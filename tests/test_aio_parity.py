@@ -483,7 +483,9 @@ def test_equal_arguments_of_other_types_never_share_a_lookup(
 ) -> None:
     """``("192.0.2.1", 80.0)`` equals ``("192.0.2.1", 80)`` and ``0.0`` equals ``0``, but
     socket refuses the floats: a call with them raises TypeError even while an identical-looking
-    lookup is in flight (before: it joined that lookup and got its answer)."""
+    lookup is in flight (before: it joined that lookup and got its answer).  Arguments of other
+    types than str, bytes, int, float, bool, None and tuples of them are never hashed (a str
+    subclass whose ``__hash__`` raised made the call raise that instead of socket's outcome)."""
     box = sandboxes(AIO)
     box.fault(
         [
@@ -498,8 +500,17 @@ def test_equal_arguments_of_other_types_never_share_a_lookup(
             + """
 class S(str):
     pass
+class E(str):
+    def __hash__(self):
+        raise ValueError("no hash")
+class W:
+    def __hash__(self):
+        raise ValueError("no hash")
 sa = ("192.0.2.1", 80)
 calls = [
+    ("getnameinfo", ((W(), 80), 0)), ("getnameinfo", (sa, W())), ("gethostbyname", (W(),)),
+    ("gethostbyname_ex", (E("both"),)), ("gethostbyaddr", (E("192.0.2.1"),)),
+    ("getfqdn", (E("192.0.2.1"),)), ("getnameinfo", ((E("192.0.2.1"), 80), 0)),
     ("getnameinfo", (sa, 0)), ("getnameinfo", (("192.0.2.1", 80.0), 0)),
     ("getnameinfo", (sa, 0.0)), ("getnameinfo", (sa, False)),
     ("getnameinfo", (("192.0.2.1", True), 0)), ("getnameinfo", ((S("192.0.2.1"), 80), 0)),
@@ -520,8 +531,10 @@ print(json.dumps({"ours": ours, "glibc": glibc}))
     finally:
         box.fault([])
     assert got["ours"] == got["glibc"]
-    assert got["glibc"][1].startswith("raise TypeError")
-    assert got["glibc"][2].startswith("raise TypeError")
+    assert got["glibc"][0].startswith("raise TypeError")  # before: ValueError (hashing)
+    assert got["glibc"][3].startswith("ok")  # before: ValueError (hashing)
+    assert got["glibc"][8].startswith("raise TypeError")  # before: joined, answered
+    assert got["glibc"][9].startswith("raise TypeError")
 
 
 # --- (3) cancellation, storms ----------------------------------------------------------------
@@ -882,3 +895,39 @@ print(json.dumps({"same": same, "distinct": distinct, "aliases": aliases, "glibc
     assert after == before
     assert got["reactors"] == 0
     assert got["answer"] == got["v4only"]
+
+
+@pytest.mark.xfail(
+    reason="netdb._io.watch.KernelWatch.generation calls poll(0) on one shared select.poll "
+    "object without its lock: loops (or blocking calls) in several threads ordering answers "
+    "at once get RuntimeError('concurrent poll() invocation')",
+    strict=False,
+)
+def test_sorted_answers_in_loops_of_several_threads(
+    sandboxes: Callable[[Scenario], Sandbox],
+) -> None:
+    box = sandboxes(AIO)
+    box.fault([])
+    got = run(
+        box,
+        HELPERS
+        + """
+names = [f"s{i}.wild" for i in range(300)]
+glibc = [outcome(socket.getaddrinfo, n, 80) for n in names]
+async def all_calls():
+    r = netdb.Resolver(cache=False, memoize=False)
+    return await asyncio.gather(*(aoutcome(netdb.aio.getaddrinfo(n, 80, resolver=r))
+                                  for n in names))
+results = []
+threads = [threading.Thread(target=lambda: results.append(asyncio.run(all_calls())))
+           for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps({"glibc": glibc, "threads": results}))
+""",
+    )
+    assert len(got["threads"]) == 4
+    for result in got["threads"]:
+        assert result == got["glibc"]

@@ -702,7 +702,7 @@ async def _shared(
     """Run the lookup ``make()``, or join an identical one already in flight; ``driven`` gets
     the driver when this call started the lookup itself (its notes: expiry, h_errno).
 
-    ``key``: what makes two calls identical (see :func:`_typed`), without the deadline: a call
+    ``key``: what makes two calls identical (see :func:`_key`), without the deadline: a call
     joins a lookup in flight only when that lookup's deadline is its own (see :func:`_joinable`).
     ``resolver``: whose per-thread ``h_errno`` the lookup leaves as glibc's would be left (the
     blocking driver does the same), so that a later ``herror`` reports what CPython would.
@@ -710,10 +710,6 @@ async def _shared(
     # The deadline first, as the blocking driver computes it (a timeout of a wrong type fails
     # the same way there), then the key.
     deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        hash(key)
-    except TypeError:
-        key = None
     loop = asyncio.get_running_loop()
     pending = None if key is None else _IN_FLIGHT.get(key)
     if pending is not None and _joinable(pending, loop, deadline):
@@ -770,13 +766,33 @@ def _own(value: T) -> T:
     return value
 
 
+# The argument types a sharing key holds: compared and hashed by Python itself, never by code
+# of the caller's (a str subclass's __hash__ may raise, or answer differently than str's).
+_PLAIN = frozenset({str, bytes, int, float, bool, type(None)})
+
+
+class _Unshared(Exception):
+    """An argument of another type: the call looks up on its own (see :func:`_key`)."""
+
+
 def _typed(value: object) -> object:
-    """``value`` as part of a sharing key: equal values of different types (``80`` and
-    ``80.0``, ``0`` and ``False``, ``str`` and a subclass) can end differently (a TypeError
-    for one), so each value is keyed with its exact type, tuples item by item."""
-    if value.__class__ is tuple:
-        return tuple(map(_typed, value))
-    return (value.__class__, value)
+    cls = value.__class__
+    if cls is tuple:
+        return tuple(map(_typed, value))  # type: ignore[call-overload]
+    if cls in _PLAIN:
+        return (cls, value)
+    raise _Unshared
+
+
+def _key(resolver: Resolver, kind: str, *args: object) -> tuple[object, ...] | None:
+    """What makes two calls identical: the resolver, the function and the arguments, each
+    value keyed with its exact type (``80`` and ``80.0``, ``0`` and ``False`` are equal but
+    can end differently: a TypeError for one), tuples item by item; None (the call does not
+    share) when an argument is of another type than :data:`_PLAIN`'s."""
+    try:
+        return (id(resolver), kind, *map(_typed, args))
+    except _Unshared:
+        return None
 
 
 def _too_many(params: Callable[..., None], *args: Any) -> NoReturn:
@@ -962,7 +978,7 @@ else:
         sockaddr, flags = args
         r = _resolver(resolver)
         return await _shared(
-            (id(r), "gni", _typed(sockaddr), _typed(flags)),
+            _key(r, "gni", sockaddr, flags),
             lambda: r.getnameinfo_steps(sockaddr, flags),
             timeout if timeout is not None else r.lifetime,
             resolver=r,
@@ -980,7 +996,7 @@ else:
         (hostname,) = args
         r = _resolver(resolver)
         return await _shared(
-            (id(r), "ghbn", _typed(hostname)),
+            _key(r, "ghbn", hostname),
             lambda: r.gethostbyname_steps(hostname),
             timeout if timeout is not None else r.lifetime,
             resolver=r,
@@ -998,7 +1014,7 @@ else:
         (hostname,) = args
         r = _resolver(resolver)
         return await _shared(
-            (id(r), "ghbnx", _typed(hostname)),
+            _key(r, "ghbnx", hostname),
             lambda: r.gethostbyname_ex_steps(hostname),
             timeout if timeout is not None else r.lifetime,
             resolver=r,
@@ -1016,7 +1032,7 @@ else:
         (ip_address,) = args
         r = _resolver(resolver)
         return await _shared(
-            (id(r), "ghba", _typed(ip_address)),
+            _key(r, "ghba", ip_address),
             lambda: r.gethostbyaddr_steps(ip_address),
             timeout if timeout is not None else r.lifetime,
             resolver=r,
@@ -1061,7 +1077,7 @@ async def getfqdn(
         _too_many(_getfqdn_params, name, *too_many)
     r = _resolver(resolver)
     return await _shared(
-        (id(r), "fqdn", _typed(name)),
+        _key(r, "fqdn", name),
         lambda: r.getfqdn_steps(name),
         timeout if timeout is not None else r.lifetime,
         resolver=r,
