@@ -305,8 +305,16 @@ def _walk_errno(db: HostsDatabase, ans: HostAnswer) -> int | None:
     return None
 
 
+SCRATCH_BUFLEN = 1024
+"""The first buffer getaddrinfo hands ``gethostbyname2_r`` (a ``struct scratch_buffer``)."""
+
+
 def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
     """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
+    if db.overflows_first(name, AF_INET, SCRATCH_BUFLEN):
+        # The first try's ERANGE leaves NETDB_INTERNAL in the global h_errno; the retry with a
+        # larger buffer writes it only if a module fails.
+        yield HErrno(NETDB_INTERNAL)
     ans = yield from db.gethostbyname2(name, AF_INET, global_h=True)
     if ans.status is Status.SUCCESS:
         if not ans.addresses:

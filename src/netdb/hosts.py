@@ -23,6 +23,7 @@ from typing import Any
 
 from . import nss_dns, nss_myhostname
 from . import trace as _trace
+from .config._lines import ascii_lower
 from .config.hosts import HostEntry, HostsFile
 from .config.nsswitch import BROKEN
 from .constants import AF_INET, AF_INET6
@@ -247,6 +248,35 @@ def _uncached(answer: HostAnswer) -> Generator[Op, Any, HostAnswer]:
 StepLookup = Callable[[str], Generator[Op, Any, HostAnswer]]
 
 
+def reorder_addresses(
+    addresses: tuple[Address, ...], nets: Sequence[tuple[int, int]]
+) -> tuple[Address, ...]:
+    """``_res_hconf_reorder_addrs``: the first IPv4 address on one of ``nets`` (address,
+    netmask) swaps places with the first address; IPv6 answers stay as they are."""
+    for i, a in enumerate(addresses):
+        if a.family != AF_INET:
+            return addresses
+        value = int.from_bytes(a.packed[:4], "big")
+        if any((value ^ net) & mask == 0 for net, mask in nets):
+            if i == 0:
+                return addresses
+            out = list(addresses)
+            out[0], out[i] = out[i], out[0]
+            return tuple(out)
+    return addresses
+
+
+def trim_domain(name: str, trims: Sequence[str]) -> str:
+    """``_res_hconf_trim_domain``: the first of ``trims`` that ends ``name`` (ASCII case
+    ignored), and is shorter than it, is cut off."""
+    for trim in trims:
+        if len(name) > len(trim) and ascii_lower(name[len(name) - len(trim) :]) == ascii_lower(
+            trim
+        ):
+            return name[: len(name) - len(trim)]
+    return name
+
+
 def walk_steps(
     sources: Sequence[object],
     lookup: StepLookup,
@@ -371,6 +401,11 @@ class HostsDatabase:
     dns: DnsFactory | None = None
     # The ``myhostname`` source (nss_myhostname.py) given the host's name and addresses.
     myhostname: MyHostnameFactory | None = None
+    # host.conf's ``reorder`` and ``trim`` (gethostby*_r's post-processing of a success), and
+    # the IPv4 networks of the host's interfaces (address, netmask) that ``reorder`` reads.
+    reorder: bool = False
+    trim: tuple[str, ...] = ()
+    local_nets: Callable[[], Sequence[tuple[int, int]]] | None = None
     # Walks already computed from this (immutable) database, by (kind, arguments).
     _memo: dict[tuple[object, ...], tuple[HostAnswer, tuple[int, ...]]] = field(
         default_factory=dict, compare=False, repr=False
@@ -551,7 +586,38 @@ class HostsDatabase:
         if numeric is not None:
             return numeric
         key = (name, family, True) if buflen is None else (name, family, True, buflen)
-        return (yield from self.walk(3, key, global_h=global_h))
+        return self._postprocess((yield from self.walk(3, key, global_h=global_h)), trim=False)
+
+    def _postprocess(self, answer: HostAnswer, *, trim: bool = True) -> HostAnswer:
+        """gethostby*_r's ``POSTPROCESS`` of a success (``resolv/res_hconf.c``): host.conf's
+        ``reorder`` (by name and by address) and ``trim`` (gethostbyaddr_r only)."""
+        if answer.status is not Status.SUCCESS or not (self.reorder or (trim and self.trim)):
+            return answer
+        addresses = answer.addresses
+        if self.reorder and self.local_nets is not None:
+            addresses = reorder_addresses(addresses, self.local_nets())
+        name, aliases = answer.name, answer.aliases
+        if trim and self.trim:
+            name = trim_domain(name, self.trim)
+            aliases = tuple(trim_domain(a, self.trim) for a in aliases)
+        return HostAnswer(
+            answer.status, name, aliases, addresses, answer.h_errno, answer.trace, answer.written
+        )
+
+    def overflows_first(self, name: str, family: int, buflen: int) -> bool:
+        """Whether ``gethostbyname2_r`` into a ``buflen``-byte buffer fails with ERANGE before any
+        I/O: digits_dots sizing its hostent, or the ``files`` source (when it is the first
+        source a module serves) running out of room.  getaddrinfo's simple path starts with a
+        1024-byte scratch buffer and retries a larger one, leaving the global ``h_errno`` at
+        NETDB_INTERNAL from the failed try."""
+        if name[:1] in _HEX_COLON and 41 + len(name) > buflen:
+            return True
+        if _digits_dots(name, family) is not None:
+            return False
+        first = next((s for s in self.sources if self.serves(getattr(s, "name", ""))), None)
+        if first is None or getattr(first, "name", "") != "files":
+            return False
+        return self._name_overflows(name, family, buflen)
 
     def gethostbyaddr(
         self, family: int, packed: bytes, *, buflen: int | None = None
@@ -561,7 +627,7 @@ class HostsDatabase:
         if family == AF_INET6 and packed == bytes(16):
             return NOT_FOUND
         key = (family, packed) if buflen is None else (family, packed, buflen)
-        return (yield from self.walk(1, key))
+        return self._postprocess((yield from self.walk(1, key)))
 
 
 _FUNCTIONS = {4: "gethostbyname4_r", 3: "gethostbyname3_r", 1: "gethostbyaddr2_r"}

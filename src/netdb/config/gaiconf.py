@@ -47,6 +47,11 @@ class GaiConf:
 
 
 def _number(text: str) -> int | None:
+    """``strtoul(text, &end, 10)`` checked as gaiconf_init checks it: ``*end == '\\0'`` and no
+    ERANGE.  An empty field (``precedence ::/0`` with no value, ``::/`` with no bits) reads as
+    0: strtoul reads nothing and ``end`` is already at the string's end."""
+    if text == "":
+        return 0
     value, end = strtoul(text)
     if end == 0 or end != len(text) or value == 0xFFFFFFFFFFFFFFFF:
         return None
