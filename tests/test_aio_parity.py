@@ -832,9 +832,10 @@ def test_joined_callers_get_lists_of_their_own_and_a_closed_loop_leaves_no_socke
 ) -> None:
     """Identical gethostbyname_ex/gethostbyaddr calls in flight share one lookup, but each gets
     lists of its own, as separate calls would (before: one caller's ``aliases.append`` showed in
-    the other's answer).  A loop closed while lookups were in flight (their tasks left pending)
-    keeps no socket or epoll set once a lookup starts on another loop (before: they stayed open,
-    held by the closed loop's reactor)."""
+    the other's answer), and a failure raises an exception object of its own in each (before:
+    one object raised in every caller, its traceback growing with each).  A loop closed while
+    lookups were in flight (their tasks left pending) keeps no socket or epoll set once a lookup
+    starts on another loop (before: they stayed open, held by the closed loop's reactor)."""
     box = sandboxes(AIO)
     box.fault([{"name": "wild.example.test", "action": "delay", "seconds": 0.3}])
     try:
@@ -853,6 +854,17 @@ async def shared():
     same = [a == b, c == d]
     distinct = [a[1] is not b[1], a[2] is not b[2], c[1] is not d[1], c[2] is not d[2]]
     a[1].append("mine")
+    # Failures: an exception of its own each (same class and args), as separate calls raise.
+    errors = await asyncio.gather(
+        *[netdb.aio.gethostbyname_ex("nothere", resolver=r) for _ in range(3)],
+        *[netdb.aio.getnameinfo(("192.0.2.99", 80), socket.NI_NAMEREQD, resolver=r)
+          for _ in range(3)],
+        return_exceptions=True)
+    kinds = sorted({f"{type(e).__name__} {e.args!r}" for e in errors})
+    distinct.append(len({id(e) for e in errors}) == 6)
+    distinct.append(kinds == sorted({outcome(socket.gethostbyname_ex, "nothere")[6:],
+                                     outcome(socket.getnameinfo, ("192.0.2.99", 80),
+                                             socket.NI_NAMEREQD)[6:]}))
     return same, distinct, b[1], outcome(socket.gethostbyname_ex, "c3a")
 
 same, distinct, aliases, glibc = asyncio.run(shared())
@@ -886,7 +898,7 @@ print(json.dumps({"same": same, "distinct": distinct, "aliases": aliases, "glibc
     finally:
         box.fault([])
     assert got["same"] == [True, True]
-    assert got["distinct"] == [True] * 4
+    assert got["distinct"] == [True] * 6
     assert "mine" not in got["aliases"] and got["aliases"] and "c3b" in got["glibc"]
     # The two gethostbyname_ex calls shared one lookup (its two A queries), then glibc's two.
     assert len([e for e in log if e["name"] == "c3a.example.test" and e["qtype"] == 1]) == 4

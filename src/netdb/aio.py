@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import copy
 import errno
 import heapq
 import itertools
@@ -374,13 +375,15 @@ class _Lookup:
                 raise
 
     def _settle(self, value: Any, exc: BaseException | None) -> None:
-        """Give every caller still waiting the answer (or the exception)."""
+        """Give every caller still waiting the answer (or the exception: the first caller
+        this one, the others a copy each, as calls of their own would raise exceptions of
+        their own, each with its own traceback)."""
         for waiter in self.waiters:
             if not waiter.done():
                 if exc is None:
                     waiter.set_result(value)
                 else:
-                    waiter.set_exception(exc)
+                    waiter.set_exception(exc if waiter is self.fut else _fresh(exc))
 
     def _finish(self) -> None:
         """Release everything: timer, waits, sockets, the generator."""
@@ -755,6 +758,16 @@ def _joinable(pending: _Lookup, loop: asyncio.AbstractEventLoop, deadline: float
     if theirs is None or deadline is None:
         return theirs is None and deadline is None
     return theirs <= deadline and deadline - theirs <= _JOIN_SLACK
+
+
+def _fresh(exc: BaseException) -> BaseException:
+    """A copy of ``exc`` (same class, args and attributes; no traceback, cause or context)."""
+    try:
+        copied = copy.copy(exc)
+    except Exception:  # an exception that cannot be rebuilt from its args: the same one
+        return exc
+    copied.__traceback__ = copied.__cause__ = copied.__context__ = None
+    return copied
 
 
 def _own(value: T) -> T:
