@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import os
 import random
+import re
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -621,7 +622,9 @@ def _known_gap(glibc: str, ours: str, refused: bool) -> bool:
         return True
     if ours != EAI_SYSTEM_GAP:
         return False
-    return glibc.startswith("raise builtins.OSError (") or (refused and glibc == REFUSED_GAP)
+    # OSError(errno, strerror) comes out as its errno's subclass (IsADirectoryError, ...).
+    errno_error = re.match(r"raise builtins\.\w*Error \(\d+, ", glibc) is not None
+    return errno_error or (refused and glibc == REFUSED_GAP)
 
 
 def _compare(
@@ -1013,4 +1016,41 @@ def test_first_try_overflow_leaves_netdb_internal(sandboxes: Callable[[Scenario]
             ("gethostbyaddr", ("192.0.2.3",)),
         ]
         _compare(box, f"width {width}", iter(calls), bad)
+    assert not bad, _report(bad, 30)
+
+
+# A directory where a file should be: glibc opens it and the first read fails (EISDIR).  hosts:
+# the files source is unavailable (EAI_SYSTEM, errno EISDIR); services and protocols: nothing
+# is found (netdb's bundled registry stands in only for a missing file); nsswitch.conf: glibc
+# refuses the configuration as for malformed criteria; host.conf and gai.conf: as if empty.
+@pytest.mark.parametrize(
+    "path", ["hosts", "services", "protocols", "nsswitch.conf", "host.conf", "gai.conf"]
+)
+def test_directory_in_place_of_a_file(path: str) -> None:
+    if unavailable_reason() is not None:
+        pytest.skip(f"differential sandbox unavailable: {unavailable_reason()}")
+    files = dict(BASE_FILES, hosts="127.0.0.1 localhost\n::1 localhost\n")
+    files.update({"services": "http 80/tcp\n", "protocols": "tcp 6 TCP\n"})
+    files["gai.conf"] = "precedence ::/0 1\n"
+    calls: list[Call] = [
+        ("getaddrinfo", ("localhost", 80, 0, 1)),
+        ("getaddrinfo", ("localhost", 80, 2, 1)),
+        ("getaddrinfo", ("localhost", 80, 10, 1)),
+        ("gethostbyname_ex", ("localhost",)),
+        ("gethostbyaddr", ("127.0.0.1",)),
+        ("getnameinfo", (("127.0.0.1", 80), 0)),
+        ("getnameinfo", (("127.0.0.1", 80), 1)),
+        ("getservbyname", ("http",)),
+        ("getservbyport", (80,)),
+        ("getprotobyname", ("tcp",)),
+        ("getprotobynumber", (6,)),
+        ("getaddrinfo", ("127.0.0.1", "http")),
+        ("h_errno", ()),
+    ]
+    bad: list[Mismatch] = []
+    with Sandbox(Scenario("filefuzz-directory", files)) as box:
+        rc, _, err = box.run("sh", "-c", f"rm -f /etc/{path} && mkdir /etc/{path}")
+        assert rc == 0, err
+        box.reset()
+        _compare(box, f"/etc/{path} is a directory", iter(calls), bad, path == "nsswitch.conf")
     assert not bad, _report(bad, 30)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from . import trace as _trace
 from ._frozen import fast_init
 from .address import format_ipv4, format_ipv6, parse_ipv6, parse_numeric_host
+from .config.nsswitch import refused_errno
 from .constants import (
     AF_INET,
     AF_INET6,
@@ -74,7 +75,7 @@ from .errors import (
     GaiError,
 )
 from .hostent import Address, HostAnswer, Status
-from .hosts import BROKEN_SOURCE, NETDB_INTERNAL, HostsDatabase
+from .hosts import NETDB_INTERNAL, HostsDatabase
 
 # Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
 _GOOD_FLAGS = (
@@ -285,12 +286,16 @@ def _numeric(ctx: GaiContext, name: str, family: int, flags: int) -> _Found | No
 
 def _system(db: HostsDatabase, errno_value: int | None) -> GaiError:
     """``EAI_SYSTEM``, carrying in ``errno`` what glibc's ``errno`` holds then (None: unknown),
-    which CPython reports as ``OSError(errno, strerror(errno))``: EINVAL when glibc refused
-    nsswitch.conf, else ``errno_value`` (EBUSY: a module that could not be loaded, or a
-    ``merge`` action, ended getaddrinfo's walk)."""
+    which CPython reports as ``OSError(errno, strerror(errno))``: EINVAL (EISDIR) when glibc
+    refused (could not read) nsswitch.conf, else ``errno_value`` (EBUSY: a module that could not
+    be loaded, or a ``merge`` action, ended getaddrinfo's walk), else EISDIR when the hosts file
+    could not be read."""
     err = GaiError(EAI_SYSTEM)
-    if db.sources and getattr(db.sources[0], "name", "") == BROKEN_SOURCE:
-        errno_value = _errno.EINVAL
+    refusal = refused_errno(getattr(db.sources[0], "name", "")) if db.sources else None
+    if refusal is not None:
+        errno_value = refusal
+    elif errno_value is None and db.hosts.unreadable:
+        errno_value = db.hosts.unreadable
     setattr(err, "errno", errno_value)  # noqa: B010 - GaiError (errors.py) has no such field
     return err
 
@@ -322,7 +327,7 @@ def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
         return _Found([Address(AF_INET, a.packed[:4]) for a in ans.addresses])
     if ans.status is Status.NOTFOUND or (
         ans.trace
-        and ans.trace[-1][0] != BROKEN_SOURCE
+        and refused_errno(ans.trace[-1][0]) is None
         and not any(db.serves(source) for source, _ in ans.trace)
     ):
         # gethostbyname2_r returned 0: found nothing, or no module could be loaded at all (errno

@@ -25,7 +25,6 @@ from . import nss_dns, nss_myhostname
 from . import trace as _trace
 from .config._lines import ascii_lower
 from .config.hosts import HostEntry, HostsFile
-from .config.nsswitch import BROKEN
 from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Note, Op
 from .dns.search import Context
@@ -375,7 +374,7 @@ def _nss_step(what: tuple[str, str], source: object, status: str, action: str) -
 
 
 _UNSERVED = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
-BROKEN_SOURCE = BROKEN[0].name
+_UNREADABLE = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL, written=NETDB_INTERNAL)
 _DIGITS_DOTS = frozenset("0123456789.")
 _HEX_COLON_DOTS = frozenset("0123456789abcdefABCDEF:.")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
@@ -456,6 +455,9 @@ class HostsDatabase:
         )
 
     def _files(self, kind: int, key: tuple[Any, ...]) -> HostAnswer:
+        if self.hosts.unreadable:
+            # The file opened but reading failed (a directory): the module gives up.
+            return _UNREADABLE
         if kind == 4:
             return files_by_name4(self.hosts, key[0], multi=self.multi)
         if kind == 3:

@@ -51,6 +51,8 @@ class HostsFile:
     )
     # (line number, bytes read) of every line at least LONG_LINE long, comments included.
     long_lines: tuple[tuple[int, int], ...] = ()
+    # The errno of a file that opened but could not be read (a directory: EISDIR), else 0.
+    unreadable: int = 0
 
     def by_name(self, name: str) -> tuple[HostEntry, ...]:
         """Lines naming ``name`` (canonical or alias, ASCII case-insensitive), in file order."""
@@ -62,7 +64,11 @@ class HostsFile:
 
 
 def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
-    """Parse the text of a hosts file (None: the file is missing, so no lines)."""
+    """Parse the text of a hosts file (None: the file is missing, so no lines; a text with an
+    ``errno`` attribute, ``loader.Unreadable``: it could not be read)."""
+    unreadable = getattr(text, "errno", 0)
+    if unreadable:
+        return HostsFile((), origin, unreadable=unreadable)
     entries: list[HostEntry] = []
     by_name: dict[str, list[HostEntry]] = {}
     by_addr: dict[tuple[int, bytes], list[HostEntry]] = {}

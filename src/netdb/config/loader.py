@@ -35,13 +35,37 @@ from .services import ServicesFile, parse_services
 T = TypeVar("T")
 
 
+class Unreadable(str):
+    """The text of a file that opens but cannot be read (a directory in its place: EISDIR).
+
+    It reads as an empty text, so no line comes out of it and it is not *missing* (no bundled
+    registry stands in for it); ``errno`` says why, for the parsers whose glibc reader reports
+    the failure (hosts: the files source is unavailable; nsswitch.conf: glibc refuses it).
+    """
+
+    errno: int
+
+    def __new__(cls, errno_value: int) -> Unreadable:
+        self = super().__new__(cls, "")
+        self.errno = errno_value
+        return self
+
+
 def read_text(path: str) -> str | None:
-    """The file's text (latin-1), or None when it is missing or unreadable."""
+    """The file's text (latin-1); None when it cannot be opened (missing, or not allowed), an
+    :class:`Unreadable` (empty, with the errno) when it opens but reading fails, as a directory
+    does (glibc's ``fopen`` takes one; the first read fails with EISDIR)."""
     try:
-        with open(path, "rb") as f:
-            return f.read().decode("latin-1")
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        with open(fd, "rb", closefd=False) as f:
+            return f.read().decode("latin-1")
+    except OSError as exc:
+        return Unreadable(exc.errno or errno.EIO)
+    finally:
+        os.close(fd)
 
 
 class WatchedFile(Generic[T]):

@@ -13,6 +13,7 @@ glibc's reader does with odd lines).
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -77,9 +78,24 @@ _SPACE = " \t\n\v\f\r"
 _STATUS_WORDS = {w.upper(): w for w in STATUSES}
 _ACTION_WORDS = {w.upper(): w for w in ACTIONS}
 
-BROKEN = (Source("(nsswitch.conf refused: EINVAL)"),)
-"""What every database walks when glibc refuses the file: one source no module serves (glibc's
-``__nss_database_get`` fails, so lookups end unavailable, ``errno`` EINVAL)."""
+_REFUSED = "(nsswitch.conf refused: errno "
+
+
+def refused(errno_value: int) -> tuple[Source, ...]:
+    """What every database walks when glibc refuses the file: one source no module serves
+    (glibc's ``__nss_database_get`` fails, so lookups end unavailable with ``errno_value``)."""
+    return (Source(f"{_REFUSED}{errno_value})"),)
+
+
+def refused_errno(source: str) -> int | None:
+    """The errno of a :func:`refused` source, or None for any other source."""
+    if source.startswith(_REFUSED) and source.endswith(")"):
+        return int(source[len(_REFUSED) : -1])
+    return None
+
+
+BROKEN = refused(errno.EINVAL)
+"""The sources of a file whose criteria do not parse (errno EINVAL)."""
 
 
 def _parse_sources(spec: str) -> tuple[Source, ...] | None:
@@ -155,9 +171,14 @@ def parse_nsswitch(text: str | None, origin: str = "/etc/nsswitch.conf") -> Nssw
     files``).  There are no comments: a ``#`` starting the line makes an unknown database name,
     elsewhere it is a source name.  A later line for a database replaces an earlier one.  A
     line of a known database whose criteria do not parse makes glibc refuse the whole file:
-    every database then walks :data:`BROKEN`.
+    every database then walks :data:`BROKEN`.  A file that opens but cannot be read (a
+    directory) is refused the same way, with its errno.
     """
     dbs: dict[str, tuple[Source, ...]] = {}
+    unreadable = getattr(text, "errno", 0)
+    if unreadable:
+        # It opened but could not be read (a directory: EISDIR): glibc's reload fails.
+        return NsswitchConf({db: refused(unreadable) for db in DATABASES}, origin, broken=True)
     lines = (text or "").split("\n")[:-1]  # the text after the last newline is never read
     for line in lines:
         nul = line.find("\x00")
