@@ -943,3 +943,55 @@ print(json.dumps({"glibc": glibc, "threads": results}))
     assert len(got["threads"]) == 4
     for result in got["threads"]:
         assert result == got["glibc"]
+
+
+CONCURRENT_FAULTS = [
+    "truncate-tcp",
+    "truncate-tcp-closed",
+    "wrong-id",
+    "other-source",
+    "servfail-aaaa",
+    "refused",
+    "ptr-servfail",
+]
+
+
+def test_faults_with_many_lookups_at_once(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    """Faults of the proxy (truncation to TCP, a closed TCP connection, wrong IDs, replies from
+    another source, SERVFAIL, REFUSED, PTR failures) with every case of each four times at once,
+    on resolvers of their own and on one shared resolver (identical calls then share lookups):
+    glibc's outcome for each (herror's code aside: at once, h_errno is what the last lookup to
+    end left)."""
+    from tests.test_faults_dns import FAULTS, PROXIED
+
+    box = sandboxes(PROXIED)
+    try:
+        for ident, scenario_, rules, cases in FAULTS:
+            if ident not in CONCURRENT_FAULTS:
+                continue
+            assert scenario_ is PROXIED
+            box.fault(rules)
+            got = run(
+                box,
+                f"""
+cases = {to_source(cases)} * 4
+glibc = [outcome(getattr(socket, f), *a) for f, a in cases]
+def fresh():
+    return netdb.Resolver(cache=False, memoize=False)
+async def own():
+    return await asyncio.gather(*(aoutcome(getattr(netdb.aio, f)(*a, resolver=fresh()))
+                                  for f, a in cases))
+async def shared():
+    r = fresh()
+    return await asyncio.gather(*(aoutcome(getattr(netdb.aio, f)(*a, resolver=r))
+                                  for f, a in cases))
+print(json.dumps({{"glibc": glibc, "own": asyncio.run(own()), "shared": asyncio.run(shared())}}))
+""",
+            )
+            for way in ("own", "shared"):
+                for case, glibc, ours in zip(cases * 4, got["glibc"], got[way], strict=True):
+                    if glibc.startswith("raise herror") and ours.startswith("raise herror"):
+                        continue
+                    assert ours == glibc, (ident, way, case)
+    finally:
+        box.fault([])

@@ -11,9 +11,14 @@ arguments, answers and exceptions, plus two keywords:
 The coroutines run the same sans-I/O core as the blocking functions (``netdb.dns``); this module
 is only the asyncio *driver*: it performs the core's requests (``netdb.dns.ops``) with
 non-blocking sockets, driven by callbacks of the event loop (see :class:`_Lookup`).  Identical
-lookups in flight at the same time (same resolver, function and arguments) share one: the later
-callers wait for the same answer.  Cancelling a call stops that call at once; the lookup stops
-and closes its sockets when no call waits for it any more.
+lookups in flight at the same time (same loop, resolver, function, arguments of the same types,
+and deadline) share one: the later callers wait for the same answer, each getting lists and
+exceptions of its own, as separate calls would.  Cancelling a call stops that call at once; the
+lookup stops and closes its sockets when no call waits for it any more.
+
+Arguments are checked when the coroutine is awaited (as ``loop.getaddrinfo`` checks them), with
+``socket``'s messages; the twins of socket.py's Python functions (``getaddrinfo``, ``getfqdn``)
+refuse a missing argument or an unknown keyword at the call, as any coroutine function does.
 
 The driver knows no fast path: ``Resolver._gai_steps`` gives it the core's generator, which
 for the most common lookup is the express lane's (``netdb.express``).
