@@ -423,3 +423,50 @@ def test_cache_keeps_only_replies_that_echo_the_question() -> None:
     assert c.store(q, q6, SendResult(len(good_a), good_a, good_aaaa, tcp=True), 100.0) > 100.0
     got = c.lookup(q, q6, 100.0)
     assert got is not None and (got.answer1, got.answer2) == (good_a, good_aaaa)
+
+
+# --- no-aaaa: glibc reads its answer buffer whatever res_send returned ------------------------
+
+REPLIES_NO_AAAA = scenario(
+    "replies-no-aaaa",
+    resolv="nameserver 127.0.0.3\nsearch example.test\noptions timeout:1 attempts:1 no-aaaa\n",
+    hosts=HOSTS,
+)
+
+
+def no_aaaa_calls(name: str) -> list[Case]:
+    return [
+        ("getaddrinfo", (name, 80, socket.AF_INET6, ST, 0, 0)),
+        ("h_errno", ()),
+        ("getaddrinfo", (name, 80, socket.AF_INET6, ST, 0, CANON)),
+        ("getaddrinfo", (name.split(".")[0] + ".fx", 80, socket.AF_INET6, ST)),
+        ("h_errno", ()),
+    ]
+
+
+def test_no_aaaa_reads_the_buffer(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    """In no-aaaa mode an AAAA lookup sends an A query and reads glibc's answer buffer after
+    it: nothing received (a server that never answers) leaves zeros there, which read as "no
+    data" (EAI_NODATA, h_errno NO_DATA), not "try again"; a reply never taken whose question is
+    not of type A stays there and is read as the answer (here: cut after its question)."""
+    box = sandboxes(REPLIES_NO_AAAA)
+    shapes: list[Shape] = [
+        ("na-drop", [{"name": "na-drop" + D, "action": "drop"}], no_aaaa_calls("na-drop" + D)),
+        (
+            "na-refused",
+            [rule("na-refused" + D, None, [], rcode=5)],
+            no_aaaa_calls("na-refused" + D),
+        ),
+        (
+            "na-other-type",
+            [rule("na-other-type" + D, A, [a4()], echo_qtype=AAAA)],
+            no_aaaa_calls("na-other-type" + D),
+        ),
+        (
+            "na-wrong-id",
+            [rule("na-wrong-id" + D, A, [a4()], id_xor=0x0101)],
+            no_aaaa_calls("na-wrong-id" + D),
+        ),
+        ("na-plain", [rule("na-plain" + D, A, [a4()])], no_aaaa_calls("na-plain" + D)),
+    ]
+    run_shapes(box, shapes)

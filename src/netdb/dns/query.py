@@ -113,6 +113,9 @@ class SendResult:
     tcp: bool = False
     slot1_rcode: int = 0
     expired: bool = False
+    # With ``send(..., scratch=n)``: the caller's answer buffer of n bytes as glibc leaves it
+    # (every datagram or TCP message received written over the start of it, zeros at first).
+    buffer: bytes = b""
 
 
 QuestionKey = tuple[int, tuple[tuple[bytes, int, int], ...], bytes]
@@ -176,6 +179,15 @@ class _Call:
     expired: bool = False
     # RCODE of the last reply written to the first answer buffer (res_search looks at it).
     slot1_rcode: int = 0
+    # The first answer buffer itself, kept only when the caller asks (``send``'s scratch).
+    buffer: bytearray | None = None
+
+    def received(self, data: bytes) -> None:
+        """A message read into the first answer buffer (one query only: every one is)."""
+        buf = self.buffer
+        if buf is not None:
+            n = min(len(data), len(buf))
+            buf[:n] = data[:n]
 
     def close_all(self) -> Generator[Op, Any, None]:
         for sock in self.socks.values():
@@ -211,11 +223,18 @@ def send(
     *,
     state: SendState,
     clock: Callable[[], float],
+    scratch: int = 0,
 ) -> Generator[Op, Any, SendResult]:
-    """glibc ``__res_context_send``: ask the servers until one gives usable replies."""
+    """glibc ``__res_context_send``: ask the servers until one gives usable replies.
+
+    ``scratch`` (one query only): the size of the caller's answer buffer, zeroed first, whose
+    contents at the end the result carries (``SendResult.buffer``): glibc's no-aaaa mode reads
+    it whatever ``res_send`` returned."""
     if not opts.servers:
-        return SendResult(-1, errno=_errno.ESRCH)
+        return SendResult(-1, errno=_errno.ESRCH, buffer=bytes(scratch))
     call = _Call(opts, state, clock)
+    if scratch > 0 and query2 is None:
+        call.buffer = bytearray(scratch)
     call.v_circuit = opts.use_vc or len(query1) > 512 or (query2 is not None and len(query2) > 512)
     count = len(opts.servers)
     offset = _rotation(opts, state)
@@ -256,7 +275,19 @@ def send(
         else:
             err = call.terrno
         result = SendResult(-1, errno=err)
-    if result.slot1_rcode != call.slot1_rcode or call.expired:
+    if call.buffer is not None:
+        result = SendResult(
+            result.n,
+            result.answer1,
+            result.answer2,
+            result.errno,
+            result.server,
+            result.tcp,
+            call.slot1_rcode,
+            call.expired,
+            bytes(call.buffer),
+        )
+    elif result.slot1_rcode != call.slot1_rcode or call.expired:
         result = SendResult(
             result.n,
             result.answer1,
@@ -365,6 +396,8 @@ def _send_dg(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
             if not _from_server(source, opts.servers[ns]):
                 continue  # not from the server asked: dropped, as a connected socket would
             call.gotsomewhere = True
+            if q2 is None:
+                call.received(data)
             if len(data) < HFIXEDSZ:
                 call.terrno = _errno.EMSGSIZE
                 return (yield from _fail(call))
@@ -512,6 +545,8 @@ def _send_vc(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
             if body is None or body is EXPIRED or isinstance(body, OSError) or len(body) < rlen:
                 call.terrno = (body.errno or 0) if isinstance(body, OSError) else 0
                 return (yield from _fail(call))
+            if q2 is None:
+                call.received(body)
             rid = body[:2]
             if (recv1 or rid != q1[:2]) and (recv2 or q2 is None or rid != q2[:2]):
                 continue  # a stale reply: wait for ours

@@ -156,17 +156,61 @@ def mkquery(ctx: Context, name: str | bytes, qtype: int) -> bytes | None:
     )
 
 
-def _no_aaaa_reply(reply: bytes) -> bytes:
-    """An A reply turned into the AAAA "no data" reply glibc's no-aaaa mode makes of it."""
-    try:
-        qd, questions = wire.parse_questions(reply)
-    except wire.WireError:
-        return reply
-    if qd != 1 or not questions or questions[0].qtype != wire.A:
-        return reply
-    q = questions[0]
-    header = reply[:6] + b"\0\0\0\0\0\0"
-    return header + q.name + b"\x00\x1c" + q.qclass.to_bytes(2, "big")
+NO_AAAA_BUFFER = 1024  # gethostbyname3_context's dns_packet_buffer: the A query's answer buffer
+
+
+def _name_skip(buf: bytes, pos: int) -> int:
+    """glibc ``__ns_name_skip`` in ``buf``: the offset after the name at ``pos``, or -1."""
+    end = len(buf)
+    while pos < end:
+        n = buf[pos]
+        pos += 1
+        if n == 0:
+            break
+        kind = n & 0xC0
+        if kind == 0:
+            pos += n
+            continue
+        if kind == 0xC0:
+            pos += 1
+            break
+        if n == 0x41:  # an EDNS0 bit-string label: a count of bits, then the bits
+            if pos >= end:
+                return -1
+            bits = buf[pos] or 256
+            pos += (bits + 7) // 8 + 1
+            continue
+        return -1
+    return -1 if pos > end else pos
+
+
+def _no_aaaa_result(sent: SendResult, nquery: int) -> tuple[SendResult, bool]:
+    """glibc ``__res_handle_no_aaaa`` after its A query: (what res_query goes on with, whether
+    ``res_send``'s failure still counts).
+
+    glibc reads its answer buffer (zeroed before the A query, then written by every datagram
+    or TCP message received), whatever ``res_send`` returned: when the question there is of
+    type A it becomes the AAAA question of a reply without records ("no data", the RCODE
+    kept) and the result is ``res_send``'s; otherwise the buffer is left as it is and the
+    result is not set, so ``res_query`` carries on with the length of the AAAA query it built
+    and reads the buffer as a reply: zeros (no reply at all) read as NOERROR without records,
+    "no data", not "try again"."""
+    buf = sent.buffer
+    if not buf:  # from the cache: the reply glibc's buffer would hold
+        buf = sent.answer1[: sent.n] + bytes(max(0, NO_AAAA_BUFFER - sent.n))
+    after = _name_skip(buf, 12)
+    errno = sent.errno if after >= 0 else _errno.EMSGSIZE
+    if after >= 0 and len(buf) - after >= 4 and buf[after : after + 2] == b"\x00\x01":
+        patched = buf[:6] + bytes(6) + buf[12:after] + b"\x00\x1c" + buf[after + 2 :]
+        n = sent.n if sent.n <= 0 else after + 4
+        result = SendResult(
+            n, patched, b"", errno, sent.server, sent.tcp, sent.slot1_rcode, sent.expired
+        )
+        return result, True
+    result = SendResult(
+        nquery, buf, b"", errno, sent.server, sent.tcp, sent.slot1_rcode, sent.expired
+    )
+    return result, sent.n < 0
 
 
 def _rcode(msg: bytes) -> int:
@@ -197,6 +241,7 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
         return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
 
     no_aaaa = qtype == wire.AAAA and cfg.no_aaaa
+    nquery = len(q1)
     if no_aaaa:
         q1 = mkquery(ctx, name, wire.A)
         assert q1 is not None
@@ -213,28 +258,28 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
         assert cache is not None
         yield Note(cache.expiry(q1, q2, now))
     else:
-        sent = yield from send(cfg.send, q1, q2, state=ctx.state, clock=ctx.clock)
+        sent = yield from send(
+            cfg.send,
+            q1,
+            q2,
+            state=ctx.state,
+            clock=ctx.clock,
+            scratch=NO_AAAA_BUFFER if no_aaaa else 0,
+        )
         ctx.expired = sent.expired
         now = ctx.clock()
         yield Note(cache.store(q1, q2, sent, now) if cache is not None else now)
     ctx.asked.append(Asked(name, qtype, sent))
     ctx.slot1_rcode = sent.slot1_rcode
-    if no_aaaa and sent.answer1:
-        ans = _no_aaaa_reply(sent.answer1)
-        sent = SendResult(
-            len(ans) if sent.n >= 0 else sent.n,
-            ans,
-            b"",
-            sent.errno,
-            sent.server,
-            sent.tcp,
-            sent.slot1_rcode,
-        )
+    failed = False
+    if no_aaaa:
+        sent, failed = _no_aaaa_result(sent, nquery)
     if sent.n < 0:
         ctx.errno = sent.errno
         yield HErrno(TRY_AGAIN)
         return QueryResult(-1, sent.answer1, sent.answer2, TRY_AGAIN, sent.errno)
-    ctx.errno = 0
+    # errno as res_send left it: 0 after an answer, its error when no-aaaa read on regardless.
+    ctx.errno = sent.errno if failed else 0
 
     a1 = sent.answer1[: sent.n]
     a2 = sent.answer2
