@@ -909,12 +909,6 @@ print(json.dumps({"same": same, "distinct": distinct, "aliases": aliases, "glibc
     assert got["answer"] == got["v4only"]
 
 
-@pytest.mark.xfail(
-    reason="netdb._io.watch.KernelWatch.generation calls poll(0) on one shared select.poll "
-    "object without its lock: loops (or blocking calls) in several threads ordering answers "
-    "at once get RuntimeError('concurrent poll() invocation')",
-    strict=False,
-)
 def test_sorted_answers_in_loops_of_several_threads(
     sandboxes: Callable[[Scenario], Sandbox],
 ) -> None:

@@ -118,3 +118,29 @@ def test_a_forked_child_probes_on_sockets_of_its_own() -> None:
     assert parents.fileno() >= 0
     kept_are_clean()
     assert probe(socket.AF_INET, "127.0.0.1") == fresh(socket.AF_INET, "127.0.0.1")
+
+
+def test_kernel_watch_in_many_threads_at_once() -> None:
+    """The watch's no-wait check runs in every thread at once (a poll object may not be polled
+    by two threads together: each thread has its own), and a change is seen by all of them."""
+    from netdb._io.watch import KernelWatch
+
+    watch = KernelWatch()
+    start = watch.generation()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def hammer() -> None:
+        barrier.wait()
+        try:
+            for _ in range(5000):
+                assert watch.generation() >= start
+        except BaseException as exc:  # pragma: no cover - the failure reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

@@ -3,8 +3,8 @@
 glibc asks the kernel for the interface addresses (a netlink dump) and connects a UDP socket per
 destination on every getaddrinfo that sorts.  netdb keeps those answers and listens instead: one
 NETLINK_ROUTE socket joined to the address, route and rule notification groups (rtnetlink(7)).
-Before a cached answer is used, ``poll`` with no wait says whether anything arrived (a
-non-blocking read then drains the socket); any notification (or an
+Before a cached answer is used, ``poll`` with no wait (a poll object per thread) says whether
+anything arrived (a non-blocking read then drains the socket, under a lock); any notification (or an
 overflow, ENOBUFS) starts a new generation and the caches are dropped.  After ``fork`` the child
 opens its own socket.  Where netlink is unavailable every call is a new generation (no caching).
 """
@@ -44,7 +44,10 @@ class KernelWatch:
         self._sock: socket.socket | None = None
         self._pid = -1
         self._generation = 0
-        self._poller: select.poll | None = None  # the socket, when it is open: nothing pending?
+        # A poll object per thread (one object may not be polled by two threads at once), for
+        # the socket of this epoch: opening a new socket starts a new epoch.
+        self._epoch = 0
+        self._local = threading.local()
 
     def _open(self) -> socket.socket | None:
         try:
@@ -55,20 +58,33 @@ class KernelWatch:
             return None
         return sock
 
+    def _poller(self) -> select.poll | None:
+        """This thread's poll object for the socket, when the socket is open."""
+        local = self._local
+        epoch = self._epoch  # before the socket: a socket opened meanwhile is a newer epoch
+        if getattr(local, "epoch", -1) == epoch:
+            poller: select.poll | None = local.poller
+            return poller
+        sock = self._sock
+        poller = None
+        if sock is not None:
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+        local.poller, local.epoch = poller, epoch
+        return poller
+
     def generation(self) -> int:
         """The current generation; it changes when something the caches depend on changed."""
-        poller = self._poller
-        if poller is not None and self._pid == os.getpid() and not poller.poll(0):
-            return self._generation  # nothing arrived: no lock, no failing read
+        if self._pid == os.getpid():
+            poller = self._poller()
+            if poller is not None and not poller.poll(0):
+                return self._generation  # nothing arrived: no lock, no failing read
         with self._lock:
             if self._pid != os.getpid():
                 if self._sock is not None:
                     self._sock.close()
-                self._poller = None
                 self._sock = self._open()
-                if self._sock is not None:
-                    self._poller = select.poll()
-                    self._poller.register(self._sock, select.POLLIN)
+                self._epoch += 1
                 self._pid = os.getpid()
                 self._generation += 1
                 return self._generation
@@ -88,7 +104,7 @@ class KernelWatch:
                     if exc.errno != errno.ENOBUFS:
                         self._sock.close()
                         self._sock = None
-                        self._poller = None
+                        self._epoch += 1
                     break
             if changed:
                 self._generation += 1
