@@ -1054,3 +1054,30 @@ def test_directory_in_place_of_a_file(path: str) -> None:
         box.reset()
         _compare(box, f"/etc/{path} is a directory", iter(calls), bad, path == "nsswitch.conf")
     assert not bad, _report(bad, 30)
+
+
+@pytest.mark.parametrize(
+    "nsswitch",
+    ["hosts: files\n", "hosts: files [UNAVAIL=return] myhostname\n", "hosts: files myhostname\n"],
+)
+def test_missing_hosts_file(nsswitch: str) -> None:
+    """No /etc/hosts: glibc's files module answers UNAVAIL (fopen's ENOENT), which only
+    gethostbyname4_r reports in h_errno; getaddrinfo's AF_INET path then says EAI_NODATA."""
+    if unavailable_reason() is not None:
+        pytest.skip(f"differential sandbox unavailable: {unavailable_reason()}")
+    files = dict(BASE_FILES, services="http 80/tcp\n", protocols="tcp 6\n")
+    files["nsswitch.conf"] = nsswitch
+    calls: list[Call] = []
+    for first in [
+        ("getaddrinfo", ("localhost", 80, 0, 1)),
+        ("getaddrinfo", ("localhost", 80, 2, 1)),
+        ("getaddrinfo", ("localhost", 80, 10, 1)),
+        ("getaddrinfo", ("localhost", 80, 2, 1, 0, 2)),
+        ("gethostbyname_ex", ("localhost",)),
+        ("getnameinfo", (("127.0.0.1", 80), 8)),
+    ]:
+        calls += [first, ("h_errno", ()), ("gethostbyaddr", ("127.0.0.1",)), ("h_errno", ())]
+    bad: list[Mismatch] = []
+    with Sandbox(Scenario("filefuzz-no-hosts", files)) as box:
+        _compare(box, "no /etc/hosts", iter(calls), bad)
+    assert not bad, _report(bad, 30)

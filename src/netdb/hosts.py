@@ -375,6 +375,8 @@ def _nss_step(what: tuple[str, str], source: object, status: str, action: str) -
 
 _UNSERVED = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
 _UNREADABLE = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL, written=NETDB_INTERNAL)
+_NO_FILE = HostAnswer(Status.UNAVAIL, h_errno=HOST_NOT_FOUND)
+_NO_FILE4 = HostAnswer(Status.UNAVAIL, h_errno=HOST_NOT_FOUND, written=HOST_NOT_FOUND)
 _DIGITS_DOTS = frozenset("0123456789.")
 _HEX_COLON_DOTS = frozenset("0123456789abcdefABCDEF:.")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
@@ -458,6 +460,11 @@ class HostsDatabase:
         if self.hosts.unreadable:
             # The file opened but reading failed (a directory): the module gives up.
             return _UNREADABLE
+        if self.hosts.missing:
+            # fopen failed (ENOENT): UNAVAIL, h_errno left alone but by gethostbyname4_r (it
+            # stores HOST_NOT_FOUND); errno ENOENT makes gethostbyname2_r return nonzero, so
+            # getaddrinfo's AF_INET path says EAI_NODATA.
+            return _NO_FILE4 if kind == 4 else _NO_FILE
         if kind == 4:
             return files_by_name4(self.hosts, key[0], multi=self.multi)
         if kind == 3:

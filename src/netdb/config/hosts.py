@@ -53,6 +53,8 @@ class HostsFile:
     long_lines: tuple[tuple[int, int], ...] = ()
     # The errno of a file that opened but could not be read (a directory: EISDIR), else 0.
     unreadable: int = 0
+    # The file could not be opened (missing): glibc's files module answers UNAVAIL.
+    missing: bool = False
 
     def by_name(self, name: str) -> tuple[HostEntry, ...]:
         """Lines naming ``name`` (canonical or alias, ASCII case-insensitive), in file order."""
@@ -69,6 +71,8 @@ def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
     unreadable = getattr(text, "errno", 0)
     if unreadable:
         return HostsFile((), origin, unreadable=unreadable)
+    if text is None:
+        return HostsFile((), origin, missing=True)
     entries: list[HostEntry] = []
     by_name: dict[str, list[HostEntry]] = {}
     by_addr: dict[tuple[int, bytes], list[HostEntry]] = {}
