@@ -594,10 +594,6 @@ def config_calls(rng: random.Random) -> Iterator[Call]:
 Mismatch = tuple[str, str, tuple[Any, ...], str, str]
 
 
-# netdb's front (_api.py) raises every EAI_SYSTEM as socket.gaierror(-11, 'System error'), where
-# CPython raises OSError(errno, strerror(errno)) with glibc's errno (the core now hands that errno
-# over as GaiError.errno).  Those pairs are counted apart, not as mismatches of the files.
-EAI_SYSTEM_GAP = "raise socket.gaierror (-11, 'System error')"
 GAPS: list[Mismatch] = []
 # FILEFUZZ_H_ERRNO=1: after each call that agrees, compare glibc's global h_errno with netdb's
 # (CPython's gethostbyname_ex/gethostbyaddr report it), to find where they part.
@@ -606,9 +602,11 @@ TRACK_H_ERRNO = os.environ.get("FILEFUZZ_H_ERRNO") == "1"
 
 # Where glibc refuses nsswitch.conf (a malformed [STATUS=action] list), getaddrinfo's own walk
 # (AF_UNSPEC, AF_INET6, AI_CANONNAME) answers by whatever the global h_errno holds from earlier
-# calls: EAI_SYSTEM after NETDB_INTERNAL, else EAI_NONAME.  netdb's core cannot read that global
-# (gai.py has no such request), so it always says EAI_SYSTEM there.
+# calls: EAI_SYSTEM (errno EINVAL) after NETDB_INTERNAL, else EAI_NONAME.  netdb's core cannot
+# read that global (gai.py has no such request), so it always says EAI_SYSTEM there.
 REFUSED_GAP = "raise socket.gaierror (-2, 'Name or service not known')"
+# netdb's: OSError(errno) with the refusal's errno (EINVAL, or EISDIR for a directory).
+REFUSED_OURS = re.compile(r"raise builtins\.\w*Error \((22|21), ")
 
 
 # CPython builds gethostby*'s tuple decoding every alias before the name; netdb's front
@@ -620,11 +618,7 @@ DECODE = "raise builtins.UnicodeDecodeError ('utf-8', "
 def _known_gap(glibc: str, ours: str, refused: bool) -> bool:
     if glibc.startswith(DECODE) and ours.startswith(DECODE):
         return True
-    if ours != EAI_SYSTEM_GAP:
-        return False
-    # OSError(errno, strerror) comes out as its errno's subclass (IsADirectoryError, ...).
-    errno_error = re.match(r"raise builtins\.\w*Error \(\d+, ", glibc) is not None
-    return errno_error or (refused and glibc == REFUSED_GAP)
+    return refused and glibc == REFUSED_GAP and REFUSED_OURS.match(ours) is not None
 
 
 def _compare(

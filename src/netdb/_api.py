@@ -56,9 +56,11 @@ from .errors import (
     EAI_ADDRFAMILY,
     EAI_IDN_ENCODE,
     EAI_MEMORY,
+    EAI_SYSTEM,
     GaiError,
     gai_strerror,
     hstrerror,
+    system_error,
 )
 from .hostent import Address, Status
 from .hosts import CPYTHON_BUFLEN, HostsDatabase
@@ -268,6 +270,8 @@ def _out(text: str) -> str:
 
 
 def _gaierror(exc: GaiError) -> NoReturn:
+    if exc.errno is not None and exc.code == EAI_SYSTEM:
+        raise system_error(exc.errno) from None
     raise _socket.gaierror(exc.code, gai_strerror(exc.code)) from None
 
 

@@ -9,6 +9,8 @@ at the API edge, so callers see exactly the classes, ``errno`` and messages CPyt
 
 from __future__ import annotations
 
+import os
+
 # <netdb.h> on glibc
 EAI_BADFLAGS = -1
 EAI_NONAME = -2
@@ -82,12 +84,23 @@ class NetdbError(Exception):
 
 
 class GaiError(NetdbError):
-    """A getaddrinfo-style failure: becomes ``socket.gaierror(code, gai_strerror(code))``."""
+    """A getaddrinfo-style failure: becomes ``socket.gaierror(code, gai_strerror(code))``, except
+    ``EAI_SYSTEM`` with a known ``errno`` (what glibc's ``errno`` holds then), which CPython
+    reports as ``OSError(errno, strerror(errno))`` (see :func:`system_error`)."""
 
-    def __init__(self, code: int, detail: str = "") -> None:
+    def __init__(self, code: int, detail: str = "", errno: int | None = None) -> None:
         super().__init__(code, detail or gai_strerror(code))
         self.code = code
         self.detail = detail
+        self.errno = errno
+
+
+def system_error(errno_value: int) -> OSError:
+    """What CPython's ``set_gaierror`` raises for ``EAI_SYSTEM``: ``PyErr_SetFromErrno`` of
+    ``OSError``, the errno's own subclass (``IsADirectoryError``, ...) with ``strerror``'s text,
+    and ``"Error"`` for errno 0."""
+    text = os.strerror(errno_value) if errno_value else "Error"
+    return OSError(errno_value, text)
 
 
 class HostError(NetdbError):

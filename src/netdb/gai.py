@@ -290,14 +290,12 @@ def _system(db: HostsDatabase, errno_value: int | None) -> GaiError:
     refused (could not read) nsswitch.conf, else ``errno_value`` (EBUSY: a module that could not
     be loaded, or a ``merge`` action, ended getaddrinfo's walk), else EISDIR when the hosts file
     could not be read."""
-    err = GaiError(EAI_SYSTEM)
     refusal = refused_errno(getattr(db.sources[0], "name", "")) if db.sources else None
     if refusal is not None:
         errno_value = refusal
     elif errno_value is None and db.hosts.unreadable:
         errno_value = db.hosts.unreadable
-    setattr(err, "errno", errno_value)  # noqa: B010 - GaiError (errors.py) has no such field
-    return err
+    return GaiError(EAI_SYSTEM, errno=errno_value)
 
 
 def _walk_errno(db: HostsDatabase, ans: HostAnswer) -> int | None:
@@ -406,7 +404,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
                 if written6 is not None:
                     yield HErrno(written6)
                 status, h_errno = ans6.status, ans6.h_errno
-                no_data = _gethosts_no_data(ans6)
+                no_data = _gethosts_no_data(ans6, db)
                 if ans6.status is Status.SUCCESS:
                     found.addresses.extend(ans6.addresses)
                     found.canon = ans6.name
@@ -421,7 +419,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
                 if written4 is not None:
                     yield HErrno(written4)
                 status, h_errno = ans4.status, ans4.h_errno
-                no_data = _gethosts_no_data(ans4)
+                no_data = _gethosts_no_data(ans4, db)
                 if ans4.status is Status.SUCCESS:
                     if family == AF_INET6:
                         found.addresses.extend(
@@ -462,13 +460,13 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
     return found
 
 
-def _gethosts_no_data(ans: HostAnswer) -> int:
+def _gethosts_no_data(ans: HostAnswer, db: HostsDatabase) -> int:
     """glibc ``gethosts``: a failed call's ``no_data`` (EAI_SYSTEM when h_errno says errno
     holds the reason, which aborts the whole lookup)."""
     if ans.status is Status.SUCCESS:
         return 0
     if ans.h_errno == NETDB_INTERNAL:
-        raise GaiError(EAI_SYSTEM)
+        raise _system(db, None)
     if ans.h_errno == TRY_AGAIN:
         return EAI_AGAIN
     return 1 if ans.h_errno == NO_DATA else 0
