@@ -343,9 +343,8 @@ def _short(shapes: list[Shape]) -> list[Shape]:
 # referral, a reply never taken) after the as-is query said NXDOMAIN: glibc's dns module ends
 # UNAVAIL with h_errno HOST_NOT_FOUND and restores errno to its value on entry, so
 # __gethostbyname2_r returns 0 and getaddrinfo(AF_INET) without AI_CANONNAME (CPython's
-# gethostbyname and gethostbyname_ex) fails with EAI_NONAME; netdb's gai (try_simple_gethostbyname)
-# takes UNAVAIL for a non-zero return and says EAI_NODATA.  Not a reply reader's matter: see
-# the report of this hunt (gai.py).
+# gethostbyname and gethostbyname_ex) fails with EAI_NONAME, as netdb's gai._simple
+# (try_simple_gethostbyname) now reads it (it took UNAVAIL for a non-zero return: EAI_NODATA).
 SEARCH_UNAVAIL = ("servfail-a", "refused-a", "lame-a")
 
 
@@ -370,10 +369,6 @@ def test_search_walk_over_forged_replies(sandboxes: Callable[[Scenario], Sandbox
     run_shapes(box, _short([s for s in NAME_SHAPES if s[0] in chosen]))
 
 
-@pytest.mark.xfail(
-    reason="gai.py: try_simple_gethostbyname on UNAVAIL with errno restored (see SEARCH_UNAVAIL)",
-    strict=False,
-)
 def test_search_walk_ending_unavailable(sandboxes: Callable[[Scenario], Sandbox]) -> None:
     box = sandboxes(REPLIES_SEARCH)
     shapes = [

@@ -70,6 +70,7 @@ from .errors import (
     EAI_SERVICE,
     EAI_SOCKTYPE,
     EAI_SYSTEM,
+    HOST_NOT_FOUND,
     NO_DATA,
     TRY_AGAIN,
     GaiError,
@@ -323,13 +324,25 @@ def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
         if not ans.addresses:
             raise GaiError(EAI_NONAME)
         return _Found([Address(AF_INET, a.packed[:4]) for a in ans.addresses])
-    if ans.status is Status.NOTFOUND or (
-        ans.trace
-        and refused_errno(ans.trace[-1][0]) is None
-        and not any(db.serves(source) for source, _ in ans.trace)
+    if (
+        ans.status is Status.NOTFOUND
+        or (
+            ans.trace
+            and refused_errno(ans.trace[-1][0]) is None
+            and not any(db.serves(source) for source, _ in ans.trace)
+        )
+        or (
+            # The dns module's UNAVAIL when the query failed (ECONNREFUSED, ETIMEDOUT) puts
+            # errno back as it found it (0): with HOST_NOT_FOUND (a search walk whose last name
+            # failed after an NXDOMAIN) the return is 0.  Its other failures set errno.
+            ans.status is Status.UNAVAIL
+            and ans.trace
+            and ans.trace[-1][0] == "dns"
+            and ans.h_errno == HOST_NOT_FOUND
+        )
     ):
         # gethostbyname2_r returned 0: found nothing, or no module could be loaded at all (errno
-        # untouched); h_errno decides between NODATA and NONAME.
+        # untouched), or the module restored errno; h_errno decides between NODATA and NONAME.
         if ans.h_errno == NO_DATA:
             raise GaiError(EAI_NODATA)
         raise GaiError(EAI_NONAME)
