@@ -887,11 +887,10 @@ class Resolver:
         self, ans_name: str, aliases: Sequence[str], addrs: Sequence[Address], af: int
     ) -> tuple[str, list[str], list[str]]:
         fmt: Callable[[bytes], str] = format_ipv4 if af == AF_INET else format_ipv6
-        return (
-            _out(ans_name),
-            [_out(a) for a in aliases],
-            [fmt(a.packed) for a in addrs],
-        )
+        # CPython's gethost_common decodes the aliases, then the name (its UnicodeDecodeError
+        # names the first string that fails in that order).
+        names = [_out(a) for a in aliases]
+        return _out(ans_name), names, [fmt(a.packed) for a in addrs]
 
     @_varargs("gethostbyname_ex", 1, 1)
     def gethostbyname_ex(self, hostname: str, /) -> HostEnt:
