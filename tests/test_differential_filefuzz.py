@@ -692,23 +692,6 @@ FILE_ROUNDS: dict[str, Callable[[Sandbox, random.Random, list[Mismatch]], int]] 
 AREAS = [*FILE_ROUNDS, *CONFIG_AREAS]
 
 
-# The front (_api.py) builds the hosts database with host.conf's ``multi`` only; until it also
-# passes ``reorder`` and ``trim`` (and the interfaces' IPv4 networks that ``reorder`` reads),
-# the worker's front is wrapped so that it does, as that change would (loopback: 127.0.0.1/8).
-PASS_HOST_CONF = (
-    "setattr(netdb._api, 'HostsDatabase', __import__('functools').partial("
-    "__import__('netdb.hosts', fromlist=['x']).HostsDatabase, "
-    "reorder=netdb._default_resolver()._files.host_conf().reorder, "
-    "trim=netdb._default_resolver()._files.host_conf().trim, "
-    "local_nets=lambda: [(0x7F000001, 0xFF000000)]))"
-)
-
-
-def pass_host_conf(box: Sandbox) -> None:
-    box.inspect(PASS_HOST_CONF)
-    box.reset()
-
-
 def scenario(area: str) -> Scenario:
     files = dict(BASE_FILES, hosts="127.0.0.1 localhost\n")
     files["services"] = "http 80/tcp www\n"
@@ -746,8 +729,6 @@ def hunt(
         # file the one known gap above).
         refused = parse_nsswitch(files["nsswitch.conf"]).broken
         with Sandbox(Scenario(f"filefuzz-{area}", files, network=CONFIG_AREAS[area])) as fresh:
-            if area == "hostconf":
-                pass_host_conf(fresh)
             cases += _compare(fresh, repr(label), iter(calls), bad, refused)
     return cases, bad
 
@@ -946,17 +927,17 @@ def test_gaiconf_empty_fields(gai_conf: str) -> None:
 
 
 # host.conf's reorder (gethostbyname_r, gethostbyname2_r, gethostbyaddr_r: the first address on
-# a local IPv4 network swaps with the first) and trim (gethostbyaddr_r only), with the front
-# wrapped to pass them (see PASS_HOST_CONF).
+# a local IPv4 network swaps with the first) and trim (gethostbyaddr_r only).
 HOSTCONF_VARIANTS = ["reorder on\n", "reorder on\ntrim .test\n", "trim .test\nmulti off\n"]
 
 
+@pytest.mark.parametrize("network", ["loopback", "veth"])
 @pytest.mark.parametrize("host_conf", HOSTCONF_VARIANTS)
-def test_hostconf_reorder_and_trim(host_conf: str) -> None:
+def test_hostconf_reorder_and_trim(host_conf: str, network: str) -> None:
     if unavailable_reason() is not None:
         pytest.skip(f"differential sandbox unavailable: {unavailable_reason()}")
     hosts = (
-        "192.0.2.10 multi.test m.example.test\n198.51.100.1 multi.test\n"
+        "198.51.100.1 multi.test m.example.test\n192.0.2.10 multi.test\n"
         "10.0.0.1 multi.test\n127.0.0.1 multi.test localhost\n::1 multi.test\n"
     )
     files = dict(BASE_FILES, hosts=hosts, services="http 80/tcp\n", protocols="tcp 6\n")
@@ -972,8 +953,7 @@ def test_hostconf_reorder_and_trim(host_conf: str) -> None:
         ("getfqdn", ("multi.test",)),
     ]
     bad: list[Mismatch] = []
-    with Sandbox(Scenario("filefuzz-hostconf-variant", files)) as box:
-        pass_host_conf(box)
+    with Sandbox(Scenario("filefuzz-hostconf-variant", files, network=network)) as box:
         _compare(box, repr(host_conf), iter(calls), bad)
     assert not bad, _report(bad, 30)
 

@@ -500,13 +500,17 @@ class Resolver:
                 # changes.
                 self._search = search
                 self._state = SendState(rng=_rng)
+            host_conf = self._files.host_conf()
             self._db = HostsDatabase(
                 tuple(nss.hosts_sources()),
                 self._files.hosts(),
-                self._files.host_conf().multi,
+                host_conf.multi,
                 self._memoize,
                 self._dns_context,
                 myhostname=_myhost.host,
+                reorder=host_conf.reorder,
+                trim=host_conf.trim,
+                local_nets=_ifaddrs.ipv4_networks,
             )
             self._db_key = snap
         return self._db

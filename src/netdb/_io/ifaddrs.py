@@ -13,6 +13,8 @@ their ``rtattr`` lists, and the facts getaddrinfo takes from them:
   address.  glibc keeps it only when an IPv6 address other than ::1 exists; otherwise the list
   is empty and every source has prefix length 0 and no interface.
 * :func:`link_types` -- interface index -> ARPHRD type, for rule 7 (tunnels are not native).
+* :func:`ipv4_networks` -- the IPv4 networks host.conf's ``reorder`` compares answers with,
+  read as ``res_hconf.c`` reads them (``SIOCGIFCONF``/``SIOCGIFNETMASK`` ioctls, once).
 
 Which address glibc takes from a message: ``IFA_ADDRESS`` when present, else ``IFA_LOCAL``.  On
 a point-to-point link ``IFA_ADDRESS`` is the *peer*, so glibc lists the peer there.
@@ -22,9 +24,13 @@ Dumps are kept until ``watch.WATCH`` reports an address, link, route or rule cha
 
 from __future__ import annotations
 
+import array
+import fcntl
 import itertools
 import socket
 import struct
+import sys
+import threading
 from dataclasses import dataclass
 
 from .watch import WATCH
@@ -299,3 +305,66 @@ def link_types(gen: int | None = None) -> dict[int, int] | None:
     found = dump_link_types()
     _links = (gen, found)
     return found
+
+
+# --- host.conf's reorder: the interfaces' IPv4 networks, as res_hconf.c reads them ------------
+
+_SIOCGIFCONF = 0x8912
+_SIOCGIFNETMASK = 0x891B
+# struct ifreq: a 16-byte name, then a union as large as struct ifmap (24 bytes with 64-bit
+# longs, 16 with 32-bit ones); struct ifconf: an int length, then the buffer's address.
+_IFREQ = 16 + (24 if struct.calcsize("P") == 8 else 16)
+_IFCONF = struct.Struct("@iP")
+_nets: tuple[tuple[int, int], ...] = ()
+_nets_lock = threading.Lock()
+
+
+def ipv4_networks() -> tuple[tuple[int, int], ...]:
+    """``(address, netmask)`` of each IPv4 interface address (32-bit, network order read as
+    big-endian), the table host.conf's ``reorder`` compares answers with.
+
+    As glibc's ``_res_hconf_reorder_addrs``: read once per process with ``SIOCGIFCONF`` (every
+    IPv4 address, with its interface label) and ``SIOCGIFNETMASK`` per entry (asked by label, so
+    an address sharing its label with an earlier one gets that one's mask), and read again on
+    the next call while it found nothing.  Kept across ``fork``, as glibc's static table is.
+    """
+    global _nets
+    if _nets:
+        return _nets
+    with _nets_lock:
+        if not _nets:
+            _nets = _read_ipv4_networks()
+        return _nets
+
+
+def _read_ipv4_networks() -> tuple[tuple[int, int], ...]:
+    try:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    except OSError:
+        return ()
+    with sock:
+        fd = sock.fileno()
+        size = 64 * _IFREQ
+        while True:
+            buf = array.array("B", bytes(size))
+            try:
+                got = fcntl.ioctl(fd, _SIOCGIFCONF, _IFCONF.pack(size, buf.buffer_info()[0]))
+            except OSError:
+                return ()
+            length = _IFCONF.unpack(got)[0]
+            if length < size:  # a full buffer may have been cut short: ask with a larger one
+                break
+            size *= 2
+        raw = buf.tobytes()[:length]
+        nets = []
+        for at in range(0, length - _IFREQ + 1, _IFREQ):
+            req = raw[at : at + _IFREQ]
+            if int.from_bytes(req[16:18], sys.byteorder) != socket.AF_INET:
+                continue
+            address = int.from_bytes(req[20:24], "big")
+            try:
+                mask = fcntl.ioctl(fd, _SIOCGIFNETMASK, req)
+            except OSError:
+                continue
+            nets.append((address, int.from_bytes(mask[20:24], "big")))
+        return tuple(nets)
