@@ -918,7 +918,9 @@ def test_sorted_answers_in_loops_of_several_threads(
         box,
         HELPERS
         + """
-names = [f"s{i}.wild" for i in range(300)]
+# (120 names a thread: four loops at once through the Python fault proxy; more can lose
+# queries under load and time out, which glibc, asked alone beforehand, never does)
+names = [f"s{i}.wild" for i in range(120)]
 glibc = [outcome(socket.getaddrinfo, n, 80) for n in names]
 async def all_calls():
     r = netdb.Resolver(cache=False, memoize=False)

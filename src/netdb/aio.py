@@ -718,6 +718,8 @@ async def _shared(
     # The deadline first, as the blocking driver computes it (a timeout of a wrong type fails
     # the same way there), then the key.
     deadline = None if timeout is None else time.monotonic() + timeout
+    if resolver is not None and resolver._files.due():
+        await _files_ready(resolver)
     loop = asyncio.get_running_loop()
     pending = None if key is None else _IN_FLIGHT.get(key)
     if pending is not None and _joinable(pending, loop, deadline):
@@ -833,6 +835,15 @@ _getaddrinfo_params.__name__ = _getaddrinfo_params.__qualname__ = "getaddrinfo"
 _getfqdn_params.__name__ = _getfqdn_params.__qualname__ = "getfqdn"
 
 
+async def _files_ready(r: Resolver) -> None:
+    """``r``'s files brought up to date with the loop free between steps: a changed hosts file
+    is parsed a chunk at a time (a few milliseconds each), not in one go under the loop, and
+    calls at once share the one parse.  Called when the files are due a look (at most once a
+    second with the default ``check_interval``), before the lookup reads them."""
+    for _ in r._files.refresh_steps():
+        await asyncio.sleep(0)
+
+
 def _resolver(resolver: Resolver | None) -> Resolver:
     return resolver if resolver is not None else _default_resolver()
 
@@ -860,6 +871,8 @@ async def getaddrinfo(
         _too_many(_getaddrinfo_params, host, port, family, type, proto, flags, *too_many)
     r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
+    if r._files.due():
+        await _files_ready(r)
     files, value = r._recall(args)
     if value is _MISSING:
         # _shared, unrolled for the most frequent lookup (no closures, no inner coroutine).

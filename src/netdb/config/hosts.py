@@ -12,7 +12,9 @@ case-insensitively in ASCII; lookups return every matching line in file order.  
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ..address import parse_ipv4_strict, parse_ipv6
 from ..constants import AF_INET, AF_INET6
@@ -45,8 +47,10 @@ class HostsFile:
 
     entries: tuple[HostEntry, ...]
     origin: str = ""
-    _by_name: dict[str, tuple[HostEntry, ...]] = field(default_factory=dict, repr=False)
-    _by_addr: dict[tuple[int, bytes], tuple[HostEntry, ...]] = field(
+    # Each key's lines: the entry itself when it is the only one (no tuple per name for the
+    # garbage collector to walk: a large file makes fewer objects), else a tuple of them.
+    _by_name: dict[str, HostEntry | tuple[HostEntry, ...]] = field(default_factory=dict, repr=False)
+    _by_addr: dict[tuple[int, bytes], HostEntry | tuple[HostEntry, ...]] = field(
         default_factory=dict, repr=False
     )
     # (line number, bytes read) of every line at least LONG_LINE long, comments included.
@@ -58,26 +62,49 @@ class HostsFile:
 
     def by_name(self, name: str) -> tuple[HostEntry, ...]:
         """Lines naming ``name`` (canonical or alias, ASCII case-insensitive), in file order."""
-        return self._by_name.get(ascii_lower(name), ())
+        found = self._by_name.get(ascii_lower(name), ())
+        return (found,) if type(found) is HostEntry else found  # type: ignore[return-value]
 
     def by_address(self, family: int, packed: bytes) -> tuple[HostEntry, ...]:
         """Lines carrying this address, in file order."""
-        return self._by_addr.get((family, packed), ())
+        found = self._by_addr.get((family, packed), ())
+        return (found,) if type(found) is HostEntry else found  # type: ignore[return-value]
+
+
+CHUNK = 2048
+"""Lines :func:`parse_hosts_steps` reads between two pauses (a few milliseconds of work)."""
 
 
 def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
     """Parse the text of a hosts file (None: the file is missing, so no lines; a text with an
     ``errno`` attribute, ``loader.Unreadable``: it could not be read)."""
+    steps = parse_hosts_steps(text, origin)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+def parse_hosts_steps(
+    text: str | None, origin: str = "/etc/hosts"
+) -> Generator[None, None, HostsFile]:
+    """:func:`parse_hosts` in steps: it pauses (yields) after every :data:`CHUNK` lines and
+    while it builds its indexes, so that a driver can let other work run in between (the
+    asyncio front does: a hosts file of a million lines does not hold the event loop)."""
     unreadable = getattr(text, "errno", 0)
     if unreadable:
         return HostsFile((), origin, unreadable=unreadable)
     if text is None:
         return HostsFile((), origin, missing=True)
     entries: list[HostEntry] = []
-    by_name: dict[str, list[HostEntry]] = {}
-    by_addr: dict[tuple[int, bytes], list[HostEntry]] = {}
+    # A key's lines: the entry alone, then a list once a second one comes.
+    by_name: dict[str, HostEntry | list[HostEntry]] = {}
+    by_addr: dict[tuple[int, bytes], HostEntry | list[HostEntry]] = {}
     long_lines: list[tuple[int, int]] = []
     for number, line, length, end in nss_lines(text or ""):
+        if not number % CHUNK:
+            yield
         if length >= LONG_LINE:
             long_lines.append((number, length))
         parts = fields(line)
@@ -95,17 +122,39 @@ def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
         canonical = parts[1] if len(parts) > 1 else ""
         entry = HostEntry(family, packed, addr, canonical, tuple(parts[2:]), number, 0, end)
         entries.append(entry)
-        seen: set[str] = set()
         for name in parts[1:] or [""]:
             key = ascii_lower(name)
-            if key not in seen:
-                seen.add(key)
-                by_name.setdefault(key, []).append(entry)
-        by_addr.setdefault((family, packed), []).append(entry)
-    return HostsFile(
-        tuple(entries),
-        origin,
-        {k: tuple(v) for k, v in by_name.items()},
-        {k: tuple(v) for k, v in by_addr.items()},
-        tuple(long_lines),
-    )
+            had = by_name.get(key)
+            if had is None:
+                by_name[key] = entry
+            elif type(had) is list:
+                if had[-1] is not entry:  # a name twice on one line counts once
+                    had.append(entry)
+            elif had is not entry:
+                by_name[key] = [had, entry]  # type: ignore[list-item]
+        where = (family, packed)
+        had_addr = by_addr.get(where)
+        if had_addr is None:
+            by_addr[where] = entry
+        elif type(had_addr) is list:
+            had_addr.append(entry)
+        else:
+            by_addr[where] = [had_addr, entry]  # type: ignore[list-item]
+    names = yield from _frozen(by_name)
+    addresses = yield from _frozen(by_addr)
+    return HostsFile(tuple(entries), origin, names, addresses, tuple(long_lines))
+
+
+K = TypeVar("K")
+
+
+def _frozen(
+    index: dict[K, HostEntry | list[HostEntry]],
+) -> Generator[None, None, dict[K, HostEntry | tuple[HostEntry, ...]]]:
+    """The index with each list of lines made a tuple (in steps, for a large file)."""
+    out: dict[K, HostEntry | tuple[HostEntry, ...]] = {}
+    for i, (key, found) in enumerate(index.items(), 1):
+        out[key] = tuple(found) if isinstance(found, list) else found
+        if not i % (4 * CHUNK):
+            yield
+    return out

@@ -19,14 +19,14 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from . import registry
 from .gaiconf import GaiConf, parse_gai_conf
 from .hostconf import HostConf, parse_host_conf
-from .hosts import HostsFile, parse_hosts
+from .hosts import HostsFile, parse_hosts, parse_hosts_steps
 from .nsswitch import NsswitchConf, parse_nsswitch
 from .protocols import ProtocolsFile, parse_protocols
 from .resolv import ResolvConf, parse_resolv_conf
@@ -69,7 +69,11 @@ def read_text(path: str) -> str | None:
 
 
 class WatchedFile(Generic[T]):
-    """One file and its parsed value, re-read when the file changes."""
+    """One file and its parsed value, re-read when the file changes.
+
+    ``steps``: the parser in steps (a generator that pauses between chunks of work and returns
+    the value), for files that can be large; :meth:`refresh_steps` uses it.
+    """
 
     def __init__(
         self,
@@ -78,14 +82,18 @@ class WatchedFile(Generic[T]):
         *,
         check_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        steps: Callable[[str | None], Generator[None, None, T]] | None = None,
     ) -> None:
         self.path = path
         self._parser = parser
+        self._steps = steps
         self._interval = check_interval
         self._clock = clock
         self._lock = threading.Lock()
         self._state: tuple[object, T] | None = None
         self._next_check = float("-inf")
+        # A parse in steps under way: (the file's identity, the parser's generator, seconds).
+        self._pending: list[Any] | None = None
         #: seconds the last parse took (reading included); None until the first
         self.parse_seconds: float | None = None
 
@@ -96,30 +104,85 @@ class WatchedFile(Generic[T]):
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
 
-    def get(self) -> T:
+    def _changed(self) -> tuple[bool, object]:
+        """Whether the value must be parsed again, and the file's identity then: ``stat`` at
+        most once per ``check_interval`` (this call counts as the check)."""
         state = self._state
-        if state is not None:
-            if self._interval > 0:
-                now = self._clock()
-                if now < self._next_check:
-                    return state[1]
-                self._next_check = now + self._interval
-            ident = self._identity()
-            if ident == state[0]:
-                return state[1]
-        else:
-            ident = self._identity()
+        if state is None:
+            return True, self._identity()
+        if self._interval > 0:
+            now = self._clock()
+            if now < self._next_check:
+                return False, None
+            self._next_check = now + self._interval
+        ident = self._identity()
+        return ident != state[0], ident
+
+    def _install(self, ident: object, value: T, seconds: float) -> None:
+        self.parse_seconds = seconds
+        self._state = (ident, value)
+        if self._interval > 0:
+            self._next_check = self._clock() + self._interval
+
+    def get(self) -> T:
+        changed, ident = self._changed()
+        state = self._state
+        if not changed and state is not None:
+            return state[1]
         with self._lock:
             started = time.perf_counter()
             value = self._parser(None if ident is None else read_text(self.path))
-            self.parse_seconds = time.perf_counter() - started
-            self._state = (ident, value)
-            if self._interval > 0:
-                self._next_check = self._clock() + self._interval
+            self._install(ident, value, time.perf_counter() - started)
         return value
+
+    def refresh_steps(self) -> Generator[None, None, None]:
+        """Bring the value up to date in steps: when the file changed, parse it with the
+        stepped parser, pausing (yielding) between its chunks; :meth:`get` then finds it fresh.
+
+        Callers at once share one parse, and one of them drives it: a caller advances it (a
+        chunk, under the lock) only when nobody did since its own last turn, so the parse moves
+        one chunk per round of the callers however many wait on it, and goes on when the caller
+        that drove it stops coming back (a cancelled lookup).  Whoever finishes it installs the
+        value; the others see it installed and return.
+        """
+        if self._steps is None:
+            self.get()
+            return
+        pending = self._pending
+        seen = -1  # the parse's step count at this caller's last turn (-1: it drives)
+        if pending is None:
+            changed, ident = self._changed()
+            if not changed:
+                return
+            started = time.perf_counter()
+            text = None if ident is None else read_text(self.path)
+            # [identity, the parser's generator, seconds spent, steps taken]
+            pending = [ident, self._steps(text), time.perf_counter() - started, 0]
+            self._pending = pending
+        else:
+            seen = pending[3]
+            yield
+        while True:
+            with self._lock:
+                if self._pending is not pending:
+                    return  # another caller finished it
+                if seen < 0 or pending[3] == seen:
+                    started = time.perf_counter()
+                    try:
+                        next(pending[1])
+                    except StopIteration as done:
+                        self._pending = None
+                        spent = pending[2] + time.perf_counter() - started
+                        self._install(pending[0], done.value, spent)
+                        return
+                    pending[2] += time.perf_counter() - started
+                    pending[3] += 1
+                seen = pending[3]
+            yield
 
     def invalidate(self) -> None:
         self._state = None
+        self._pending = None
         self._next_check = float("-inf")
 
 
@@ -191,7 +254,13 @@ class FileSet:
                 return parse_protocols(registry.protocols_text(), registry.BUNDLED_PROTOCOLS)
             return parse_protocols(text, files.protocols)
 
-        self._hosts = watch(files.hosts, lambda t: parse_hosts(t, files.hosts))
+        self._hosts = WatchedFile(
+            files.hosts,
+            lambda t: parse_hosts(t, files.hosts),
+            check_interval=check_interval,
+            clock=clock,
+            steps=lambda t: parse_hosts_steps(t, files.hosts),
+        )
         self._services = watch(files.services, services)
         self._protocols = watch(files.protocols, protocols)
         self._nsswitch = watch(files.nsswitch, lambda t: parse_nsswitch(t, files.nsswitch))
@@ -226,6 +295,17 @@ class FileSet:
             snap = self._snapshot = current
         self._snap_until = self._clock() + self._interval
         return snap
+
+    def due(self) -> bool:
+        """Whether the next :meth:`snapshot` will look at the files again (``stat``)."""
+        return self._snapshot is None or self._interval <= 0 or self._clock() >= self._snap_until
+
+    def refresh_steps(self) -> Generator[None, None, None]:
+        """Bring every file up to date, a large hosts file in steps (see
+        :meth:`WatchedFile.refresh_steps`): what the asyncio front runs, pausing for the event
+        loop at each step, before a lookup whose :meth:`snapshot` is :meth:`due`."""
+        for watched in self._all:
+            yield from watched.refresh_steps()
 
     def watched(self) -> dict[str, WatchedFile[Any]]:
         """Each watched file by its role (``hosts``, ``services``, ``protocols``, ``nsswitch``,
