@@ -996,78 +996,38 @@ if TYPE_CHECKING:
         """``socket.getprotobyname`` as a coroutine."""
 
 else:
-
-    async def getnameinfo(*args, timeout=None, resolver=None, **kwargs):
-        """``socket.getnameinfo(sockaddr, flags)`` as a coroutine.
+    _WAITS_DOC = """
 
         Settings, cache: ``resolver``'s (default: the module's, over the system's files --
         ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
         cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
         whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
         """
-        _c_arity("getnameinfo", 2, 2, args, kwargs)
-        sockaddr, flags = args
-        r = _resolver(resolver)
-        return await _shared(
-            _key(r, "gni", sockaddr, flags),
-            lambda: r.getnameinfo_steps(sockaddr, flags),
-            timeout if timeout is not None else r.lifetime,
-            resolver=r,
-        )
 
-    async def gethostbyname(*args, timeout=None, resolver=None, **kwargs):
-        """``socket.gethostbyname(hostname)`` as a coroutine.
+    def _waiting(name, call, tag):
+        """The coroutine of socket's ``name`` (``call``: its parameters, for the documentation):
+        positional arguments counted as CPython counts them, then the resolver's ``*_steps``
+        lookup run on the loop, shared with identical calls in flight (``tag`` in the key)."""
+        arity = call.count(",") + 1
 
-        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
-        """
-        _c_arity("gethostbyname", 1, 1, args, kwargs)
-        (hostname,) = args
-        r = _resolver(resolver)
-        return await _shared(
-            _key(r, "ghbn", hostname),
-            lambda: r.gethostbyname_steps(hostname),
-            timeout if timeout is not None else r.lifetime,
-            resolver=r,
-        )
+        async def lookup(*args, timeout=None, resolver=None, **kwargs):
+            _c_arity(name, arity, arity, args, kwargs)
+            r = _resolver(resolver)
+            return await _shared(
+                _key(r, tag, *args),
+                lambda: getattr(r, name + "_steps")(*args),
+                timeout if timeout is not None else r.lifetime,
+                resolver=r,
+            )
 
-    async def gethostbyname_ex(*args, timeout=None, resolver=None, **kwargs):
-        """``socket.gethostbyname_ex(hostname)`` as a coroutine.
+        lookup.__name__ = lookup.__qualname__ = name
+        lookup.__doc__ = f"``socket.{name}({call})`` as a coroutine." + _WAITS_DOC
+        return lookup
 
-        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
-        """
-        _c_arity("gethostbyname_ex", 1, 1, args, kwargs)
-        (hostname,) = args
-        r = _resolver(resolver)
-        return await _shared(
-            _key(r, "ghbnx", hostname),
-            lambda: r.gethostbyname_ex_steps(hostname),
-            timeout if timeout is not None else r.lifetime,
-            resolver=r,
-        )
-
-    async def gethostbyaddr(*args, timeout=None, resolver=None, **kwargs):
-        """``socket.gethostbyaddr(ip_address)`` as a coroutine.
-
-        Settings, cache: ``resolver``'s (default: the module's, over the system's files --
-        ``/etc/nsswitch.conf``, ``/etc/hosts``, ``/etc/resolv.conf``, ... -- with its DNS reply
-        cache and answer memo; see :mod:`netdb`).  Deadline: ``timeout`` seconds for the
-        whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
-        """
-        _c_arity("gethostbyaddr", 1, 1, args, kwargs)
-        (ip_address,) = args
-        r = _resolver(resolver)
-        return await _shared(
-            _key(r, "ghba", ip_address),
-            lambda: r.gethostbyaddr_steps(ip_address),
-            timeout if timeout is not None else r.lifetime,
-            resolver=r,
-        )
+    getnameinfo = _waiting("getnameinfo", "sockaddr, flags", "gni")
+    gethostbyname = _waiting("gethostbyname", "hostname", "ghbn")
+    gethostbyname_ex = _waiting("gethostbyname_ex", "hostname", "ghbnx")
+    gethostbyaddr = _waiting("gethostbyaddr", "ip_address", "ghba")
 
     async def getservbyname(*args, resolver=None, **kwargs):
         """``socket.getservbyname(servicename[, protocolname])`` (files only: never waits, so

@@ -275,7 +275,7 @@ def send(
         else:
             err = call.terrno
         result = SendResult(-1, errno=err)
-    if call.buffer is not None:
+    if call.buffer is not None or result.slot1_rcode != call.slot1_rcode or call.expired:
         result = SendResult(
             result.n,
             result.answer1,
@@ -285,18 +285,7 @@ def send(
             result.tcp,
             call.slot1_rcode,
             call.expired,
-            bytes(call.buffer),
-        )
-    elif result.slot1_rcode != call.slot1_rcode or call.expired:
-        result = SendResult(
-            result.n,
-            result.answer1,
-            result.answer2,
-            result.errno,
-            result.server,
-            result.tcp,
-            call.slot1_rcode,
-            call.expired,
+            b"" if call.buffer is None else bytes(call.buffer),
         )
     return result
 
