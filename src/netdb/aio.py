@@ -41,9 +41,20 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from . import _default_resolver, _explain, trace
-from ._api import _MISSING, OMITTED, AddrInfoList, HostEnt, Resolver, SockAddr, _gaierror
+from ._api import (
+    _MISSING,
+    OMITTED,
+    AddrInfoList,
+    HostEnt,
+    Resolver,
+    SockAddr,
+    _gaierror,
+    _getaddrinfo_too_many,
+    _getfqdn_too_many,
+)
 from ._explain import Explanation
 from ._io.driver import RECV_SIZE, Sock, open_tcp, open_udp, send_datagrams
+from .address import _arity_error
 from .dns.ops import (
     EXPIRED,
     Close,
@@ -815,26 +826,6 @@ def _key(resolver: Resolver, kind: str, *args: object) -> tuple[object, ...] | N
         return None
 
 
-def _too_many(params: Callable[..., None], *args: Any) -> NoReturn:
-    """Raise what calling socket.py's function, whose parameters ``params`` has, with ``args``
-    (too many of them) raises: Python's own message, which would otherwise count this
-    module's keywords (``timeout=``, ``resolver=``) too."""
-    params(*args)
-    raise AssertionError("too many arguments accepted")  # pragma: no cover
-
-
-def _getaddrinfo_params(host, port, family=0, type=0, proto=0, flags=0):  # type: ignore[no-untyped-def]
-    """socket.py's ``getaddrinfo`` parameters (for :func:`_too_many`)."""
-
-
-def _getfqdn_params(name=""):  # type: ignore[no-untyped-def]
-    """socket.py's ``getfqdn`` parameters (for :func:`_too_many`)."""
-
-
-_getaddrinfo_params.__name__ = _getaddrinfo_params.__qualname__ = "getaddrinfo"
-_getfqdn_params.__name__ = _getfqdn_params.__qualname__ = "getfqdn"
-
-
 async def _files_ready(r: Resolver) -> None:
     """``r``'s files brought up to date with the loop free between steps: a changed hosts file
     is parsed a chunk at a time (a few milliseconds each), not in one go under the loop, and
@@ -868,7 +859,7 @@ async def getaddrinfo(
     ``timeout`` times ``attempts``, per server and search domain).
     """
     if too_many:
-        _too_many(_getaddrinfo_params, host, port, family, type, proto, flags, *too_many)
+        _getaddrinfo_too_many(host, port, family, type, proto, flags, *too_many)
     r = resolver if resolver is not None else _default_resolver()
     args = r._getaddrinfo_args(host, port, family, type, proto, flags)
     if r._files.due():
@@ -929,15 +920,8 @@ def _c_arity(
     and ``getfqdn``, Python functions of ``socket.py``, keep Python's binding (a wrong call
     raises when made, as ``loop.getaddrinfo``'s does, with the same message as socket's).
     """
-    given = len(args)
-    if kwargs:
-        raise TypeError(f"{name}() takes no keyword arguments")
-    if least <= given <= most:
-        return
-    bound = least if given < least else most
-    how = "exactly" if least == most else "at least" if given < least else "at most"
-    plural = "" if bound == 1 else "s"
-    raise TypeError(f"{name}() takes {how} {bound} argument{plural} ({given} given)")
+    if kwargs or not least <= len(args) <= most:
+        raise _arity_error(name, least, args, kwargs, most)
 
 
 # (least, most) positional arguments of the builtins the coroutines below are twins of.
@@ -1008,10 +992,10 @@ else:
         """The coroutine of socket's ``name`` (``call``: its parameters, for the documentation):
         positional arguments counted as CPython counts them, then the resolver's ``*_steps``
         lookup run on the loop, shared with identical calls in flight (``tag`` in the key)."""
-        arity = call.count(",") + 1
+        least, most = _ARITY[name]
 
         async def lookup(*args, timeout=None, resolver=None, **kwargs):
-            _c_arity(name, arity, arity, args, kwargs)
+            _c_arity(name, least, most, args, kwargs)
             r = _resolver(resolver)
             return await _shared(
                 _key(r, tag, *args),
@@ -1065,7 +1049,7 @@ async def getfqdn(
     whole lookup, else the resolver's ``lifetime``, else glibc's own limits.
     """
     if too_many:
-        _too_many(_getfqdn_params, name, *too_many)
+        _getfqdn_too_many(name, *too_many)
     r = _resolver(resolver)
     return await _shared(
         _key(r, "fqdn", name),
@@ -1104,7 +1088,7 @@ async def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Exp
             if name in _ARITY:
                 _c_arity(name, *_ARITY[name], args, kwargs)
             elif name == "getaddrinfo" and len(args) > 6:
-                _too_many(_getaddrinfo_params, *args)
+                _getaddrinfo_too_many(*args)
         except TypeError as exc:
             if gen is not None:
                 gen.close()
