@@ -26,6 +26,7 @@ Sources are kept until the kernel reports an address, route or rule change (``wa
 from __future__ import annotations
 
 import _socket
+import functools
 import os
 import socket
 import threading
@@ -69,81 +70,66 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     As glibc probes: a UDP socket connected to ``dst`` (no packet leaves) and asked its name.
     glibc opens a socket per getaddrinfo call and dissolves its association between two
     destinations; netdb keeps one socket per family and thread across calls and dissolves it
-    after every probe, so each probe starts from a socket in the state of a new one.
+    after every probe, so each probe starts from a socket in the state of a new one.  A scoped
+    probe (connecting to a scoped address binds the socket to that interface), or any probe
+    where the association cannot be dissolved, has a socket of its own.
     """
+    dissolve = _dissolver()
+    if dissolve is None or scope_id:
+        try:
+            # The C socket type: no Python-level socket object to make and close for a probe.
+            alone = _socket.socket(family, _PROBE_TYPE)
+        except OSError:
+            return None
+        try:
+            return _probe(alone, family, dst, scope_id)
+        finally:
+            alone.close()
     probe = _probes
     if probe.pid != _getpid():  # a forked child: its copies are the parent's sockets
         probe.reset()
     sock = probe.socks.get(family)
-    if sock is None or scope_id:
-        return _probe_once(family, dst, scope_id)
-    try:
-        err = sock.connect_ex(_sockaddr(family, dst, scope_id))
-        host = None if err else sock.getsockname()[0]
-    except (OSError, OverflowError, ValueError):
-        host = None
-    if _dissolve(sock.fileno()) != 0:
+    if sock is None:
+        try:
+            sock = probe.socks[family] = _socket.socket(family, _PROBE_TYPE)
+        except OSError:
+            return None
+    found = _probe(sock, family, dst, 0)
+    if dissolve(sock.fileno()) != 0:
         del probe.socks[family]  # no clean slate for the next probe: it gets a socket of its own
         sock.close()
-    if host is None:
-        return None
-    return _inet_pton(family, host.partition("%")[0])
+    return found
 
 
-def _probe_once(family: int, dst: bytes, scope_id: int) -> bytes | None:
-    """A probe on a socket of its own, then closed; the socket is kept for the next probes of
-    its family instead when :data:`_dissolve` can clear it (never after a scoped probe:
-    connecting to a scoped address binds the socket to that interface)."""
-    try:
-        # The C socket type: no Python-level socket object to make and close for a probe.
-        s = _socket.socket(family, _PROBE_TYPE)
-    except OSError:
-        return None
-    if not scope_id and _can_dissolve():
-        _probes.socks[family] = s
-        return source_address(family, dst)
+def _probe(sock: _socket.socket, family: int, dst: bytes, scope_id: int) -> bytes | None:
+    """Connect ``sock`` to ``dst`` and read the source the kernel picked (None: no route)."""
+    if family == _AF_INET6:
+        where: tuple[str, int] | tuple[str, int, int, int] = (
+            _inet_ntop(family, dst),
+            0,
+            0,
+            scope_id,
+        )
+    else:
+        where = (_inet_ntop(family, dst), 0)
     try:
         # connect_ex: a refusal (ENETUNREACH, ...) comes back as a number, not an exception.
-        if s.connect_ex(_sockaddr(family, dst, scope_id)):
+        if sock.connect_ex(where):
             return None
-        host = s.getsockname()[0]
+        host = sock.getsockname()[0]
     except (OSError, OverflowError, ValueError):
         return None
-    finally:
-        s.close()
     return _inet_pton(family, host.partition("%")[0])
 
 
-def _sockaddr(
-    family: int, dst: bytes, scope_id: int
-) -> tuple[str, int] | tuple[str, int, int, int]:
-    if family == _AF_INET6:
-        return (_inet_ntop(family, dst), 0, 0, scope_id)
-    return (_inet_ntop(family, dst), 0)
-
-
-def _can_dissolve() -> bool:
-    """Whether :data:`_dissolve` works here (found on first use: ctypes costs milliseconds to
-    import, which a program that never sorts should not pay)."""
-    global _dissolve, _dissolve_known
-    if not _dissolve_known:
-        found = _dissolver()
-        if found is not None:
-            _dissolve = found
-        _dissolve_known = True
-    return _dissolve is not _no_dissolve
-
-
-def _no_dissolve(fd: int) -> int:
-    return -1
-
-
+@functools.cache
 def _dissolver() -> Callable[[int], int] | None:
     """``connect(fd, {AF_UNSPEC})``, as glibc's getaddrinfo calls it between two probes on one
     socket: the kernel dissolves a datagram socket's association (peer, route, source address,
     port), so the next connect(2) picks a route and source afresh, as on a new socket.  Python's
-    ``connect`` cannot pass that address, so it is libc's, through ctypes; None where ctypes
-    cannot reach it (then every probe has a socket of its own)."""
+    ``connect`` cannot pass that address, so it is libc's, through ctypes (imported on the first
+    probe: it costs milliseconds a program that never sorts should not pay); None where ctypes
+    cannot reach it."""
     try:
         import ctypes
 
@@ -159,10 +145,6 @@ def _dissolver() -> Callable[[int], int] | None:
         return connect(fd, where, 16)  # type: ignore[no-any-return]
 
     return dissolve
-
-
-_dissolve: Callable[[int], int] = _no_dissolve
-_dissolve_known = False
 
 
 class _ProbeSockets(threading.local):
