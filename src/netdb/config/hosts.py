@@ -123,29 +123,27 @@ def parse_hosts_steps(
         entry = HostEntry(family, packed, addr, canonical, tuple(parts[2:]), number, 0, end)
         entries.append(entry)
         for name in parts[1:] or [""]:
-            key = ascii_lower(name)
-            had = by_name.get(key)
-            if had is None:
-                by_name[key] = entry
-            elif type(had) is list:
-                if had[-1] is not entry:  # a name twice on one line counts once
-                    had.append(entry)
-            elif had is not entry:
-                by_name[key] = [had, entry]  # type: ignore[list-item]
-        where = (family, packed)
-        had_addr = by_addr.get(where)
-        if had_addr is None:
-            by_addr[where] = entry
-        elif type(had_addr) is list:
-            had_addr.append(entry)
-        else:
-            by_addr[where] = [had_addr, entry]  # type: ignore[list-item]
+            _index(by_name, ascii_lower(name), entry)
+        _index(by_addr, (family, packed), entry)
     names = yield from _frozen(by_name)
     addresses = yield from _frozen(by_addr)
     return HostsFile(tuple(entries), origin, names, addresses, tuple(long_lines))
 
 
 K = TypeVar("K")
+
+
+def _index(index: dict[K, HostEntry | list[HostEntry]], key: K, entry: HostEntry) -> None:
+    """File ``entry`` under ``key``: alone, then in a list once a second line comes (a key
+    twice on one line counts once)."""
+    had = index.get(key)
+    if had is None:
+        index[key] = entry
+    elif isinstance(had, list):
+        if had[-1] is not entry:
+            had.append(entry)
+    elif had is not entry:
+        index[key] = [had, entry]
 
 
 def _frozen(
