@@ -68,6 +68,19 @@ def read_text(path: str) -> str | None:
         os.close(fd)
 
 
+class _StepParse:
+    """A parse in steps under way: the file's identity, the parser's generator, the seconds
+    spent reading and parsing so far, and the steps taken."""
+
+    __slots__ = ("ident", "seconds", "steps", "taken")
+
+    def __init__(self, ident: object, steps: Generator[None, None, Any], seconds: float) -> None:
+        self.ident = ident
+        self.steps = steps
+        self.seconds = seconds
+        self.taken = 0
+
+
 class WatchedFile(Generic[T]):
     """One file and its parsed value, re-read when the file changes.
 
@@ -92,8 +105,7 @@ class WatchedFile(Generic[T]):
         self._lock = threading.Lock()
         self._state: tuple[object, T] | None = None
         self._next_check = float("-inf")
-        # A parse in steps under way: (the file's identity, the parser's generator, seconds).
-        self._pending: list[Any] | None = None
+        self._pending: _StepParse | None = None  # a parse in steps under way
         #: seconds the last parse took (reading included); None until the first
         self.parse_seconds: float | None = None
 
@@ -156,28 +168,27 @@ class WatchedFile(Generic[T]):
                 return
             started = time.perf_counter()
             text = None if ident is None else read_text(self.path)
-            # [identity, the parser's generator, seconds spent, steps taken]
-            pending = [ident, self._steps(text), time.perf_counter() - started, 0]
+            pending = _StepParse(ident, self._steps(text), time.perf_counter() - started)
             self._pending = pending
         else:
-            seen = pending[3]
+            seen = pending.taken
             yield
         while True:
             with self._lock:
                 if self._pending is not pending:
                     return  # another caller finished it
-                if seen < 0 or pending[3] == seen:
+                if seen < 0 or pending.taken == seen:
                     started = time.perf_counter()
                     try:
-                        next(pending[1])
+                        next(pending.steps)
                     except StopIteration as done:
                         self._pending = None
-                        spent = pending[2] + time.perf_counter() - started
-                        self._install(pending[0], done.value, spent)
+                        spent = pending.seconds + time.perf_counter() - started
+                        self._install(pending.ident, done.value, spent)
                         return
-                    pending[2] += time.perf_counter() - started
-                    pending[3] += 1
-                seen = pending[3]
+                    pending.seconds += time.perf_counter() - started
+                    pending.taken += 1
+                seen = pending.taken
             yield
 
     def invalidate(self) -> None:
@@ -241,8 +252,14 @@ class FileSet:
         env_map: Mapping[str, str] = os.environ if env is None else env
         bundled = files.bundled_registry
 
-        def watch(path: str, parser: Callable[[str | None], T]) -> WatchedFile[T]:
-            return WatchedFile(path, parser, check_interval=check_interval, clock=clock)
+        def watch(
+            path: str,
+            parser: Callable[[str | None], T],
+            steps: Callable[[str | None], Generator[None, None, T]] | None = None,
+        ) -> WatchedFile[T]:
+            return WatchedFile(
+                path, parser, check_interval=check_interval, clock=clock, steps=steps
+            )
 
         def services(text: str | None) -> ServicesFile:
             if text is None and bundled:
@@ -254,12 +271,10 @@ class FileSet:
                 return parse_protocols(registry.protocols_text(), registry.BUNDLED_PROTOCOLS)
             return parse_protocols(text, files.protocols)
 
-        self._hosts = WatchedFile(
+        self._hosts = watch(
             files.hosts,
             lambda t: parse_hosts(t, files.hosts),
-            check_interval=check_interval,
-            clock=clock,
-            steps=lambda t: parse_hosts_steps(t, files.hosts),
+            lambda t: parse_hosts_steps(t, files.hosts),
         )
         self._services = watch(files.services, services)
         self._protocols = watch(files.protocols, protocols)
