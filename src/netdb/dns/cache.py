@@ -183,9 +183,7 @@ class Cache:
         # one and echoes its question byte for byte.  A server that changes the name's case is
         # not answering as the cache's echo assumes; over TCP, where replies are matched by ID
         # alone, a reply to one query may carry the other's question (or any other).
-        echoed = [query1[:2] + query1[12 : wire.question_end(query1)]]
-        if query2 is not None:
-            echoed.append(query2[:2] + query2[12 : wire.question_end(query2)])
+        echoed = [q[:2] + q[12 : wire.question_end(q)] for q in (query1, query2) if q is not None]
         return self.store_keyed(_key(query1), query2 is not None, k2, sent, now, (), echoed)
 
     def store_keyed(

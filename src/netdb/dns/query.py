@@ -183,7 +183,8 @@ class _Call:
     buffer: bytearray | None = None
 
     def received(self, data: bytes) -> None:
-        """A message read into the first answer buffer (one query only: every one is)."""
+        """A message read into the first answer buffer, when it is kept (``send`` keeps it for
+        one query only, where every message read goes there)."""
         buf = self.buffer
         if buf is not None:
             n = min(len(data), len(buf))
@@ -385,8 +386,7 @@ def _send_dg(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
             if not _from_server(source, opts.servers[ns]):
                 continue  # not from the server asked: dropped, as a connected socket would
             call.gotsomewhere = True
-            if q2 is None:
-                call.received(data)
+            call.received(data)
             if len(data) < HFIXEDSZ:
                 call.terrno = _errno.EMSGSIZE
                 return (yield from _fail(call))
@@ -534,8 +534,7 @@ def _send_vc(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
             if body is None or body is EXPIRED or isinstance(body, OSError) or len(body) < rlen:
                 call.terrno = (body.errno or 0) if isinstance(body, OSError) else 0
                 return (yield from _fail(call))
-            if q2 is None:
-                call.received(body)
+            call.received(body)
             rid = body[:2]
             if (recv1 or rid != q1[:2]) and (recv2 or q2 is None or rid != q2[:2]):
                 continue  # a stale reply: wait for ours
