@@ -792,8 +792,8 @@ def _own(value: T) -> T:
     """A joined caller's own copy of the lists in an answer (``gethostbyname_ex``'s aliases and
     addresses): a call of its own would get lists nobody else holds."""
     if isinstance(value, tuple) and value.__class__ is tuple:
-        copy = tuple(list(v) if v.__class__ is list else v for v in value)
-        return copy  # type: ignore[return-value]
+        owned = tuple(list(v) if v.__class__ is list else v for v in value)
+        return owned  # type: ignore[return-value]
     return value
 
 
