@@ -40,6 +40,10 @@ FIXTURE_ZONES: tuple[tuple[str, str], ...] = (
     ("100.51.198.in-addr.arpa.", "100.51.198.in-addr.arpa.zone"),
     ("0/25.100.51.198.in-addr.arpa.", "0-25.100.51.198.in-addr.arpa.zone"),
     ("8.b.d.0.1.0.0.2.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.zone"),
+    ("idn.test.", "idn.test.zone"),
+    ("113.0.203.in-addr.arpa.", "113.0.203.in-addr.arpa.zone"),
+    ("1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.zone"),
+    ("8.e.f.ip6.arpa.", "8.e.f.ip6.arpa.zone"),
 )
 
 
@@ -126,6 +130,7 @@ def write_unbound(workdir: Path, listen: Sequence[str], knot_address: str) -> Pa
         "100.51.198.in-addr.arpa.",
         "113.0.203.in-addr.arpa.",
         "8.b.d.0.1.0.0.2.ip6.arpa.",
+        "8.e.f.ip6.arpa.",
         "10.in-addr.arpa.",
         "127.in-addr.arpa.",
     ]

@@ -1,0 +1,281 @@
+"""netdb against glibc for internationalised names and for reverse lookups over DNS.
+
+Knot serves ``idn.test.`` (punycode names, CNAMEs to and from them) and the reverse zones
+``113.0.203.in-addr.arpa.``, ``1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.`` and ``8.e.f.ip6.arpa.`` (PTR
+targets in punycode, several PTRs, RFC 2317 CNAME chains, odd bytes, names that fail glibc's
+host-name checks); see ``tests/fixtures/zones/README.md``.
+
+Names reach glibc three ways and each is compared: a ``str`` host (CPython encodes it with its
+``idna`` codec, IDNA 2003, before glibc sees it), a ``bytes`` host holding UTF-8 (glibc sees the
+bytes; ``AI_IDN`` hands them to libidn2), and the punycode itself.  Answers come back through
+``AI_CANONIDN`` and ``NI_IDN`` (libidn2's decoding, with glibc's fallback to the punycode).  Every
+case runs ``socket.F(...)`` and ``netdb.F(...)`` in the same sandboxed process and the whole
+outcomes (result, or exception class and arguments) must be equal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.sandbox import dnsservers
+from tests.sandbox.harness import Sandbox, Scenario
+
+pytestmark = pytest.mark.skipif(
+    dnsservers.available() is not None, reason=str(dnsservers.available())
+)
+
+AF_INET, AF_INET6, AF_UNSPEC = socket.AF_INET, socket.AF_INET6, socket.AF_UNSPEC
+STREAM = socket.SOCK_STREAM
+CANON = socket.AI_CANONNAME
+AI_IDN = 0x40
+AI_CANONIDN = 0x80
+NI_IDN = 0x20
+NI_FLAGS = (
+    socket.NI_NUMERICHOST,
+    socket.NI_NUMERICSERV,
+    socket.NI_NOFQDN,
+    socket.NI_NAMEREQD,
+    socket.NI_DGRAM,
+    NI_IDN,
+)
+
+HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
+# 512 and 514 name different services over TCP and UDP; 513/udp and 517/udp exist only for UDP.
+SERVICES = (
+    "http\t\t80/tcp\nhttp\t\t80/udp\n"
+    "exec\t\t512/tcp\nbiff\t\t512/udp\n"
+    "login\t\t513/tcp\nwho\t\t513/udp\n"
+    "shell\t\t514/tcp\nsyslog\t\t514/udp\n"
+    "talk\t\t517/udp\n"
+)
+
+
+def scenario(name: str, *, dns: str, hostname: str) -> Scenario:
+    files = {
+        "hosts": HOSTS,
+        "nsswitch.conf": "hosts: files dns\n",
+        "host.conf": "multi on\n",
+        "services": SERVICES,
+        "resolv.conf": "nameserver 127.0.0.1\nsearch idn.test example.test\n",
+    }
+    return Scenario(name, files, "loopback", hostname, {}, dns)
+
+
+# The host name's domain is what NI_NOFQDN strips (glibc's nrl_domainname); "sandbox" has none.
+KNOT = scenario("idn-knot", dns="knot", hostname="box.idn.test")
+UNBOUND = scenario("idn-unbound", dns="unbound", hostname="sandbox")
+
+# --- (1) internationalised names ---------------------------------------------------------------
+
+# Unicode names as a program writes them.  Python's codec (IDNA 2003: nameprep, NFKC, ß -> ss,
+# ZWJ/ZWNJ dropped, U+3002/U+FF0E/U+FF61 as dots) encodes the str forms; the bytes forms go to
+# glibc (and to libidn2 under AI_IDN: IDNA 2008 with UTS #46) as they are.
+UNICODE_NAMES = [
+    "müller.idn.test",
+    "MÜLLER.idn.test",
+    "Müller.IDN.Test",
+    "mu\u0308ller.idn.test",  # not NFC
+    "müller.idn.test.",
+    "müller",  # one label: the search list
+    "straße.idn.test",
+    "STRASSE.idn.test",
+    "ελληνικά.idn.test",
+    "ΕΛΛΗΝΙΚΆ.idn.test",
+    "中文.idn.test",
+    "中文\u3002idn\u3002test",  # ideographic full stop
+    "中文\uff0eidn\uff0etest",  # fullwidth full stop
+    "中文\uff61idn\uff61test.",  # halfwidth ideographic full stop, trailing dot
+    "日本語.idn.test",
+    "☕.idn.test",
+    "💩.idn.test",
+    "a\u200db.idn.test",  # ZWJ
+    "a\u200cb.idn.test",  # ZWNJ
+    "ａｂｃ.idn.test",  # fullwidth letters
+    "ﬁ.idn.test",
+    "müller.中文.idn.test",
+    "sub.müller.idn.test",
+    "ñandú.idn.test",
+    "中国.idn.test",
+    "ü.idn.test",
+    "ß.idn.test",
+    "ς.idn.test",
+    "σ.idn.test",
+    "café.idn.test",
+    "cafe\u0301.idn.test",
+    "müller..idn.test",
+    "m\\üller.idn.test",
+    "ü" * 60 + ".idn.test",
+    "nothere-ü.idn.test",
+]
+# Names already in their DNS form (CNAMEs to and from punycode, labels libidn2 cannot decode).
+ASCII_NAMES = [
+    "xn--mller-kva.idn.test",
+    "XN--MLLER-KVA.IDN.TEST",
+    "XN--BCHER-KVA.idn.test",
+    "xn--bcher-kva",
+    "to-idn",
+    "to-emoji",
+    "to-bad",
+    "to-upper",
+    "to-two",
+    "xn--and-6ma2c",
+    "xn--fiqs8s",
+    "xn--ls8h",
+    "xn--abc-",
+    "xn--a.idn.test",
+    "xn--53h.idn.test",
+    "xn--zca",
+    "203.0.113.1",
+]
+# bytes that are not UTF-8, and a backslash beside non-ASCII (glibc refuses both under AI_IDN).
+RAW_NAMES = [
+    b"m\xfcller.idn.test",
+    b"m\xc3\xbcller\\.idn.test",
+    b"\xe2\x98\x95.idn.test",
+    b"m\xc3",
+    b"\xc3\xbc.idn.test",
+]
+GAI_FLAGS = [
+    0,
+    AI_IDN,
+    CANON,
+    CANON | AI_CANONIDN,
+    AI_IDN | CANON,
+    AI_IDN | CANON | AI_CANONIDN,
+    AI_CANONIDN,
+]
+
+
+def idn_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
+    hosts: list[str | bytes] = [*UNICODE_NAMES, *ASCII_NAMES]
+    hosts += [n.encode() for n in UNICODE_NAMES]
+    hosts += RAW_NAMES
+    for host in hosts:
+        for flags in GAI_FLAGS:
+            yield "getaddrinfo", (host, 80, AF_UNSPEC, STREAM, 0, flags)
+        yield "getaddrinfo", (host, None, AF_INET, 0, 0, AI_IDN)
+        yield "getaddrinfo", (host, None, AF_INET6, 0, 0, AI_IDN | CANON | AI_CANONIDN)
+        yield "gethostbyname", (host,)
+        yield "gethostbyname_ex", (host,)
+        yield "gethostbyaddr", (host,)
+        if isinstance(host, str):
+            yield "getfqdn", (host,)
+
+
+# --- (2) reverse lookups -----------------------------------------------------------------------
+
+V4_PTRS = [f"203.0.113.{i}" for i in range(1, 45)] + ["203.0.113.99"]
+V6_PTRS = [
+    "2001:db8:1::1",
+    "2001:db8:1::2",
+    "2001:db8:1::3",
+    "2001:db8:1::4",
+    "2001:db8:1::5",
+    "2001:db8:1::7",
+    "2001:db8:1::99",
+    "2001:db8:1:0:0:0:0:1",
+    "2001:0DB8:0001::0001",
+    "::ffff:203.0.113.1",
+    "::FFFF:203.0.113.8",
+    "::ffff:cb00:7109",
+    "::203.0.113.1",
+    "::203.0.113.10",
+    "::0.0.0.1",
+    "::1",
+    "::",
+    "fe80::1",
+    "fe80::2",
+]
+ADDRESSES = V4_PTRS + V6_PTRS
+PORTS = [0, 80, 512, 513, 517, 65535]
+
+
+def reverse_cases(keys: list[str]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    for address in keys:
+        yield "gethostbyaddr", (address,)
+        yield "getfqdn", (address,)
+        for flags in (0, NI_IDN, NI_IDN | socket.NI_NOFQDN, socket.NI_NAMEREQD):
+            yield "getnameinfo", ((address, 80), flags)
+
+
+def flag_sets() -> Iterator[int]:
+    for n in range(len(NI_FLAGS) + 1):
+        for combo in itertools.combinations(NI_FLAGS, n):
+            yield sum(combo)
+
+
+# Every NI_* combination on these, with ports that name services only for one protocol.
+EVERY_FLAG = [
+    ("203.0.113.1", 0),
+    ("203.0.113.3", 512),
+    ("203.0.113.12", 513),
+    ("203.0.113.16", 517),
+    ("203.0.113.99", 65535),
+    ("2001:db8:1::7", 514, 0, 0),
+    ("::ffff:203.0.113.38", 80),
+    ("fe80::1%lo", 512),
+    ("fe80::1", 513, 0, 1),
+    ("fe80::1", 517, 7, 99),
+    ("fe80::99%1", 514),
+    ("ff02::1%lo", 80),
+]
+
+
+def nameinfo_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
+    for sockaddr in EVERY_FLAG:
+        for flags in flag_sets():
+            yield "getnameinfo", (sockaddr, flags)
+    for address in ("203.0.113.21", "2001:db8:1::1", "::1", "203.0.113.26"):
+        for port in PORTS:
+            for flags in (0, socket.NI_DGRAM, socket.NI_DGRAM | socket.NI_NUMERICSERV):
+                yield "getnameinfo", ((address, port), flags)
+
+
+def compare(box: Sandbox, cases: Iterator[tuple[str, tuple[Any, ...]]]) -> int:
+    """Run every case; fail with all the differences at once.  Returns the number compared."""
+    bad = []
+    n = 0
+    for func, args in cases:
+        n += 1
+        glibc, ours = box.outcomes(func, *args)
+        if glibc != ours:
+            bad.append(f"{func}{args!r}\n    glibc: {glibc}\n    netdb: {ours}")
+    assert not bad, f"[{box.scenario.name}] {len(bad)} of {n} differ:\n" + "\n".join(bad[:60])
+    return n
+
+
+@pytest.mark.parametrize("scenario", [KNOT, UNBOUND], ids=lambda s: s.name)
+def test_idn_names(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    box.reset()
+    assert compare(box, idn_cases()) > 500
+
+
+@pytest.mark.parametrize("scenario", [KNOT, UNBOUND], ids=lambda s: s.name)
+def test_reverse_lookups(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    box.reset()
+    assert compare(box, reverse_cases(ADDRESSES)) > 300
+
+
+def test_nameinfo_every_flag(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(KNOT)
+    box.reset()
+    assert compare(box, nameinfo_cases()) == 64 * len(EVERY_FLAG) + 4 * len(PORTS) * 3
+
+
+def test_cached_answers_stay_glibcs(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    """The second time round netdb answers from its cache and memo: still glibc's answers."""
+    box = sandboxes(KNOT)
+    box.reset()
+    cases = [
+        *itertools.islice(idn_cases(), 300),
+        *reverse_cases(V4_PTRS[:20] + V6_PTRS[:8]),
+    ]
+    compare(box, iter(cases))
+    compare(box, iter(cases))
