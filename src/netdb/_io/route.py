@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import _socket
 import functools
-import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -35,7 +34,7 @@ from collections.abc import Callable, Sequence
 from .. import trace
 from ..config.gaiconf import PolicyRule
 from ..sort import PREFER_DA, RULES, Candidate, Policy, sort_candidates
-from . import ifaddrs
+from . import ifaddrs, watch
 from .watch import WATCH
 
 _MAPPED = b"\x00" * 10 + b"\xff\xff"
@@ -43,7 +42,6 @@ _PROBE_TYPE = int(socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
 _AF_INET6 = int(socket.AF_INET6)
 _inet_ntop = _socket.inet_ntop
 _inet_pton = _socket.inet_pton
-_getpid = os.getpid
 _CACHE_LIMIT = 4096
 
 _CacheKey = tuple[int, bytes, int]
@@ -86,7 +84,7 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
         finally:
             alone.close()
     probe = _probes
-    if probe.pid != _getpid():  # a forked child: its copies are the parent's sockets
+    if probe.forks != watch.forks():  # a forked child: its copies are the parent's sockets
         probe.reset()
     sock = probe.socks.get(family)
     if sock is None:
@@ -152,14 +150,14 @@ class _ProbeSockets(threading.local):
     the probe itself), in the process that made them."""
 
     def __init__(self) -> None:
-        self.pid = _getpid()
+        self.forks = watch.forks()
         self.socks: dict[int, _socket.socket] = {}
 
     def reset(self) -> None:
         for sock in self.socks.values():
             sock.close()  # the child's descriptors only: the parent's sockets stay open
         self.socks.clear()
-        self.pid = _getpid()
+        self.forks = watch.forks()
 
 
 _probes = _ProbeSockets()

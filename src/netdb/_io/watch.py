@@ -6,7 +6,9 @@ NETLINK_ROUTE socket joined to the address, route and rule notification groups (
 Before a cached answer is used, ``poll`` with no wait (a poll object per thread) says whether
 anything arrived (a non-blocking read then drains the socket, under a lock); any notification (or an
 overflow, ENOBUFS) starts a new generation and the caches are dropped.  After ``fork`` the child
-opens its own socket.  Where netlink is unavailable every call is a new generation (no caching).
+opens its own socket: a hook run in the child counts forks (:func:`forks`), so the per-call
+check makes no ``getpid`` system call.  Where netlink is unavailable every call is a new
+generation (no caching).
 """
 
 from __future__ import annotations
@@ -36,13 +38,30 @@ GROUPS = (
 )
 
 
+_forks = 0
+
+
+def _forked() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def forks() -> int:
+    """How many times this process's line has forked: it changes in a child (at once, in the
+    child's only thread), so a kept socket or descriptor can tell it is the parent's."""
+    return _forks
+
+
 class KernelWatch:
     """A generation counter that moves whenever addresses, links, routes or rules change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
-        self._pid = -1
+        self._forks = -1  # the fork count when the socket was opened here (-1: never)
         self._generation = 0
         # A poll object per thread (one object may not be polled by two threads at once), for
         # the socket of this epoch: opening a new socket starts a new epoch.
@@ -75,17 +94,17 @@ class KernelWatch:
 
     def generation(self) -> int:
         """The current generation; it changes when something the caches depend on changed."""
-        if self._pid == os.getpid():
+        if self._forks == _forks:
             poller = self._poller()
             if poller is not None and not poller.poll(0):
                 return self._generation  # nothing arrived: no lock, no failing read
         with self._lock:
-            if self._pid != os.getpid():
+            if self._forks != _forks:
                 if self._sock is not None:
                     self._sock.close()
                 self._sock = self._open()
                 self._epoch += 1
-                self._pid = os.getpid()
+                self._forks = _forks
                 self._generation += 1
                 return self._generation
             if self._sock is None:
