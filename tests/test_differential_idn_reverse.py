@@ -44,7 +44,21 @@ NI_FLAGS = (
     NI_IDN,
 )
 
-HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
+HOSTS = (
+    "127.0.0.1 localhost\n"
+    "::1 localhost ip6-localhost\n"
+    # Names in the files source for NI_IDN / AI_CANONIDN: punycode, raw UTF-8, not UTF-8.
+    "203.0.113.200 xn--mller-kva.files.test files-puny\n"
+    "203.0.113.201 m\u00fcller.files.test files-utf8\n"
+    "203.0.113.202 XN--BCHER-KVA.files.test\n"
+    "203.0.113.203 xn--abc-.files.test\n"
+    # Over getnameinfo's NI_MAXHOST (1025) as it is, and only once NI_IDN decodes it.
+    "203.0.113.205 " + "a" * 1100 + ".files.test\n"
+    "203.0.113.206 "
+    + ".".join(["xn--" + ("\U00010000" * 40).encode("punycode").decode()] * 8)
+    + ".files.test\n"
+    "203.0.113.207 " + "a" * 1013 + ".files.test\n"
+)
 # 512 and 514 name different services over TCP and UDP; 513/udp and 517/udp exist only for UDP.
 SERVICES = (
     "http\t\t80/tcp\nhttp\t\t80/udp\n"
@@ -52,12 +66,19 @@ SERVICES = (
     "login\t\t513/tcp\nwho\t\t513/udp\n"
     "shell\t\t514/tcp\nsyslog\t\t514/udp\n"
     "talk\t\t517/udp\n"
+    # 31 and 32 characters: the second does not fit getnameinfo's NI_MAXSERV (32) buffer.
+    "s31-" + "x" * 27 + "\t600/tcp\n"
+    "s32-" + "x" * 28 + "\t601/tcp\n"
+    "short\t\t601/udp\n"
 )
 
 
 def scenario(name: str, *, dns: str, hostname: str) -> Scenario:
+    # The worker writes /etc files as latin-1: UTF-8 names go in as their bytes, and one
+    # name (m\xfcller.latin1) is latin-1 itself, not UTF-8.
+    hosts = HOSTS.encode().decode("latin-1") + "203.0.113.204 m\xfcller.latin1\n"
     files = {
-        "hosts": HOSTS,
+        "hosts": hosts,
         "nsswitch.conf": "hosts: files dns\n",
         "host.conf": "multi on\n",
         "services": SERVICES,
@@ -111,6 +132,8 @@ UNICODE_NAMES = [
     "m\\üller.idn.test",
     "ü" * 60 + ".idn.test",
     "nothere-ü.idn.test",
+    "１２７.0.0.1",  # fullwidth digits
+    "müller.files.test",
 ]
 # Names already in their DNS form (CNAMEs to and from punycode, labels libidn2 cannot decode).
 ASCII_NAMES = [
@@ -131,6 +154,11 @@ ASCII_NAMES = [
     "xn--53h.idn.test",
     "xn--zca",
     "203.0.113.1",
+    "files-puny",
+    "files-utf8",
+    "xn--mller-kva.files.test",
+    "XN--BCHER-KVA.files.test",
+    "xn--abc-.files.test",
 ]
 # bytes that are not UTF-8, and a backslash beside non-ASCII (glibc refuses both under AI_IDN).
 RAW_NAMES = [
@@ -139,6 +167,13 @@ RAW_NAMES = [
     b"\xe2\x98\x95.idn.test",
     b"m\xc3",
     b"\xc3\xbc.idn.test",
+    b"m\xc3\xbcller.files.test",
+    b"m\xfcller.latin1",
+    b"\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97.0.0.1",  # fullwidth digits: 127.0.0.1
+    b"M\xc3\x9cLLER.IDN.TEST",
+    b"a\xe2\x80\x8db.idn.test",
+    b"\xc3\xbc" * 130 + b".idn.test",
+    b"\xc3\xbc" * 30 + b"." + b"x" * 200 + b".idn.test",
 ]
 GAI_FLAGS = [
     0,
@@ -169,7 +204,23 @@ def idn_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
 
 # --- (2) reverse lookups -----------------------------------------------------------------------
 
-V4_PTRS = [f"203.0.113.{i}" for i in range(1, 45)] + ["203.0.113.99"]
+V4_PTRS = [f"203.0.113.{i}" for i in range(1, 52)] + ["203.0.113.99"]
+# The files source's names, and IPv4 written as inet_aton reads it.
+OTHER_ADDRESSES = [
+    "203.0.113.200",
+    "203.0.113.201",
+    "203.0.113.202",
+    "203.0.113.203",
+    "203.0.113.204",
+    "203.0.113.205",
+    "203.0.113.206",
+    "203.0.113.207",
+    "203.0.113.01",
+    "0xcb.0.113.1",
+    "3405803777",
+    "203.113.1",
+    "203.0.113.1 ",
+]
 V6_PTRS = [
     "2001:db8:1::1",
     "2001:db8:1::2",
@@ -190,9 +241,12 @@ V6_PTRS = [
     "::",
     "fe80::1",
     "fe80::2",
+    "fe80::1%lo",
+    "fe80::1%1",
+    "2001:db8:1::1%lo",
 ]
-ADDRESSES = V4_PTRS + V6_PTRS
-PORTS = [0, 80, 512, 513, 517, 65535]
+ADDRESSES = V4_PTRS + V6_PTRS + OTHER_ADDRESSES
+PORTS = [0, 80, 512, 513, 517, 600, 601, 65535]
 
 
 def reverse_cases(keys: list[str]) -> Iterator[tuple[str, tuple[Any, ...]]]:
@@ -201,6 +255,11 @@ def reverse_cases(keys: list[str]) -> Iterator[tuple[str, tuple[Any, ...]]]:
         yield "getfqdn", (address,)
         for flags in (0, NI_IDN, NI_IDN | socket.NI_NOFQDN, socket.NI_NAMEREQD):
             yield "getnameinfo", ((address, 80), flags)
+    for name in ("", "box.idn.test", "box", "localhost", "müller.idn.test", "to-idn"):
+        yield "getfqdn", (name,)
+        yield "gethostbyaddr", (name,)
+    yield "getnameinfo", (("müller.idn.test", 80), NI_IDN)
+    yield "getnameinfo", (("xn--mller-kva.idn.test", 80), 0)
 
 
 def flag_sets() -> Iterator[int]:
@@ -223,6 +282,14 @@ EVERY_FLAG = [
     ("fe80::1", 517, 7, 99),
     ("fe80::99%1", 514),
     ("ff02::1%lo", 80),
+    ("203.0.113.45", 80),
+    ("203.0.113.46", 80),
+    ("203.0.113.202", 80),
+    ("203.0.113.201", 513),
+    ("203.0.113.204", 513),
+    ("203.0.113.205", 600),
+    ("203.0.113.206", 601),
+    ("203.0.113.207", 601),
 ]
 
 
@@ -236,6 +303,11 @@ def nameinfo_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
                 yield "getnameinfo", ((address, port), flags)
 
 
+def _short(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) < 300 else text[:150] + f"...({len(text)} chars)..." + text[-100:]
+
+
 def compare(box: Sandbox, cases: Iterator[tuple[str, tuple[Any, ...]]]) -> int:
     """Run every case; fail with all the differences at once.  Returns the number compared."""
     bad = []
@@ -244,7 +316,9 @@ def compare(box: Sandbox, cases: Iterator[tuple[str, tuple[Any, ...]]]) -> int:
         n += 1
         glibc, ours = box.outcomes(func, *args)
         if glibc != ours:
-            bad.append(f"{func}{args!r}\n    glibc: {glibc}\n    netdb: {ours}")
+            bad.append(
+                f"{func}{_short(args)}\n    glibc: {_short(glibc)}\n    netdb: {_short(ours)}"
+            )
     assert not bad, f"[{box.scenario.name}] {len(bad)} of {n} differ:\n" + "\n".join(bad[:60])
     return n
 

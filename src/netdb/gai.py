@@ -49,6 +49,8 @@ from .constants import (
     IPPROTO_UDPLITE,
     NI_DGRAM,
     NI_IDN,
+    NI_MAXHOST,
+    NI_MAXSERV,
     NI_NAMEREQD,
     NI_NOFQDN,
     NI_NUMERICHOST,
@@ -67,6 +69,7 @@ from .errors import (
     EAI_FAMILY,
     EAI_NODATA,
     EAI_NONAME,
+    EAI_OVERFLOW,
     EAI_SERVICE,
     EAI_SOCKTYPE,
     EAI_SYSTEM,
@@ -669,6 +672,10 @@ def getnameinfo(
                 host = _strip_local_domain(host, (yield from ctx.local_domain()))
             if flags & NI_IDN:
                 host = ctx.idn_to_unicode(host)
+            # CPython's host buffer holds NI_MAXHOST bytes with the NUL (glibc copies the name
+            # into it or fails): names cross here one byte per character.
+            if len(host) >= NI_MAXHOST:
+                raise GaiError(EAI_OVERFLOW)
         elif ans.h_errno == NETDB_INTERNAL:
             # errno as gethostbyaddr_r left it: 0 after a module it could not load.
             unloaded = bool(ans.trace) and not db.serves(ans.trace[-1][0])
@@ -696,6 +703,9 @@ def getnameinfo(
     proto = "udp" if flags & NI_DGRAM else "tcp"
     if not flags & NI_NUMERICSERV:
         serv = ctx.service_name(port, proto)
+        # ... and its service buffer NI_MAXSERV bytes (a number always fits).
+        if serv is not None and len(serv) >= NI_MAXSERV:
+            raise GaiError(EAI_OVERFLOW)
     rec = _trace.recorder()
     if rec is not None:
         if flags & NI_NUMERICSERV:
