@@ -16,6 +16,7 @@ outcomes (result, or exception class and arguments) must be equal.
 from __future__ import annotations
 
 import itertools
+import random
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -73,10 +74,10 @@ SERVICES = (
 )
 
 
-def scenario(name: str, *, dns: str, hostname: str) -> Scenario:
+def scenario(name: str, *, dns: str, hostname: str, hosts: str = HOSTS) -> Scenario:
     # The worker writes /etc files as latin-1: UTF-8 names go in as their bytes, and one
     # name (m\xfcller.latin1) is latin-1 itself, not UTF-8.
-    hosts = HOSTS.encode().decode("latin-1") + "203.0.113.204 m\xfcller.latin1\n"
+    hosts = hosts.encode().decode("latin-1") + "203.0.113.204 m\xfcller.latin1\n"
     files = {
         "hosts": hosts,
         "nsswitch.conf": "hosts: files dns\n",
@@ -87,9 +88,32 @@ def scenario(name: str, *, dns: str, hostname: str) -> Scenario:
     return Scenario(name, files, "loopback", hostname, {}, dns)
 
 
-# The host name's domain is what NI_NOFQDN strips (glibc's nrl_domainname); "sandbox" has none.
+# The host name's domain is what NI_NOFQDN strips (glibc's nrl_domainname: the domain of
+# localhost's name, else of the host name, else of the host name's canonical name, else of
+# 127.0.0.1's name); "box" is a CNAME in idn.test to a name in xn--fiq228c.idn.test.
 KNOT = scenario("idn-knot", dns="knot", hostname="box.idn.test")
-UNBOUND = scenario("idn-unbound", dns="unbound", hostname="sandbox")
+UNBOUND = scenario("idn-unbound", dns="unbound", hostname="box")
+LOCAL_DOMAINS = [
+    scenario("nofqdn-none", dns="knot", hostname="sandbox"),
+    scenario(
+        "nofqdn-localhost",
+        dns="knot",
+        hostname="box.idn.test",
+        hosts="127.0.0.1 localhost.xn--fiq228c.idn.test localhost\n" + HOSTS,
+    ),
+    scenario(
+        "nofqdn-files-alias",
+        dns="knot",
+        hostname="solo",
+        hosts=HOSTS + "203.0.113.210 solo.idn.test.idn.test solo\n",
+    ),
+    scenario(
+        "nofqdn-loopback-name",
+        dns="knot",
+        hostname="nowhere",
+        hosts="127.0.0.1 lo.idn.test localhost\n" + HOSTS,
+    ),
+]
 
 # --- (1) internationalised names ---------------------------------------------------------------
 
@@ -202,7 +226,70 @@ def idn_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
             yield "getfqdn", (host,)
 
 
+# Seeded generated names: pieces that IDNA 2003, IDNA 2008 / UTS #46 and glibc's own checks treat
+# differently (case, sharp s and sigmas, dots of other scripts, joiners, combining marks, soft
+# hyphen, NFKC compatibility forms, symbols, right-to-left scripts, backslash, space, "_").
+PIECES = [
+    *"abcXYZ019-_.",
+    "\\",
+    " ",
+    "ü",
+    "Ü",
+    "ß",
+    "ς",
+    "Σ",
+    "\u3002",
+    "\uff0e",
+    "\uff61",
+    "\u200d",
+    "\u200c",
+    "\u0308",
+    "\u0301",
+    "\u00ad",
+    "\u200b",
+    "Ⅷ",
+    "ﬁ",
+    "İ",
+    "☕",
+    "💩",
+    "中",
+    "א",
+    "ب",
+    "١",
+    "xn--",
+    "xn--mller-kva",
+    "müller",
+    "straße",
+]
+SUFFIXES = ["", ".", ".idn.test", ".idn.test.", "\u3002idn\u3002test"]
+GENERATED = 300
+
+
+def generated_names(seed: int, count: int) -> Iterator[str | bytes]:
+    rng = random.Random(seed)
+    for _ in range(count):
+        name = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 6)))
+        name += rng.choice(SUFFIXES)
+        yield name
+        data = bytearray(name.encode())
+        if rng.random() < 0.2:
+            data[rng.randrange(len(data))] = rng.randrange(0x80, 0x100)
+        yield bytes(data)
+
+
+def generated_cases(seed: int) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    for host in generated_names(seed, GENERATED):
+        yield "getaddrinfo", (host, 80, AF_UNSPEC, STREAM, 0, AI_IDN | CANON | AI_CANONIDN)
+        yield "getaddrinfo", (host, 80, AF_INET, STREAM, 0, 0)
+        if isinstance(host, str):
+            yield "gethostbyname_ex", (host,)
+
+
 # --- (2) reverse lookups -----------------------------------------------------------------------
+
+# 2001:db8:1::1:NN: a PTR target "o\\NNNx.idn.test." for every octet NN (ns_name_ntop's escapes,
+# the host-name check, NI_IDN on what passes).
+OCTET_PTRS = [f"2001:db8:1::1:{octet:x}" for octet in range(256)]
 
 V4_PTRS = [f"203.0.113.{i}" for i in range(1, 52)] + ["203.0.113.99"]
 # The files source's names, and IPv4 written as inet_aton reads it.
@@ -335,6 +422,38 @@ def test_reverse_lookups(sandboxes: Callable[[Scenario], Sandbox], scenario: Sce
     box = sandboxes(scenario)
     box.reset()
     assert compare(box, reverse_cases(ADDRESSES)) > 300
+
+
+@pytest.mark.parametrize("scenario", LOCAL_DOMAINS, ids=lambda s: s.name)
+def test_nofqdn_local_domain(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    box.reset()
+    addresses = ["203.0.113.1", "203.0.113.17", "203.0.113.45", "203.0.113.46", "203.0.113.21"]
+    addresses += ["203.0.113.210", "127.0.0.1", "::1", "2001:db8:1::2"]
+    cases = [
+        ("getnameinfo", ((address, 80), flags))
+        for address in addresses
+        for flags in (socket.NI_NOFQDN, socket.NI_NOFQDN | NI_IDN, socket.NI_NOFQDN | 8)
+    ]
+    cases += [("getfqdn", (name,)) for name in ("", "solo", "box", "localhost", "127.0.0.1")]
+    assert compare(box, iter(cases)) == len(cases)
+
+
+def test_generated_names(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(KNOT)
+    box.reset()
+    assert compare(box, generated_cases(20261205)) > 2 * GENERATED
+
+
+def test_every_octet_in_ptr_targets(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(KNOT)
+    box.reset()
+    cases = (
+        ("getnameinfo", ((address, 0), flags))
+        for address in OCTET_PTRS
+        for flags in (0, NI_IDN, socket.NI_NAMEREQD)
+    )
+    assert compare(box, itertools.chain(cases, reverse_cases(OCTET_PTRS[::17]))) > 768
 
 
 def test_nameinfo_every_flag(sandboxes: Callable[[Scenario], Sandbox]) -> None:
