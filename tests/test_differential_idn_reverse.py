@@ -218,6 +218,9 @@ def idn_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
         for flags in GAI_FLAGS:
             yield "getaddrinfo", (host, 80, AF_UNSPEC, STREAM, 0, flags)
         yield "getaddrinfo", (host, None, AF_INET, 0, 0, AI_IDN)
+        # The forms programs use most (netdb's express lane takes some of them).
+        yield "getaddrinfo", (host, 80)
+        yield "getaddrinfo", (host, 443, AF_UNSPEC, STREAM, 0, socket.AI_ADDRCONFIG)
         yield "getaddrinfo", (host, None, AF_INET6, 0, 0, AI_IDN | CANON | AI_CANONIDN)
         yield "h_errno", ()
         yield "gethostbyname", (host,)
