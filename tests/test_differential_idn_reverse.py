@@ -74,16 +74,24 @@ SERVICES = (
 )
 
 
-def scenario(name: str, *, dns: str, hostname: str, hosts: str = HOSTS) -> Scenario:
+def scenario(
+    name: str,
+    *,
+    dns: str,
+    hostname: str,
+    hosts: str = HOSTS,
+    nsswitch: str = "hosts: files dns\n",
+    resolv: str = "nameserver 127.0.0.1\nsearch idn.test example.test\n",
+) -> Scenario:
     # The worker writes /etc files as latin-1: UTF-8 names go in as their bytes, and one
     # name (m\xfcller.latin1) is latin-1 itself, not UTF-8.
     hosts = hosts.encode().decode("latin-1") + "203.0.113.204 m\xfcller.latin1\n"
     files = {
         "hosts": hosts,
-        "nsswitch.conf": "hosts: files dns\n",
+        "nsswitch.conf": nsswitch,
         "host.conf": "multi on\n",
         "services": SERVICES,
-        "resolv.conf": "nameserver 127.0.0.1\nsearch idn.test example.test\n",
+        "resolv.conf": resolv,
     }
     return Scenario(name, files, "loopback", hostname, {}, dns)
 
@@ -454,6 +462,36 @@ def test_nofqdn_local_domain(sandboxes: Callable[[Scenario], Sandbox], scenario:
         for flags in (socket.NI_NOFQDN, socket.NI_NOFQDN | NI_IDN, socket.NI_NOFQDN | 8)
     ]
     cases += [("getfqdn", (name,)) for name in ("", "solo", "box", "localhost", "127.0.0.1")]
+    assert compare(box, iter(cases)) == len(cases)
+
+
+# Reverse lookups that fail inside glibc (a module that cannot be loaded: NETDB_INTERNAL; a
+# server that refuses: TRY_AGAIN), each followed by the h_errno it leaves for CPython's herror.
+DEAD = "nameserver 127.0.0.4\noptions attempts:1\n"
+FAILING = [
+    scenario("nss-unloadable", dns="knot", hostname="sandbox", nsswitch="hosts: nosuchmodule\n"),
+    scenario(
+        "nss-unloadable-dns", dns="knot", hostname="sandbox", nsswitch="hosts: nosuchmodule dns\n"
+    ),
+    scenario(
+        "nss-dns-unloadable", dns="knot", hostname="sandbox", nsswitch="hosts: dns nosuchmodule\n"
+    ),
+    scenario("dns-dead", dns="knot", hostname="sandbox", resolv=DEAD),
+    scenario("dns-dead-only", dns="knot", hostname="sandbox", resolv=DEAD, nsswitch="hosts: dns\n"),
+]
+
+
+@pytest.mark.parametrize("scenario", FAILING, ids=lambda s: s.name)
+def test_failing_sources(sandboxes: Callable[[Scenario], Sandbox], scenario: Scenario) -> None:
+    box = sandboxes(scenario)
+    box.reset()
+    cases: list[tuple[str, tuple[Any, ...]]] = []
+    for address in ("203.0.113.1", "203.0.113.99", "127.0.0.1", "2001:db8:1::1", "fe80::1%lo"):
+        for flags in (0, socket.NI_NAMEREQD, NI_IDN | socket.NI_NOFQDN, socket.NI_NUMERICHOST):
+            cases += [("getnameinfo", ((address, 80), flags)), ("h_errno", ())]
+            cases += [("gethostbyaddr", (address,)), ("h_errno", ())]
+            cases += [("getnameinfo", ((address, 80), flags)), ("h_errno", ())]
+        cases += [("getfqdn", (address,)), ("h_errno", ())]
     assert compare(box, iter(cases)) == len(cases)
 
 

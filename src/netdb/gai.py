@@ -677,10 +677,14 @@ def getnameinfo(
             if len(host) >= NI_MAXHOST:
                 raise GaiError(EAI_OVERFLOW)
         elif ans.h_errno == NETDB_INTERNAL:
+            # glibc's gni_host_inet_name stores the status in the global h_errno before it
+            # gives up (the nss call itself may have left the global as it was).
+            yield HErrno(NETDB_INTERNAL)
             # errno as gethostbyaddr_r left it: 0 after a module it could not load.
             unloaded = bool(ans.trace) and not db.serves(ans.trace[-1][0])
             raise _system(db, 0 if unloaded else None)
         elif ans.h_errno == TRY_AGAIN:
+            yield HErrno(TRY_AGAIN)
             raise GaiError(EAI_AGAIN)
         elif flags & NI_NAMEREQD:
             raise GaiError(EAI_NONAME)
