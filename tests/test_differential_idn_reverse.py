@@ -203,6 +203,11 @@ RAW_NAMES = [
     b"m\xfcller.latin1",
     b"\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97.0.0.1",  # fullwidth digits: 127.0.0.1
     b"M\xc3\x9cLLER.IDN.TEST",
+    # Numeric only once libidn2 has mapped them (fullwidth digits, ideographic full stops).
+    "１２７\u30020\u30020\u30021".encode(),
+    "::ｆｆｆｆ:１２７.0.0.1".encode(),
+    "fe80::1%ｌｏ".encode(),
+    "fe80::1%l\u00f6".encode(),
     b"a\xe2\x80\x8db.idn.test",
     b"\xc3\xbc" * 130 + b".idn.test",
     b"\xc3\xbc" * 30 + b"." + b"x" * 200 + b".idn.test",
@@ -215,6 +220,7 @@ GAI_FLAGS = [
     AI_IDN | CANON,
     AI_IDN | CANON | AI_CANONIDN,
     AI_CANONIDN,
+    AI_IDN | socket.AI_NUMERICHOST | CANON | AI_CANONIDN,
 ]
 
 
@@ -354,6 +360,11 @@ V6_PTRS = [
     "2001:db8:1::1.2.3.4",
     "::ffff:0:203.0.113.1",
     "64:ff9b::203.0.113.1",
+    # Through a DNAME: in the zone, then a CNAME out of it, then into the IPv4 reverse zone.
+    "2001:db8:1:2::1",
+    "2001:db8:1:2::2",
+    "2001:db8:1:2::3",
+    "2001:db8:1:3::1",
 ]
 ADDRESSES = V4_PTRS + V6_PTRS + OTHER_ADDRESSES
 PORTS = [0, 80, 512, 513, 517, 600, 601, 65535]
