@@ -985,6 +985,56 @@ def test_first_try_overflow_leaves_netdb_internal(sandboxes: Callable[[Scenario]
     assert not bad, _report(bad, 30)
 
 
+def _scratch_files() -> Iterator[tuple[str, str]]:
+    """Hosts files around the sizes of getaddrinfo's first scratch buffer (1 KiB): a matching
+    line whose parse leaves no room for gethostbyname4_r's address tuple, comment and invalid
+    lines only the line reader sees, many aliases, and lines that need several doublings."""
+    for width in range(940, 1000, 4):
+        yield f"edge{width}", "192.0.2.1 target " + "y" * width + "\n::1 target\n"
+        yield f"edge6-{width}", "::2 target " + "y" * width + "\n192.0.2.1 target\n"
+    for width in (985, 995, 1500, 4090):
+        yield f"comment{width}", "#" + "c" * width + "\n192.0.2.1 target\n::1 target\n"
+        yield f"invalid{width}", "999.1.1.1 " + "c" * width + "\n192.0.2.1 target\n::1 target\n"
+    for count in (110, 125, 130):
+        aliases = " ".join(f"a{i}" for i in range(count))
+        yield f"aliases{count}", f"192.0.2.1 target {aliases}\n::1 target\n"
+    yield "both-long", "192.0.2.1 target " + "y" * 3000 + "\n::1 target " + "z" * 5000 + "\n"
+
+
+SCRATCH_CALLS: list[Call] = [
+    ("getaddrinfo", ("target", None, 0, 1)),
+    ("getaddrinfo", ("target", None, socket.AF_INET6, 1)),
+    ("getaddrinfo", ("target", None, socket.AF_INET, 1, 0, socket.AI_CANONNAME)),
+    ("getaddrinfo", ("target", None, socket.AF_INET, 1)),
+    ("getaddrinfo", ("target", None, socket.AF_INET6, 1, 0, socket.AI_V4MAPPED | socket.AI_ALL)),
+    ("getaddrinfo", ("target", None, socket.AF_INET6, 1, 0, socket.AI_V4MAPPED)),
+    ("gethostbyaddr", ("target",)),  # CPython: getaddrinfo (AF_UNSPEC), then gethostbyaddr_r
+]
+
+
+@pytest.mark.parametrize("multi", ["off", "on"])
+def test_scratch_buffer_retries_leave_netdb_internal(
+    sandboxes: Callable[[Scenario], Sandbox], multi: str
+) -> None:
+    """getaddrinfo hands the files module a 1 KiB scratch buffer, doubles it on ERANGE and keeps
+    it for the rest of the call (gethostbyname4_r for AF_UNSPEC; gethostbyname3_r per family
+    otherwise): a try that ran out of room leaves NETDB_INTERNAL in the global h_errno unless
+    a later one reads the file to its end (multi on, or no match).  Checked after each call,
+    with HOST_NOT_FOUND stored before it."""
+    files = dict(BASE_FILES, hosts="127.0.0.1 localhost\n")
+    files["host.conf"] = f"multi {multi}\n"
+    box = sandboxes(Scenario(f"filefuzz-scratch-{multi}", files))
+    bad: list[Mismatch] = []
+    for label, text in _scratch_files():
+        box.write("hosts", text)
+        box.reset()
+        calls: list[Call] = []
+        for call in SCRATCH_CALLS:
+            calls += [("gethostbyname_ex", ("nothere",)), call, ("h_errno", ())]
+        _compare(box, label, iter(calls), bad)
+    assert not bad, _report(bad, 30)
+
+
 def test_names_that_are_not_utf8(sandboxes: Callable[[Scenario], Sandbox]) -> None:
     """CPython decodes a hostent's aliases before its name (strict UTF-8): with several names
     that are not UTF-8, the UnicodeDecodeError names the first alias that fails."""

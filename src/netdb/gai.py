@@ -61,7 +61,7 @@ from .constants import (
     SOCK_SEQPACKET,
     SOCK_STREAM,
 )
-from .dns.ops import HErrno, Op
+from .dns.ops import HErrno, Note, Op
 from .errors import (
     EAI_ADDRFAMILY,
     EAI_AGAIN,
@@ -159,6 +159,11 @@ class GaiContext(Protocol):
     def idn_to_unicode(self, name: str) -> str:
         """``AI_CANONIDN``/``NI_IDN``: ``xn--`` labels decoded to UTF-8 (as latin-1 text); the
         name unchanged when that fails."""
+
+    @property
+    def h_errno(self) -> int:
+        """glibc's global ``h_errno`` as the previous lookups of this thread left it (read where
+        glibc's answer depends on a value no module of this lookup wrote)."""
 
 
 SockAddr = tuple[str, int] | tuple[str, int, int, int]
@@ -316,13 +321,54 @@ SCRATCH_BUFLEN = 1024
 """The first buffer getaddrinfo hands ``gethostbyname2_r`` (a ``struct scratch_buffer``)."""
 
 
-def _simple(db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
+def _written(
+    gen: Generator[Op, Any, HostAnswer], seen: list[int]
+) -> Generator[Op, Any, HostAnswer]:
+    """``gen``'s requests passed on, with the values it stores in the global h_errno (its
+    ``HErrno`` requests) appended to ``seen``."""
+    try:
+        op = gen.send(None)
+        while True:
+            if isinstance(op, HErrno):
+                seen.append(op.value)
+            op = gen.send((yield op))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def _merge_refused(db: HostsDatabase, ans: HostAnswer) -> bool:
+    """Did ``gethostby*_r`` fail on a ``merge`` the hosts database cannot do (EINVAL)?
+
+    ``hosts.walk_steps`` answers UNAVAIL then while the last source that ran (sources no module
+    serves are passed over) succeeded; no module wrote ``h_errnop`` for that failure."""
+    if ans.status is not Status.UNAVAIL:
+        return False
+    ran = [status for source, status in ans.trace if db.serves(source)]
+    return ran[-1:] == ["success"]
+
+
+def _simple(ctx: GaiContext, db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
     """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
+    seen: list[int] = []
     if db.overflows_first(name, AF_INET, SCRATCH_BUFLEN):
         # The first try's ERANGE leaves NETDB_INTERNAL in the global h_errno; the retry with a
         # larger buffer writes it only if a module fails.
+        seen.append(NETDB_INTERNAL)
         yield HErrno(NETDB_INTERNAL)
-    ans = yield from db.gethostbyname2(name, AF_INET, global_h=True)
+    ans = yield from _written(db.gethostbyname2(name, AF_INET, global_h=True), seen)
+    if _merge_refused(db, ans):
+        # gethostbyname2_r returned EINVAL with h_errno as it found it: the global h_errno this
+        # lookup (or, before it, the thread's previous lookups) left decides, as in glibc: after
+        # a lookup that left NETDB_INTERNAL this is EAI_SYSTEM (errno EINVAL), after one that
+        # left TRY_AGAIN EAI_AGAIN, else EAI_NODATA.  The answer depends on that history: the
+        # note keeps it out of the resolver's memo.
+        yield Note(0.0)
+        h_errno = seen[-1] if seen else ctx.h_errno
+        if h_errno == NETDB_INTERNAL:
+            raise GaiError(EAI_SYSTEM, errno=_errno.EINVAL)
+        if h_errno == TRY_AGAIN:
+            raise GaiError(EAI_AGAIN)
+        raise GaiError(EAI_NODATA)
     if ans.status is Status.SUCCESS:
         if not ans.addresses:
             raise GaiError(EAI_NONAME)
@@ -363,11 +409,25 @@ def _no_data(ans: HostAnswer) -> int:
     return 1 if ans.h_errno == NO_DATA else 0
 
 
+def _retried(
+    db: HostsDatabase, source: str, name: str, family: int, size: int
+) -> Generator[Op, Any, int]:
+    """getaddrinfo's ``gethosts`` retries of the ``files`` module over its scratch buffer of
+    ``size`` bytes: each try that runs out of room stores NETDB_INTERNAL in the global h_errno
+    and the buffer doubles.  The buffer's size afterwards (the next calls start with it)."""
+    if source != "files" or not db.files_overflow(3, name, size, family):
+        return size
+    yield HErrno(NETDB_INTERNAL)
+    while db.files_overflow(3, name, size, family):
+        size *= 2
+    return size
+
+
 def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op, Any, _Found]:
     """glibc's ``get_nss_addresses``: the hosts sources, per family as the hints ask."""
     if family == AF_UNSPEC:
         # Every source netdb serves has gethostbyname4_r: one walk, both families at once.
-        ans = yield from db.by_name4(name)
+        ans = yield from db.by_name4(name, SCRATCH_BUFLEN)
         if ans.status is Status.SUCCESS:
             canon = ans.name if flags & AI_CANONNAME else None
             if not ans.addresses:
@@ -391,6 +451,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
     found = _Found([])
     sys_errno: int | None = None
     merging = False
+    size = SCRATCH_BUFLEN  # the scratch buffer, grown by each ERANGE and kept for later calls
     for source in db.sources:
         sys_errno = None
         found = _Found([])
@@ -415,6 +476,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
             yield HErrno(NETDB_INTERNAL)
         else:
             if family == AF_INET6:
+                size = yield from _retried(db, source_name, name, AF_INET6, size)
                 ans6 = yield from served
                 written6 = ans6.h_errno if source_name == "dns" else ans6.written
                 if written6 is not None:
@@ -430,6 +492,7 @@ def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op,
             if want4 or (flags & AI_V4MAPPED and (flags & AI_ALL or not found.got_ipv6)):
                 gen4 = db.call(source_name, 3, (name, AF_INET, check))
                 assert gen4 is not None
+                size = yield from _retried(db, source_name, name, AF_INET, size)
                 ans4 = yield from gen4
                 written4 = ans4.h_errno if source_name == "dns" else ans4.written
                 if written4 is not None:
@@ -531,7 +594,7 @@ def getaddrinfo(
             if db is None:
                 db = ctx.hosts_db()
             if family == AF_INET and not flags & AI_CANONNAME:
-                found = yield from _simple(db, host)
+                found = yield from _simple(ctx, db, host)
             else:
                 found = yield from _nss(db, host, family, flags)
             if flags & AI_CANONNAME and found.canon is None:

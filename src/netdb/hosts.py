@@ -25,7 +25,7 @@ from . import nss_dns, nss_myhostname
 from . import trace as _trace
 from .config._lines import ascii_lower
 from .config.hosts import HostEntry, HostsFile
-from .constants import AF_INET, AF_INET6
+from .constants import AF_INET, AF_INET6, AF_UNSPEC
 from .dns.ops import HErrno, Note, Op
 from .dns.search import Context
 from .errors import HOST_NOT_FOUND
@@ -188,7 +188,7 @@ def first_overflow(hosts: HostsFile, family: int, buflen: int) -> float:
     none.  ``__nss_readline`` needs the line and its NUL two bytes short of the line buffer (the
     last byte is its truncation marker); ``parse_list`` needs the alias pointers, a NULL and one
     spare slot after the line's C string, for the lines it parses (those whose address the
-    lookup's family takes)."""
+    lookup's family takes; every usable line for ``AF_UNSPEC``, gethostbyname4_r's)."""
     first: float = float("inf")
     room = buflen - _ENTDATA - 2
     for number, length in hosts.long_lines:
@@ -198,10 +198,44 @@ def first_overflow(hosts: HostsFile, family: int, buflen: int) -> float:
     for e in hosts.entries:
         if e.line >= first:
             break
-        if _list_end(e) + 8 * (len(e.aliases) + 2) > buflen and as_family(e, family) is not None:
+        if _list_end(e) + 8 * (len(e.aliases) + 2) > buflen and (
+            family == AF_UNSPEC or as_family(e, family) is not None
+        ):
             first = e.line
             break
     return first
+
+
+_TUPLE = 40
+"""``sizeof (struct gaih_addrtuple)``: next, name, family, addr[4], scopeid (x86-64)."""
+
+
+def name4_overflows(hosts: HostsFile, name: str, multi: bool, buflen: int) -> bool:
+    """Whether ``_nss_files_gethostbyname4_r`` for ``name`` runs out of a ``buflen`` buffer.
+
+    It reads the lines into the buffer as they come; a line naming the host stays there (its
+    parse up to the end of its alias array) followed by the answer's ``gaih_addrtuple``, and the
+    next line is read after them.  Without ``multi`` the first such line ends the search.  With
+    ``multi`` the lines between two matches are checked against the whole buffer (the lines
+    after the first match read into less room; getaddrinfo's retry then reads the file to its
+    end, which stores HOST_NOT_FOUND whatever the tries before stored)."""
+    entries = hosts.by_name(name)
+    if not multi:
+        entries = entries[:1]
+    first = first_overflow(hosts, AF_UNSPEC, buflen)
+    if not entries:
+        return first < float("inf")  # the whole file is read
+    if first <= entries[0].line:
+        return True
+    used = 0
+    for e in entries:
+        used += _list_end(e) + 8 * (len(e.aliases) + 1)  # the parse up to its aliases' NULL
+        if used + 8 * 1 > buflen:  # parse_list's spare slot (checked while parsing)
+            return True
+        used = _align(used, 8) + _TUPLE
+        if used > buflen:
+            return True
+    return False
 
 
 def multi_overflows(entries: Sequence[tuple[HostEntry, bytes]], family: int, buflen: int) -> bool:
@@ -295,17 +329,25 @@ def walk_steps(
     success counts as not found); at the last source it is a plain ``continue``.
     ``gethostby*_r`` (``gaih`` false, ``nss/getXXbyYY_r.c``): a source no module serves
     (``serves``) is passed over, leaving the answer of the last one that ran (its UNAVAIL action
-    ``return`` still stops the walk); ``merge`` after a failure is ``continue``; after a success
-    the answer is kept while the next source that runs is asked: its failure gives the kept
-    success back, its success (or no source left) fails the lookup (errno EINVAL; status
-    UNAVAIL, h_errno as it was).
+    ``return`` still stops the walk); ``merge`` after a failure is ``continue``.  The hosts
+    database has no function to copy or merge a ``hostent`` (both give EINVAL), so ``merge``
+    after a success works out as: saving the answer fails, the status becomes UNAVAIL and the
+    walk goes on by the source's UNAVAIL action; each source that runs after it then either
+    succeeds too (merging fails: UNAVAIL, nothing saved any more, the walk goes on by *its*
+    UNAVAIL action) or fails, and the failed copy-back still sets the status to success: the
+    saved answer is the result (and stays saved), the walk goes on by that source's SUCCESS
+    action.  No source left after the save: UNAVAIL.  None of these failures writes
+    ``h_errnop`` (see ``gai._simple``).  (A source that fails after writing into the caller's
+    buffer, as ``files`` does while it reads lines, leaves glibc a corrupted saved answer; that
+    is not reproduced: netdb gives the saved answer back as it was.)
     """
     trace: list[tuple[str, str]] = []
     rec = _trace.recorder()
     answer = HostAnswer(Status.UNAVAIL, h_errno=NETDB_INTERNAL)
     merging = False
     ran = False
-    kept: HostAnswer | None = None
+    # gethostby*_r: a success saved for a merge (``do_merge`` in getXXbyYY_r.c).
+    saved: HostAnswer | None = None
     for source in sources:
         source_name: str = source.name  # type: ignore[attr-defined]
         if gaih and merging:
@@ -337,14 +379,22 @@ def walk_steps(
             if rec is not None:
                 rec.add(_nss_step(what, source, "ERANGE", "stop (buffer too small)"))
             break  # the caller's buffer is too small: glibc gives up rather than go on
-        if kept is not None:
+        if saved is not None:
             if answer.status is Status.SUCCESS:
-                answer = HostAnswer(Status.UNAVAIL, h_errno=kept.h_errno)
-                kept = None
-                break
-            answer = kept
-            kept = None
+                # Merging this success into the saved one: EINVAL; nothing is saved any more.
+                answer = HostAnswer(Status.UNAVAIL, h_errno=saved.h_errno)
+                saved = None
+            else:
+                # Copying the saved one back fails too, but the status is set to success after
+                # it: the saved answer, still in the caller's buffer, is the result.  It stays
+                # saved: a source that runs after this one is merged with it in turn.
+                answer = saved
         action: str = source.action(answer.status.value)  # type: ignore[attr-defined]
+        if action == "merge" and not gaih and answer.status is Status.SUCCESS:
+            # Saving the success for the merge fails (EINVAL): UNAVAIL, and its action.
+            saved = answer
+            answer = HostAnswer(Status.UNAVAIL, h_errno=saved.h_errno)
+            action = source.action(Status.UNAVAIL.value)  # type: ignore[attr-defined]
         if rec is not None:
             status_text = answer.status.value
             if answer is _UNSERVED:
@@ -352,14 +402,8 @@ def walk_steps(
             rec.add(_nss_step(what, source, status_text, action))
         if action == "return":
             break
-        if action == "merge":
-            if gaih:
-                merging = True
-            elif answer.status is Status.SUCCESS:
-                kept = answer
-    if kept is not None:
-        # A success waiting to be merged with nothing after it: gethostby*_r fails.
-        answer = HostAnswer(Status.UNAVAIL, h_errno=kept.h_errno)
+        if action == "merge" and gaih:
+            merging = True
     return HostAnswer(
         answer.status, answer.name, answer.aliases, answer.addresses, answer.h_errno, tuple(trace)
     )
@@ -531,6 +575,12 @@ class HostsDatabase:
                 return _UNSERVED
             if source != "files":
                 only_files = False
+            elif global_h and kind == 4 and len(key) > 1 and self.files_overflow(4, key[0], key[1]):
+                # getaddrinfo's first try into its scratch buffer (``key[1]`` bytes) ran out
+                # of room: the module stored NETDB_INTERNAL, and the retry with a larger buffer
+                # stores something else only if it reads the file to its end.
+                effects.append(NETDB_INTERNAL)
+                yield HErrno(NETDB_INTERNAL)
             answer = yield from gen
             last = answer
             # What the module stored through h_errnop: the dns module always stores its h_errno.
@@ -566,9 +616,22 @@ class HostsDatabase:
             self._memo[memo_key] = (answer, tuple(effects))
         return answer
 
-    def by_name4(self, name: str) -> Generator[Op, Any, HostAnswer]:
-        """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``)."""
-        return self.walk(4, (name,), global_h=True)
+    def by_name4(self, name: str, buflen: int | None = None) -> Generator[Op, Any, HostAnswer]:
+        """``gethostbyname4_r`` through the sources (getaddrinfo, ``AF_UNSPEC``); ``buflen``:
+        the size of the caller's first buffer, which it grows and retries on ERANGE (see
+        :meth:`files_overflow`)."""
+        return self.walk(4, (name,) if buflen is None else (name, buflen), global_h=True)
+
+    def files_overflow(self, kind: int, name: str, buflen: int, family: int = AF_UNSPEC) -> bool:
+        """Whether the ``files`` module, called by getaddrinfo with a ``buflen``-byte buffer,
+        fails with ERANGE (``kind`` 4: gethostbyname4_r; 3: gethostbyname3_r for ``family``).
+        getaddrinfo then retries with a buffer twice as large, which it keeps for the rest of
+        the call; the failed try leaves NETDB_INTERNAL in the global h_errno."""
+        if self.hosts.unreadable or self.hosts.missing:
+            return False
+        if kind == 4:
+            return name4_overflows(self.hosts, name, self.multi, buflen)
+        return self._name_overflows(name, family, buflen)
 
     def by_name3(
         self, name: str, family: int, *, check: bool = True

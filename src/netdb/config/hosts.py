@@ -20,9 +20,10 @@ from ..address import parse_ipv4_strict, parse_ipv6
 from ..constants import AF_INET, AF_INET6
 from ._lines import ascii_lower, fields, nss_lines
 
-LONG_LINE = 4096
+LONG_LINE = 512
 """Lines at least this long (bytes, newline included) are listed in ``HostsFile.long_lines``:
-the shortest that can overflow CPython's 16 KiB ``gethostby*_r`` buffer is far longer."""
+the shortest line that can overflow a buffer is longer (getaddrinfo's first buffer is 1 KiB,
+CPython's ``gethostby*_r`` buffer 16 KiB)."""
 
 
 @dataclass(frozen=True, slots=True)
