@@ -151,16 +151,25 @@ def address_cases(addresses: list[str]) -> Iterator[tuple[str, tuple[Any, ...]]]
             yield "getnameinfo", ((address, 80), flags)
 
 
-def compare(box: Sandbox, cases: Iterator[tuple[str, tuple[Any, ...]]]) -> None:
-    """Run every case; fail with all the differences at once."""
+def _short(value: object) -> str:
+    """A long argument or outcome cut in its middle, for the failure report."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) < 300 else text[:150] + f"...({len(text)} chars)..." + text[-100:]
+
+
+def compare(box: Sandbox, cases: Iterator[tuple[str, tuple[Any, ...]]]) -> int:
+    """Run every case; fail with all the differences at once.  Returns the number compared."""
     bad = []
     n = 0
     for func, args in cases:
         n += 1
         glibc, ours = box.outcomes(func, *args)
         if glibc != ours:
-            bad.append(f"{func}{args!r}\n    glibc: {glibc}\n    netdb: {ours}")
-    assert not bad, f"[{box.scenario.name}] {len(bad)} of {n} differ:\n" + "\n".join(bad[:40])
+            bad.append(
+                f"{func}{_short(args)}\n    glibc: {_short(glibc)}\n    netdb: {_short(ours)}"
+            )
+    assert not bad, f"[{box.scenario.name}] {len(bad)} of {n} differ:\n" + "\n".join(bad[:60])
+    return n
 
 
 def scenario(

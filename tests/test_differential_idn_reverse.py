@@ -25,6 +25,7 @@ import pytest
 
 from tests.sandbox import dnsservers
 from tests.sandbox.harness import Sandbox, Scenario
+from tests.test_differential_dns import compare
 
 pytestmark = pytest.mark.skipif(
     dnsservers.available() is not None, reason=str(dnsservers.available())
@@ -433,26 +434,6 @@ def nameinfo_cases() -> Iterator[tuple[str, tuple[Any, ...]]]:
         for port in PORTS:
             for flags in (0, socket.NI_DGRAM, socket.NI_DGRAM | socket.NI_NUMERICSERV):
                 yield "getnameinfo", ((address, port), flags)
-
-
-def _short(value: object) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) < 300 else text[:150] + f"...({len(text)} chars)..." + text[-100:]
-
-
-def compare(box: Sandbox, cases: Iterator[tuple[str, tuple[Any, ...]]]) -> int:
-    """Run every case; fail with all the differences at once.  Returns the number compared."""
-    bad = []
-    n = 0
-    for func, args in cases:
-        n += 1
-        glibc, ours = box.outcomes(func, *args)
-        if glibc != ours:
-            bad.append(
-                f"{func}{_short(args)}\n    glibc: {_short(glibc)}\n    netdb: {_short(ours)}"
-            )
-    assert not bad, f"[{box.scenario.name}] {len(bad)} of {n} differ:\n" + "\n".join(bad[:60])
-    return n
 
 
 @pytest.mark.parametrize("scenario", [KNOT, UNBOUND], ids=lambda s: s.name)
