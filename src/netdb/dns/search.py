@@ -237,6 +237,10 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
     else:
         q1 = mkquery(ctx, name, qtype)
     if q1 is None:
+        # res_mkquery refused the name (an empty label, a label over 63 bytes, a name over
+        # 255): ns_name_pton and ns_name_pack say so with EMSGSIZE, which res_search's walk and
+        # the dns module then read (an ECONNREFUSED of an earlier query no longer counts).
+        ctx.errno = _errno.EMSGSIZE
         yield HErrno(NO_RECOVERY)
         return QueryResult(-1, h_errno=NO_RECOVERY, errno=ctx.errno)
 
