@@ -170,6 +170,8 @@ DOMAINS = [
     "example.test,sub.example.test",
     "sub..example.test",
 ]
+# Domains only the environment can hold (the file is written one byte per character).
+ENV_DOMAINS = ["\xe9" * 40, "\xe9" * 20, "\udce9" * 40 + ".test", "\udce9" * 70, "caf\xe9.test"]
 # Option words: every option glibc 2.36 knows (and some it does not), values in and out of
 # range, glued and misspelt forms, later glibc's "-flag" and "strict-error".
 NUMBERS = [
@@ -457,6 +459,9 @@ class ResolvGen:
                     " other.test",
                     "other.test\nwild.example.test",
                     "sub.example.test\texample.test",
+                    # Non-ASCII: C sees the bytes Python encodes (UTF-8, surrogateescape), so
+                    # "\xe9" * 40 is an 80-byte label there and "\udce9" * 40 a 40-byte one.
+                    r.choice(ENV_DOMAINS) + r.choice(WORD_SEPS) + self.domains(),
                 ]
             )
         if r.random() < 0.25:
@@ -626,6 +631,12 @@ class Hunt:
                     return n
                 if glibc != ours:
                     bad.append((text, env, func, args, glibc, ours))
+                elif func.startswith("gethostby") and rng.random() < 0.5:
+                    # What the lookup left in h_errno (glibc's global, netdb's copy of it).
+                    n += 1
+                    glibc, ours = box.outcomes("h_errno")
+                    if glibc != ours:
+                        bad.append((text, env, "h_errno after " + func, args, glibc, ours))
         finally:
             watchdog.cancel()
         spent = time.monotonic() - started

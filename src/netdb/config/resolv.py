@@ -12,7 +12,9 @@ line by line:
 * ``domain X``: the search list becomes ``[X]`` (``X`` ends at a space, tab).  ``search A B ...``:
   the search list becomes the words (separated by spaces and tabs only).  The later of the two
   wins; an empty ``domain``/``search`` line changes nothing.  Both are ignored when LOCALDOMAIN is
-  set; its words are the search list (its first word may be empty).
+  set; its words are the search list (its first word may be empty).  LOCALDOMAIN, RES_OPTIONS
+  and the host name are read as the bytes the C library holds (Python's str encoded as putenv
+  gets it), one character per byte like the file: a non-ASCII character can be two bytes there.
 * ``nameserver A``: the first word (up to a space or tab; anything after it is ignored) as an
   ``inet_aton`` address with nothing trailing (a CRLF line's ``\\r`` makes it invalid), else as
   ``inet_pton(AF_INET6)`` with an optional ``%scope``.  Every one is kept, in order; the legacy
@@ -27,6 +29,7 @@ line by line:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -157,6 +160,15 @@ def _atoi(text: str, start: int) -> int:
         value = -value
     value &= 0xFFFFFFFF  # the long is narrowed to int
     return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _c_text(value: str) -> str:
+    """A value of Python's ``os.environ`` (or ``os.uname()``) as the C library holds it: the
+    bytes Python encodes it to (the filesystem encoding with surrogateescape, as putenv gets
+    them), one character per byte, the way the file itself is read (latin-1)."""
+    if value.isascii():
+        return value
+    return os.fsencode(value).decode("latin-1")
 
 
 def _words(text: str) -> list[str]:
@@ -305,6 +317,8 @@ def parse_resolv_conf(
 ) -> ResolvConf:
     """The configuration glibc 2.36 builds from resolv.conf ``text`` (None: the file is missing),
     the LOCALDOMAIN and RES_OPTIONS variables in ``env`` and ``gethostname()``'s ``hostname``.
+    ``text`` has one character per byte (latin-1); ``env`` and ``hostname`` are Python's views
+    (``os.environ``, ``os.uname()``), which are read as the bytes C sees.
 
     ``upstream=True`` also accepts what later glibc releases added ("strict-error", "-flag" to
     clear a flag); glibc 2.36 ignores both.
@@ -312,6 +326,7 @@ def parse_resolv_conf(
     state = _State()
     localdomain = env.get("LOCALDOMAIN")
     if localdomain is not None:
+        localdomain = _c_text(localdomain)
         state.search = _words(localdomain.partition("\n")[0])
     if text:
         for raw in text.split("\n"):
@@ -345,12 +360,12 @@ def parse_resolv_conf(
     if not state.servers:
         state.servers.append(("127.0.0.1", NAMESERVER_PORT))
     if not state.search:
-        _, dot, domain = hostname[:255].partition(".")
+        _, dot, domain = _c_text(hostname)[:255].partition(".")
         if dot:
             state.search = [domain]
     res_options = env.get("RES_OPTIONS")
     if res_options is not None:
-        state.set_options(res_options, upstream)
+        state.set_options(_c_text(res_options), upstream)
     return ResolvConf(
         nameservers=tuple(state.servers),
         search=tuple(state.search),
