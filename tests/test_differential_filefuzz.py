@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import os
 import random
-import re
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -27,7 +26,6 @@ from typing import Any
 
 import pytest
 
-from netdb.config.nsswitch import parse_nsswitch
 from tests.sandbox.harness import Sandbox, SandboxError, Scenario, unavailable_reason
 
 Call = tuple[str, tuple[Any, ...]]
@@ -594,28 +592,12 @@ def config_calls(rng: random.Random) -> Iterator[Call]:
 Mismatch = tuple[str, str, tuple[Any, ...], str, str]
 
 
-GAPS: list[Mismatch] = []
 # FILEFUZZ_H_ERRNO=1: after each call that agrees, compare glibc's global h_errno with netdb's
 # (CPython's gethostbyname_ex/gethostbyaddr report it), to find where they part.
 TRACK_H_ERRNO = os.environ.get("FILEFUZZ_H_ERRNO") == "1"
 
 
-# Where glibc refuses nsswitch.conf (a malformed [STATUS=action] list), getaddrinfo's own walk
-# (AF_UNSPEC, AF_INET6, AI_CANONNAME) answers by whatever the global h_errno holds from earlier
-# calls: EAI_SYSTEM (errno EINVAL) after NETDB_INTERNAL, else EAI_NONAME.  netdb's core cannot
-# read that global (gai.py has no such request), so it always says EAI_SYSTEM there.
-REFUSED_GAP = "raise socket.gaierror (-2, 'Name or service not known')"
-# netdb's: OSError(errno) with the refusal's errno (EINVAL, or EISDIR for a directory).
-REFUSED_OURS = re.compile(r"raise builtins\.\w*Error \((22|21), ")
-
-
-def _known_gap(glibc: str, ours: str, refused: bool) -> bool:
-    return refused and glibc == REFUSED_GAP and REFUSED_OURS.match(ours) is not None
-
-
-def _compare(
-    box: Sandbox, label: str, calls: Iterator[Call], bad: list[Mismatch], refused: bool = False
-) -> int:
+def _compare(box: Sandbox, label: str, calls: Iterator[Call], bad: list[Mismatch]) -> int:
     n = 0
     for func, args in calls:
         n += 1
@@ -629,10 +611,7 @@ def _compare(
             if g_h != o_h:
                 bad.append((label, "h_errno after " + func, args, g_h, o_h))
         if glibc != ours:
-            if _known_gap(glibc, ours, refused):
-                GAPS.append((label, func, args, glibc, ours))
-            else:
-                bad.append((label, func, args, glibc, ours))
+            bad.append((label, func, args, glibc, ours))
     return n
 
 
@@ -725,11 +704,8 @@ def hunt(
         label = {k: v for k, v in files.items() if k in ("nsswitch.conf", "host.conf", "gai.conf")}
         if files["hosts"] != GAI_HOSTS:
             label["hosts"] = files["hosts"]
-        # Whether glibc refuses this nsswitch.conf, as netdb's parser judges it (only used to
-        # file the one known gap above).
-        refused = parse_nsswitch(files["nsswitch.conf"]).broken
         with Sandbox(Scenario(f"filefuzz-{area}", files, network=CONFIG_AREAS[area])) as fresh:
-            cases += _compare(fresh, repr(label), iter(calls), bad, refused)
+            cases += _compare(fresh, repr(label), iter(calls), bad)
     return cases, bad
 
 
@@ -774,11 +750,7 @@ def main(argv: list[str] | None = None) -> int:
     dump: list[Any] = []
     for area in opts.areas:
         cases, bad = hunt(area, opts.rounds, opts.seed)
-        print(
-            f"== {area}: {opts.rounds} files, {cases} cases, {len(bad)} mismatches, "
-            f"{len(GAPS)} known front (_api.py) gaps"
-        )
-        GAPS.clear()
+        print(f"== {area}: {opts.rounds} files, {cases} cases, {len(bad)} mismatches")
         if bad:
             status = 1
             print(_report(bad, opts.show))
@@ -882,6 +854,20 @@ NSS_CALLS: list[Call] = [
     ("getnameinfo", (("192.0.2.99", 80), 0)),
     ("getservbyname", ("http",)),
     ("getprotobyname", ("tcp",)),
+    # getaddrinfo's own walk after each h_errno a lookup can leave (a refused file's walk
+    # answers by it), with h_errno checked after each call.
+    ("gethostbyname_ex", ("nosuch",)),
+    ("getaddrinfo", ("multi.test", 80, 0, 1)),
+    ("h_errno", ()),
+    ("getaddrinfo", ("multi.test", 80, 10, 1)),
+    ("h_errno", ()),
+    ("getaddrinfo", ("multi.test", 80, 2, 1, 0, 2)),
+    ("h_errno", ()),
+    ("gethostbyname_ex", ("multi.test",)),
+    ("getaddrinfo", ("multi.test", 80, 0, 1, 0, 2)),
+    ("h_errno", ()),
+    ("getfqdn", ("multi.test",)),
+    ("h_errno", ()),
 ]
 
 
@@ -893,7 +879,7 @@ def test_nsswitch_variants(nsswitch: str) -> None:
     files.update({"nsswitch.conf": nsswitch, "services": "http 80/tcp\n", "protocols": "tcp 6\n"})
     bad: list[Mismatch] = []
     with Sandbox(Scenario("filefuzz-nsswitch-variant", files)) as box:
-        _compare(box, repr(nsswitch), iter(NSS_CALLS), bad, parse_nsswitch(nsswitch).broken)
+        _compare(box, repr(nsswitch), iter(NSS_CALLS), bad)
     assert not bad, _report(bad, 30)
 
 
@@ -1089,7 +1075,7 @@ def test_directory_in_place_of_a_file(path: str) -> None:
         rc, _, err = box.run("sh", "-c", f"rm -f /etc/{path} && mkdir /etc/{path}")
         assert rc == 0, err
         box.reset()
-        _compare(box, f"/etc/{path} is a directory", iter(calls), bad, path == "nsswitch.conf")
+        _compare(box, f"/etc/{path} is a directory", iter(calls), bad)
     assert not bad, _report(bad, 30)
 
 

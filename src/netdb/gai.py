@@ -423,8 +423,19 @@ def _retried(
     return size
 
 
-def _nss(db: HostsDatabase, name: str, family: int, flags: int) -> Generator[Op, Any, _Found]:
+def _nss(
+    ctx: GaiContext, db: HostsDatabase, name: str, family: int, flags: int
+) -> Generator[Op, Any, _Found]:
     """glibc's ``get_nss_addresses``: the hosts sources, per family as the hints ask."""
+    if db.sources and refused_errno(getattr(db.sources[0], "name", "")) is not None:
+        # glibc could not read nsswitch.conf: the walk asks no source and stores no h_errno,
+        # and fails with EAI_SYSTEM when the global h_errno (as the thread's earlier lookups
+        # left it) holds NETDB_INTERNAL, else finds nothing.  That history decides: the note
+        # keeps the answer out of the resolver's memo.
+        yield Note(0.0)
+        if ctx.h_errno == NETDB_INTERNAL:
+            raise _system(db, None)
+        raise GaiError(EAI_NONAME)
     if family == AF_UNSPEC:
         # Every source netdb serves has gethostbyname4_r: one walk, both families at once.
         ans = yield from db.by_name4(name, SCRATCH_BUFLEN)
@@ -596,7 +607,7 @@ def getaddrinfo(
             if family == AF_INET and not flags & AI_CANONNAME:
                 found = yield from _simple(ctx, db, host)
             else:
-                found = yield from _nss(db, host, family, flags)
+                found = yield from _nss(ctx, db, host, family, flags)
             if flags & AI_CANONNAME and found.canon is None:
                 found.canon = orig_host
         if flags & AI_CANONNAME and flags & AI_CANONIDN and found.canon is not None:
