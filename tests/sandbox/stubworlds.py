@@ -675,7 +675,9 @@ def other_worlds() -> list[World]:
     # glibc tst-resolv-canonname / -aliases / -invalid-cname.
     def chain(query: bytes, transport: str, name: str, qtype: int) -> list[Sent | bytes] | str:
         first = name.split(".")[0]
-        links = {"chain": 2, "aliases": 60, "badcname": 1, "badmid": 2}[first]
+        links = {"chain": 2, "aliases": 60, "badcname": 1, "badmid": 2}.get(first)
+        if links is None:
+            return [reply(query, rcode=wire.NXDOMAIN)]
         recs, owner = [], name
         for i in range(links):
             target = f"l{i}.{name}"
