@@ -92,6 +92,13 @@ SERVER_DEAD = [
     "2130706436",
     "::ffff:127.0.0.4",
     "127.0.0.04",
+    # Unreachable at once in the sandbox: link-local with and without a scope, no route.
+    "fe80::1%lo",
+    "fe80::1%1",
+    "fe80::1",
+    "fe80::53%eth9",
+    "ff02::1%lo",
+    "2001:db8::53",
 ]
 SERVER_BAD = [
     "localhost",
