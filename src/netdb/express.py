@@ -70,7 +70,7 @@ from .dns.ops import EXPIRED, Close, HErrno, Note, Op, Server, UdpOpen, UdpRecv,
 from .dns.query import SendResult, SendState
 from .dns.search import EDNS_PAYLOAD, MAXDNAME, Context, SearchConfig
 from .errors import HOST_NOT_FOUND, GaiError
-from .hostent import Address, Status
+from .hostent import ERANGE, Address, Status
 from .hosts import HostsDatabase, MyHostnameFactory
 
 _QID = 0x10000
@@ -450,6 +450,12 @@ def finish(plan: Plan, first: bytes, second: bytes, first_is_a: bool) -> Done | 
         # gaih_getanswer on such replies: every record an address of the name asked; h_errno
         # is what the second slice stored (HOST_NOT_FOUND when it had no record).
         h_errno = NETDB_SUCCESS if second[6:8] != b"\x00\x00" else HOST_NOT_FOUND
+        # gaih_getanswer's tuples (and the name) may not fit getaddrinfo's first 1024-byte
+        # buffer: glibc then asks again with a larger one (the full path's business).
+        if 264 + nss_dns.GAIH_TUPLE * len(addresses) > gai.SCRATCH_BUFLEN and (
+            nss_dns.gaih_overflows(first, second, gai.SCRATCH_BUFLEN)
+        ):
+            return None
         # (a plain reply echoes the question byte for byte: it ends where the query's does)
         known: tuple[tuple[int, Any], ...] = ((skip, read[0]), (skip, read[1]))
         if not first_is_a:
@@ -458,6 +464,8 @@ def finish(plan: Plan, first: bytes, second: bytes, first_is_a: bool) -> Done | 
         ans = nss_dns.gaih_getanswer(first, second)
         if ans.status is not Status.SUCCESS or not ans.addresses:
             return None
+        if nss_dns.gaih_overflows(first, second, gai.SCRATCH_BUFLEN):
+            return None  # as above
         addresses = list(ans.addresses)
         h_errno = ans.h_errno
         known = ()
@@ -574,12 +582,20 @@ def finish_one(plan: Plan, reply: bytes) -> Done | None:
     skip = 12 + len(plan.question1)
     read: list[Any] = []
     known: tuple[tuple[int, Any], ...] = ()
+    qtype = wire.A if is_a else wire.AAAA
     if _only_addresses(reply, skip, is_a, addresses, read):
         h_errno = NETDB_SUCCESS
         known = ((skip, read[0]),)
+        # getanswer_r's hostent (name, addresses, pointers) may not fit getaddrinfo's first
+        # 1024-byte buffer: glibc then asks again with a larger one (the full path's business).
+        if 272 + 24 * len(addresses) > gai.SCRATCH_BUFLEN and (
+            nss_dns.getanswer(reply, qtype, plan.family, gai.SCRATCH_BUFLEN) is ERANGE
+        ):
+            return None
     else:
-        qtype = wire.A if is_a else wire.AAAA
-        ans = nss_dns.getanswer(reply, qtype, plan.family)
+        ans = nss_dns.getanswer(reply, qtype, plan.family, gai.SCRATCH_BUFLEN)
+        if ans is ERANGE:
+            return None  # as above
         if ans.status is not Status.SUCCESS or not ans.addresses:
             return None
         addresses = list(ans.addresses)

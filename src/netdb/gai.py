@@ -78,7 +78,7 @@ from .errors import (
     TRY_AGAIN,
     GaiError,
 )
-from .hostent import Address, HostAnswer, Status
+from .hostent import ERANGE, Address, HostAnswer, Status
 from .hosts import NETDB_INTERNAL, HostsDatabase
 
 # Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
@@ -350,12 +350,26 @@ def _merge_refused(db: HostsDatabase, ans: HostAnswer) -> bool:
 def _simple(ctx: GaiContext, db: HostsDatabase, name: str) -> Generator[Op, Any, _Found]:
     """glibc's ``try_simple_gethostbyname`` (``AF_INET`` without ``AI_CANONNAME``)."""
     seen: list[int] = []
-    if db.overflows_first(name, AF_INET, SCRATCH_BUFLEN):
+    size = SCRATCH_BUFLEN
+    if db.overflows_first(name, AF_INET, size):
         # The first try's ERANGE leaves NETDB_INTERNAL in the global h_errno; the retry with a
         # larger buffer writes it only if a module fails.
         seen.append(NETDB_INTERNAL)
         yield HErrno(NETDB_INTERNAL)
-    ans = yield from _written(db.gethostbyname2(name, AF_INET, global_h=True), seen)
+        size *= 2
+        while db.overflows_first(name, AF_INET, size):
+            size *= 2
+    # The dns module's hostent must fit the scratch buffer too: each ERANGE (NETDB_INTERNAL
+    # stored) makes glibc double the buffer and run the whole walk again, queries and all.
+    dns = any(getattr(s, "name", "") == "dns" for s in db.sources)
+    while True:
+        buflen = size if dns else None
+        ans = yield from _written(
+            db.gethostbyname2(name, AF_INET, global_h=True, buflen=buflen), seen
+        )
+        if ans is not ERANGE:
+            break
+        size *= 2
     if _merge_refused(db, ans):
         # gethostbyname2_r returned EINVAL with h_errno as it found it: the global h_errno this
         # lookup (or, before it, the thread's previous lookups) left decides, as in glibc: after
@@ -423,6 +437,32 @@ def _retried(
     return size
 
 
+def _gethosts_dns(
+    db: HostsDatabase,
+    source: str,
+    gen: Generator[Op, Any, HostAnswer],
+    name: str,
+    family: int,
+    check: bool,
+    size: int,
+) -> Generator[Op, Any, tuple[HostAnswer, int]]:
+    """glibc ``gethosts``'s call of one module: ``gen`` as is, except for the ``dns`` module,
+    whose ``getanswer_r`` writes its ``hostent`` into the scratch buffer of ``size`` bytes: a
+    reply that does not fit fails with ERANGE (NETDB_INTERNAL stored), and the call is made again
+    with the buffer doubled, its queries sent again.  The answer and the buffer's size after."""
+    if source != "dns":
+        return (yield from gen), size
+    gen.close()
+    while True:
+        call = db.call(source, 3, (name, family, check, size))
+        assert call is not None
+        ans = yield from call
+        if ans is not ERANGE:
+            return ans, size
+        yield HErrno(NETDB_INTERNAL)
+        size *= 2
+
+
 def _nss(
     ctx: GaiContext, db: HostsDatabase, name: str, family: int, flags: int
 ) -> Generator[Op, Any, _Found]:
@@ -438,7 +478,14 @@ def _nss(
         raise GaiError(EAI_NONAME)
     if family == AF_UNSPEC:
         # Every source netdb serves has gethostbyname4_r: one walk, both families at once.
-        ans = yield from db.by_name4(name, SCRATCH_BUFLEN)
+        size = SCRATCH_BUFLEN
+        while True:
+            ans = yield from db.by_name4(name, size)
+            if ans is not ERANGE:
+                break
+            # The dns module's answer did not fit the scratch buffer (NETDB_INTERNAL stored):
+            # glibc doubles it and runs the walk again, queries and all.
+            size *= 2
         if ans.status is Status.SUCCESS:
             canon = ans.name if flags & AI_CANONNAME else None
             if not ans.addresses:
@@ -488,7 +535,9 @@ def _nss(
         else:
             if family == AF_INET6:
                 size = yield from _retried(db, source_name, name, AF_INET6, size)
-                ans6 = yield from served
+                ans6, size = yield from _gethosts_dns(
+                    db, source_name, served, name, AF_INET6, check, size
+                )
                 written6 = ans6.h_errno if source_name == "dns" else ans6.written
                 if written6 is not None:
                     yield HErrno(written6)
@@ -504,7 +553,9 @@ def _nss(
                 gen4 = db.call(source_name, 3, (name, AF_INET, check))
                 assert gen4 is not None
                 size = yield from _retried(db, source_name, name, AF_INET, size)
-                ans4 = yield from gen4
+                ans4, size = yield from _gethosts_dns(
+                    db, source_name, gen4, name, AF_INET, check, size
+                )
                 written4 = ans4.h_errno if source_name == "dns" else ans4.written
                 if written4 is not None:
                     yield HErrno(written4)

@@ -404,6 +404,8 @@ def walk_steps(
             break
         if action == "merge" and gaih:
             merging = True
+    if answer is ERANGE:
+        return ERANGE  # the caller tells it by identity (getaddrinfo grows its buffer)
     return HostAnswer(
         answer.status, answer.name, answer.aliases, answer.addresses, answer.h_errno, tuple(trace)
     )
@@ -470,7 +472,7 @@ class HostsDatabase:
         if source == "dns" and self.dns is not None:
             ctx = self.dns()
             if kind == 4:
-                gen = nss_dns.gethostbyname4(ctx, key[0])
+                gen = nss_dns.gethostbyname4(ctx, key[0], key[1] if len(key) > 1 else None)
             elif kind == 3:
                 buflen = key[3] if len(key) > 3 else None
                 gen = nss_dns.gethostbyname3(ctx, key[0], key[1], check=key[2], buflen=buflen)

@@ -391,6 +391,34 @@ def gaih_getanswer(packet1: bytes, packet2: bytes | None) -> HostAnswer:
     return HostAnswer(status, h_errno=h_errno)
 
 
+GAIH_TUPLE = 40
+"""``sizeof (struct gaih_addrtuple)`` on LP64 (next, name, family, addr[4], scopeid)."""
+
+
+def gaih_overflows(packet1: bytes, packet2: bytes | None, buflen: int) -> bool:
+    """Whether :func:`gaih_getanswer`'s tuples outgrow its caller's ``buflen``-byte buffer
+    (glibc then fails with ERANGE, and getaddrinfo doubles the buffer and asks again).
+
+    ``gaih_getanswer_slice`` takes from the buffer, for each address, a ``struct
+    gaih_addrtuple`` aligned to 8 bytes, and right after the first one that carries it, the
+    canonical name's text and NUL; it reads the replies as :func:`gaih_getanswer` does."""
+    used = 0
+    store = True
+    for packet in (packet1, packet2):
+        if not packet:
+            continue
+        out: list[Address] = []
+        status, _h, canon, stored = _answer_slice(packet, out, store)
+        for i in range(len(out)):
+            used = -(-used // 8) * 8 + GAIH_TUPLE
+            if i == 0 and stored and canon is not None:
+                used += len(canon) + 1
+        if status not in (Status.SUCCESS, Status.NOTFOUND):
+            break
+        store = store and status is not Status.SUCCESS
+    return used > buflen
+
+
 def getanswer_ptr(packet: bytes) -> HostAnswer:
     """glibc ``getanswer_ptr``: the host name from a PTR reply (CNAMEs followed)."""
     try:
@@ -453,18 +481,25 @@ def _search_failed(r: QueryResult) -> Generator[Op, Any, HostAnswer]:
     return HostAnswer(Status.NOTFOUND, h_errno=r.h_errno)
 
 
-def gethostbyname4(ctx: Context, name: str) -> Generator[Op, Any, HostAnswer]:
-    """``_nss_dns_gethostbyname4_r``: A and AAAA (only A with ``no-aaaa``)."""
+def gethostbyname4(
+    ctx: Context, name: str, buflen: int | None = None
+) -> Generator[Op, Any, HostAnswer]:
+    """``_nss_dns_gethostbyname4_r``: A and AAAA (only A with ``no-aaaa``); ``buflen``: the
+    caller's buffer (getaddrinfo's scratch buffer), too small for the answer: :data:`ERANGE`."""
     if not res_hnok(name):
         return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
     if ctx.config.no_aaaa:
         r = yield from res_search(ctx, name, T_A)
         if r.n < 0:
             return (yield from _search_failed(r))
+        if buflen is not None and gaih_overflows(r.answer1[: r.n], None, buflen):
+            return ERANGE
         return gaih_getanswer(r.answer1[: r.n], None)
     r = yield from res_search(ctx, name, A_AND_AAAA)
     if r.n < 0:
         return (yield from _search_failed(r))
+    if buflen is not None and gaih_overflows(r.answer1[: r.n], r.answer2 or None, buflen):
+        return ERANGE
     return gaih_getanswer(r.answer1[: r.n], r.answer2 or None)
 
 
