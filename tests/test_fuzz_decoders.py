@@ -29,6 +29,7 @@ import pytest
 from netdb import nss_dns
 from netdb.bulk import _decode
 from netdb.dns import cache, query, wire
+from tests.dns import test_cache
 from tests.sandbox import hostile
 from tests.test_hostile_replies import plain_read_name, plain_unpack_name, timed
 
@@ -78,6 +79,12 @@ def _seeds() -> list[tuple[bytes, bytes]]:
         out.append((q, wire.build_message(msg)))
         for shape in hostile.SHAPES:
             out.append((q, hostile.reply(q, shape, 1500)))
+    # Negative replies compressed as servers compress them (the cache reads their SOA in place).
+    shapes = random.Random(1)
+    for _ in range(6):
+        data = bytes(test_cache._negative(shapes))
+        qend = wire.question_end(data)
+        out.append((data[:4] + b"\x00\x01" + bytes(6) + data[12:qend], data))
     return out
 
 
@@ -165,6 +172,12 @@ def test_fuzz_every_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
                 plain = {name: run() for name, run in _decoders(reply, q).items()}
             assert outcomes == plain, (
                 f"round {i} (seed {SEED}): memo changed an outcome on {reply.hex()}"
+            )
+            with monkeypatch.context() as m:
+                m.setattr(wire, "question_end", lambda _data: -1)  # no in-place reading
+                parsed = _run(cache.reply_ttl, reply)
+            assert outcomes["cache.reply_ttl"] == parsed, (
+                f"round {i} (seed {SEED}): the in-place reading differs on {reply.hex()}"
             )
             plain_checked += 1
     assert plain_checked > ROUNDS // 10

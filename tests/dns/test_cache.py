@@ -4,6 +4,7 @@ hit gives back, and eviction that stays flat at any size."""
 from __future__ import annotations
 
 import random
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -161,3 +162,63 @@ def test_reply_ttl_in_place_reads_what_parse_reads(rng: random.Random) -> None:
         m.setattr(wire, "question_end", lambda _data: -1)
         slow = cache.reply_ttl(bytes(data))
     assert fast == slow
+
+
+def _negative(rng: random.Random) -> bytearray:
+    """A negative reply as authoritative servers write it (Knot's compression): the SOA owner a
+    pointer to the zone's apex inside the question, MNAME and RNAME compressed against the
+    apex, the owner or each other, or written out."""
+    labels = [rng.choice((b"h1", b"www", b"a" * 63, b"x")) for _ in range(rng.randint(0, 3))]
+    zone = [b"example", b"test"][: rng.randint(1, 2)]
+    qname = b"".join(bytes([len(x)]) + x for x in labels + zone) + b"\x00"
+    apex = 12 + sum(len(x) + 1 for x in labels)
+    qend = 12 + len(qname) + 4
+    rcode = rng.choice((wire.NOERROR, wire.NXDOMAIN))
+    head = struct.pack("!HHHHHH", 7, 0x8400 | rcode, 1, 0, 1, 0)
+    question = qname + struct.pack("!HH", rng.choice((wire.A, wire.AAAA)), 1)
+
+    def ptr(at: int) -> bytes:
+        return struct.pack("!H", 0xC000 | at)
+
+    mname = b"\x02ns" + rng.choice((ptr(apex), ptr(qend), ptr(12), b"\x07example\x04test\x00"))
+    mstart = qend + 12
+    rname = b"\x0ahostmaster" + rng.choice((ptr(apex), ptr(mstart), ptr(mstart + 3), ptr(qend)))
+    fixed = struct.pack("!IIIII", 1, 3600, 600, 86400, rng.choice((0, 30, 300, 2**32 - 1)))
+    rdata = mname + rname + fixed
+    rr = ptr(apex) + struct.pack("!HHIH", wire.SOA, 1, rng.choice((0, 60, 900, 2**31)), len(rdata))
+    return bytearray(head + question + rr + rdata)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_reply_ttl_of_negative_replies_in_place_reads_what_parse_reads(rng: random.Random) -> None:
+    """The in-place reading of a negative reply's SOA (``wire.plain_soa``) concludes what the
+    strict codec concludes, on the shapes servers write and on every kind of damage done to
+    them (pointers that go forward or nowhere, labels past the RDATA, names too long, extra
+    records, trailing bytes)."""
+    data = _negative(rng)
+    for _ in range(rng.randint(0, 3)):
+        at = rng.randrange(len(data))
+        data[at] = rng.choice((0, 1, 2, 4, 6, 0x3F, 0x40, 0xC0, 0x0C, 0xFF, rng.getrandbits(8)))
+    if rng.random() < 0.15:
+        del data[rng.randrange(12, len(data)) :]
+    if rng.random() < 0.1:
+        data += bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 20)))
+    fast = cache.reply_ttl(bytes(data))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(wire, "question_end", lambda _data: -1)
+        slow = cache.reply_ttl(bytes(data))
+    assert fast == slow
+
+
+def test_negative_replies_of_the_common_shape_are_read_in_place() -> None:
+    """The shapes of :func:`_negative` undamaged are all read in place (the test above compares
+    the conclusions; this one makes sure it compares the in-place reading)."""
+    rng = random.Random(5)
+    for _ in range(200):
+        data = bytes(_negative(rng))
+        qend = wire.question_end(data)
+        soa = wire.plain_soa(data, qend)
+        assert soa is not None
+        msg = wire.parse(data)
+        assert soa == (msg.authority[0].ttl, msg.authority[0].data.minimum)  # type: ignore[attr-defined]

@@ -66,19 +66,20 @@ def reply_ttl(reply: bytes, qend: int | None = None, plain: Any = _UNREAD) -> in
     caller has them already."""
     if qend is None:
         qend = wire.question_end(reply)
-    if (
-        qend > 0
-        and not reply[2] & 0x02  # TC
-        and not reply[3] & 0x0F  # NOERROR
-        and (reply[6] or reply[7])
-        and not (reply[8] or reply[9] or reply[10] or reply[11])
-    ):
-        # The common answer, read in place (what parse() would accept and conclude).
-        if plain is _UNREAD:
-            plain = wire.plain_answers(reply, qend)
-        if plain is not None:
-            ttl: int = min(t for t, _ in plain)
-            return min(ttl, MAX_TTL) if ttl > 0 else None
+    if qend > 0 and not reply[2] & 0x02 and not (reply[10] or reply[11]):  # no TC, no ARCOUNT
+        if (reply[6] or reply[7]) and not (reply[3] & 0x0F or reply[8] or reply[9]):
+            # The common answer, read in place (what parse() would accept and conclude).
+            if plain is _UNREAD:
+                plain = wire.plain_answers(reply, qend)
+            if plain is not None:
+                ttl: int = min(t for t, _ in plain)
+                return min(ttl, MAX_TTL) if ttl > 0 else None
+        elif reply[3] & 0x0F in (wire.NOERROR, wire.NXDOMAIN) and not (reply[6] or reply[7]):
+            # The common negative answer (NODATA, NXDOMAIN): its SOA read in place.
+            negative = wire.plain_soa(reply, qend)
+            if negative is not None:
+                ttl = min(negative)
+                return min(ttl, MAX_TTL) if ttl > 0 else None
     try:
         msg = wire.parse(reply)
     except wire.WireError:

@@ -604,6 +604,72 @@ def plain_answers(data: bytes, qend: int) -> list[tuple[int, bytes]] | None:
 _PLAIN_RR = struct.Struct("!HHHIH").unpack_from  # owner pointer, type, class, TTL, RDLENGTH
 
 
+def plain_soa(data: bytes, qend: int) -> tuple[int, int] | None:
+    """(TTL, MINIMUM) of the SOA record of a negative reply (RFC 2308) read in place, when the
+    reply is the common one: no answer, this one record in the authority section (NSCOUNT 1),
+    its owner a pointer into the question's name, MNAME and RNAME plain labels ending in the root
+    or in a pointer to a name written before them; None for anything else (then :func:`parse`
+    reads it).  It accepts exactly what :func:`parse` would accept of that record and concludes
+    the same.  ``qend`` is where the question ends (:func:`question_end`)."""
+    end = len(data)
+    if data[8] or data[9] != 1 or qend + 12 > end:
+        return None
+    # Where a name may start, with its length: the question name's labels (plain, from 12).
+    starts: dict[int, int] = {}
+    at = 12
+    size = qend - 16  # the question name's length, its root octet counted
+    while True:
+        starts[at] = size
+        n = data[at]
+        if not n:
+            break
+        size -= n + 1
+        at += n + 1
+    owner = ((data[qend] << 8) | data[qend + 1]) ^ 0xC000
+    if owner not in starts:  # (an owner written any other way: parse reads it)
+        return None
+    rtype, _rclass, ttl, rdlen = _RRFIX.unpack_from(data, qend + 2)
+    at = qend + 12
+    stop = at + rdlen
+    if rtype != SOA or stop > end:
+        return None
+    starts[qend] = starts[owner]
+    for _ in range(2):  # MNAME, RNAME
+        first = at
+        labels: list[tuple[int, int]] = []  # (offset, length) of each plain label
+        while True:
+            if at >= stop:
+                return None
+            n = data[at]
+            if n == 0:
+                tail = 1
+                starts[at] = 1
+                at += 1
+                break
+            if n < 64:
+                labels.append((at, n))
+                at += n + 1
+                continue
+            if n & 0xC0 != 0xC0 or at + 2 > stop:
+                return None
+            target = ((n & 0x3F) << 8) | data[at + 1]
+            found = starts.get(target)
+            if found is None or target >= first:
+                return None
+            tail = starts[at] = found
+            at += 2
+            break
+        size = tail + sum(n + 1 for _, n in labels)
+        if size > 255:
+            return None
+        for offset, n in labels:
+            starts[offset] = size
+            size -= n + 1
+    if at + 20 != stop:
+        return None
+    return ttl, _SOAFIX.unpack_from(data, at)[4]
+
+
 def _options(data: bytes, pos: int, stop: int) -> tuple[tuple[int, bytes], ...]:
     out = []
     while pos < stop:
