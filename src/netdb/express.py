@@ -452,7 +452,7 @@ def finish(plan: Plan, first: bytes, second: bytes, first_is_a: bool) -> Done | 
         h_errno = NETDB_SUCCESS if second[6:8] != b"\x00\x00" else HOST_NOT_FOUND
         # gaih_getanswer's tuples (and the name) may not fit getaddrinfo's first 1024-byte
         # buffer: glibc then asks again with a larger one (the full path's business).
-        if 264 + nss_dns.GAIH_TUPLE * len(addresses) > gai.SCRATCH_BUFLEN and (
+        if not nss_dns.fits_surely(len(addresses), gai.SCRATCH_BUFLEN, tuples=True) and (
             nss_dns.gaih_overflows(first, second, gai.SCRATCH_BUFLEN)
         ):
             return None
@@ -588,7 +588,7 @@ def finish_one(plan: Plan, reply: bytes) -> Done | None:
         known = ((skip, read[0]),)
         # getanswer_r's hostent (name, addresses, pointers) may not fit getaddrinfo's first
         # 1024-byte buffer: glibc then asks again with a larger one (the full path's business).
-        if 272 + 24 * len(addresses) > gai.SCRATCH_BUFLEN and (
+        if not nss_dns.fits_surely(len(addresses), gai.SCRATCH_BUFLEN, tuples=False) and (
             nss_dns.getanswer(reply, qtype, plan.family, gai.SCRATCH_BUFLEN) is ERANGE
         ):
             return None

@@ -21,7 +21,7 @@ RFC 3484/6724 order of the destinations (see ``sort.py``).  This module does no 
 from __future__ import annotations
 
 import errno as _errno
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -356,9 +356,7 @@ def _simple(ctx: GaiContext, db: HostsDatabase, name: str) -> Generator[Op, Any,
         # larger buffer writes it only if a module fails.
         seen.append(NETDB_INTERNAL)
         yield HErrno(NETDB_INTERNAL)
-        size *= 2
-        while db.overflows_first(name, AF_INET, size):
-            size *= 2
+        size = _doubled(lambda n: db.overflows_first(name, AF_INET, n), size)
     # The dns module's hostent must fit the scratch buffer too: each ERANGE (NETDB_INTERNAL
     # stored) makes glibc double the buffer and run the whole walk again, queries and all.
     dns = any(getattr(s, "name", "") == "dns" for s in db.sources)
@@ -423,21 +421,14 @@ def _no_data(ans: HostAnswer) -> int:
     return 1 if ans.h_errno == NO_DATA else 0
 
 
-def _retried(
-    db: HostsDatabase, source: str, name: str, family: int, size: int
-) -> Generator[Op, Any, int]:
-    """getaddrinfo's ``gethosts`` retries of the ``files`` module over its scratch buffer of
-    ``size`` bytes: each try that runs out of room stores NETDB_INTERNAL in the global h_errno
-    and the buffer doubles.  The buffer's size afterwards (the next calls start with it)."""
-    if source != "files" or not db.files_overflow(3, name, size, family):
-        return size
-    yield HErrno(NETDB_INTERNAL)
-    while db.files_overflow(3, name, size, family):
+def _doubled(overflows: Callable[[int], bool], size: int) -> int:
+    """The scratch buffer's size after glibc's retries: doubled until ``overflows`` says no."""
+    while overflows(size):
         size *= 2
     return size
 
 
-def _gethosts_dns(
+def _gethosts(
     db: HostsDatabase,
     source: str,
     gen: Generator[Op, Any, HostAnswer],
@@ -446,10 +437,17 @@ def _gethosts_dns(
     check: bool,
     size: int,
 ) -> Generator[Op, Any, tuple[HostAnswer, int]]:
-    """glibc ``gethosts``'s call of one module: ``gen`` as is, except for the ``dns`` module,
-    whose ``getanswer_r`` writes its ``hostent`` into the scratch buffer of ``size`` bytes: a
-    reply that does not fit fails with ERANGE (NETDB_INTERNAL stored), and the call is made again
-    with the buffer doubled, its queries sent again.  The answer and the buffer's size after."""
+    """glibc ``gethosts``'s call of one module over getaddrinfo's scratch buffer of ``size``
+    bytes (the answer, and the buffer's size after, which the next calls start with).  A try
+    that runs out of room stores NETDB_INTERNAL in the global h_errno, and the call is made
+    again with the buffer doubled: the ``files`` module runs out while it reads its lines (no
+    I/O: ``gen`` answers the last try), the ``dns`` module when its ``getanswer_r`` writes the
+    ``hostent`` (each try sends its queries again); other modules take ``gen`` as is."""
+    if source == "files":
+        if db.files_overflow(3, name, size, family):
+            yield HErrno(NETDB_INTERNAL)
+            size = _doubled(lambda n: db.files_overflow(3, name, n, family), size)
+        return (yield from gen), size
     if source != "dns":
         return (yield from gen), size
     gen.close()
@@ -534,8 +532,7 @@ def _nss(
             yield HErrno(NETDB_INTERNAL)
         else:
             if family == AF_INET6:
-                size = yield from _retried(db, source_name, name, AF_INET6, size)
-                ans6, size = yield from _gethosts_dns(
+                ans6, size = yield from _gethosts(
                     db, source_name, served, name, AF_INET6, check, size
                 )
                 written6 = ans6.h_errno if source_name == "dns" else ans6.written
@@ -552,10 +549,7 @@ def _nss(
             if want4 or (flags & AI_V4MAPPED and (flags & AI_ALL or not found.got_ipv6)):
                 gen4 = db.call(source_name, 3, (name, AF_INET, check))
                 assert gen4 is not None
-                size = yield from _retried(db, source_name, name, AF_INET, size)
-                ans4, size = yield from _gethosts_dns(
-                    db, source_name, gen4, name, AF_INET, check, size
-                )
+                ans4, size = yield from _gethosts(db, source_name, gen4, name, AF_INET, check, size)
                 written4 = ans4.h_errno if source_name == "dns" else ans4.written
                 if written4 is not None:
                     yield HErrno(written4)

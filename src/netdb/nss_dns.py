@@ -395,6 +395,17 @@ GAIH_TUPLE = 40
 """``sizeof (struct gaih_addrtuple)`` on LP64 (next, name, family, addr[4], scopeid)."""
 
 
+def fits_surely(count: int, buflen: int, *, tuples: bool) -> bool:
+    """Whether an answer of ``count`` addresses and one name (no alias) fits a ``buflen``
+    buffer whatever the name: the most either accounting can take for it, the name at its
+    longest (255 octets and a NUL).  ``tuples``: :func:`gaih_overflows`' (the name, padding,
+    one ``gaih_addrtuple`` per address), else :func:`getanswer`'s ``hostent`` (the name, each
+    address with its padding and pointer, the NULLs).  Lets a caller skip the exact reckoning."""
+    if tuples:
+        return 256 + 8 + GAIH_TUPLE * count <= buflen
+    return 256 + 16 + 24 * count <= buflen
+
+
 def gaih_overflows(packet1: bytes, packet2: bytes | None, buflen: int) -> bool:
     """Whether :func:`gaih_getanswer`'s tuples outgrow its caller's ``buflen``-byte buffer
     (glibc then fails with ERANGE, and getaddrinfo doubles the buffer and asks again).

@@ -489,10 +489,6 @@ def sort_candidates(
     attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
     if told is not None:
         return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks, told)]
-    if len(attrs) == 2:  # the merge sort of two is their one comparison
-        if _compare(attrs[0], attrs[1], policy.go_quirks)[0] == PREFER_DB:
-            return [cands[1], cands[0]]
-        return list(cands)
     # The sort's outcome is a function of the attributes (positions aside, which are 0..n-1)
     # and the policy's quirks: many destinations share them, so the permutation is kept.
     key = (tuple([a[:-1] for a in attrs]), policy.go_quirks)
