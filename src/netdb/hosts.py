@@ -206,10 +206,6 @@ def first_overflow(hosts: HostsFile, family: int, buflen: int) -> float:
     return first
 
 
-_TUPLE = 40
-"""``sizeof (struct gaih_addrtuple)``: next, name, family, addr[4], scopeid (x86-64)."""
-
-
 def name4_overflows(hosts: HostsFile, name: str, multi: bool, buflen: int) -> bool:
     """Whether ``_nss_files_gethostbyname4_r`` for ``name`` runs out of a ``buflen`` buffer.
 
@@ -230,9 +226,9 @@ def name4_overflows(hosts: HostsFile, name: str, multi: bool, buflen: int) -> bo
     used = 0
     for e in entries:
         used += _list_end(e) + 8 * (len(e.aliases) + 1)  # the parse up to its aliases' NULL
-        if used + 8 * 1 > buflen:  # parse_list's spare slot (checked while parsing)
+        if used + 8 > buflen:  # parse_list's spare slot (checked while parsing)
             return True
-        used = _align(used, 8) + _TUPLE
+        used = _align(used, 8) + nss_dns.GAIH_TUPLE
         if used > buflen:
             return True
     return False
