@@ -745,12 +745,39 @@ def loopback_order(policy: Policy) -> Callable[[Sequence[Address], int], list[in
     return order
 
 
-class ScriptedResolver(Resolver):
-    """A :class:`netdb.Resolver` whose kernel facts are fixed and whose DNS runs on ``net``.
+class FixedFacts(Resolver):
+    """A :class:`netdb.Resolver` whose kernel facts are fixed instead of read from the kernel.
 
     ``addrconfig``: (IPv4 configured, IPv6 configured); ``interfaces``: name -> index;
-    ``order``: the destination order (default :func:`loopback_order` under glibc's
-    table).  Cache and memo off unless asked for, so every lookup reaches the scripted server.
+    ``order``: the destination order (default :func:`loopback_order` under glibc's table).
+    """
+
+    def fix_facts(
+        self,
+        addrconfig: tuple[bool, bool] = (True, True),
+        interfaces: dict[str, int] | None = None,
+        order: Callable[[Sequence[Address], int], list[int]] | None = None,
+    ) -> None:
+        self._facts = addrconfig
+        self._interfaces = dict(interfaces or {"lo": 1, "eth0": 2})
+        self._order = order or loopback_order(Policy.glibc())
+
+    def addrconfig(self) -> tuple[bool, bool]:
+        return self._facts
+
+    def ifindex(self, name: str) -> int:
+        return self._interfaces.get(name, 0)
+
+    def ifname(self, index: int) -> str | None:
+        return next((n for n, i in self._interfaces.items() if i == index), None)
+
+    def order(self, addresses: Sequence[Address], group: int = 1) -> list[int]:
+        return self._order(addresses, group)
+
+
+class ScriptedResolver(FixedFacts):
+    """A :class:`FixedFacts` resolver whose DNS runs on ``net``.  Cache and memo off unless
+    asked for, so every lookup reaches the scripted server.
     """
 
     def __init__(
@@ -766,10 +793,8 @@ class ScriptedResolver(Resolver):
         rng: Callable[[int], int] | None = None,
     ) -> None:
         super().__init__(files=files, check_interval=0, cache=cache, memoize=memoize)
+        self.fix_facts(addrconfig, interfaces, order)
         self.net = net
-        self._facts = addrconfig
-        self._interfaces = dict(interfaces or {"lo": 1, "eth0": 2})
-        self._order = order or loopback_order(Policy.glibc())
         self._ids = rng or ids()
         self._state = SendState(rng=self._ids)
 
@@ -784,18 +809,6 @@ class ScriptedResolver(Resolver):
         if self._state.rng is not self._ids:  # resolv.conf (re)read: a fresh state
             self._state = SendState(rng=self._ids)
         return db
-
-    def addrconfig(self) -> tuple[bool, bool]:
-        return self._facts
-
-    def ifindex(self, name: str) -> int:
-        return self._interfaces.get(name, 0)
-
-    def ifname(self, index: int) -> str | None:
-        return next((n for n, i in self._interfaces.items() if i == index), None)
-
-    def order(self, addresses: Sequence[Address], group: int = 1) -> list[int]:
-        return self._order(addresses, group)
 
     def call(self, func: str, *args: Any) -> Any:
         """``Resolver.<func>_steps(*args)`` driven on the net, as the blocking driver runs
