@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 import netdb.aio
+from netdb import express
 from netdb.dns import wire
 from tests import scripted
 from tests.loopback import LoopbackServer, closed_port
@@ -47,7 +48,8 @@ class LoopbackResolver(scripted.FixedFacts):
         tmp.mkdir(parents=True, exist_ok=True)
         etc = {} if resolv is None else {"resolv": "nameserver 127.0.0.1\n" + resolv}
         files = scripted.write_etc(tmp, **etc)
-        super().__init__(files=files, nameservers=list(servers), cache=False, memoize=False, **kw)
+        kw = {"cache": False, "memoize": False, **kw}
+        super().__init__(files=files, nameservers=list(servers), **kw)
         self.fix_facts()
 
 
@@ -340,3 +342,44 @@ def test_many_names_at_once_take_turns_within_their_deadline(tmp_path: Path) -> 
         got, longest = asyncio.run(main())
         assert [scripted.summary(g) for g in got] == [[f"192.0.2.{i % 250}"] for i in range(2000)]
         assert longest < 0.25
+
+
+# --- the defaults: cache, memo and the express lane ---------------------------------------------
+
+SHIPPED = [
+    "hosts: files dns\n",
+    "hosts: files myhostname dns\n",
+    "hosts: files mdns4_minimal [NOTFOUND=return] dns myhostname\n",
+    "hosts: files resolve [!UNAVAIL=return] dns myhostname\n",
+]
+
+
+@pytest.mark.parametrize("line", SHIPPED, ids=["plain", "debian", "fedora", "systemd"])
+def test_the_defaults_take_the_lane_and_give_glibcs_answers(
+    tmp_path: Path, knot: LoopbackServer, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cache and the memo on (as the default resolver has them), under the hosts lines
+    distributions ship, both drivers answer as the full path does with neither (the core on a
+    scripted net: glibc's recorded answers for ``files dns``); the express lane answers most
+    lookups, and each of its answers is replayed through the full path (``express.VERIFY``)."""
+    monkeypatch.setattr(express, "VERIFY", True)
+    res = LoopbackResolver(tmp_path, knot.address, cache=True, memoize=True)
+    (tmp_path / "nsswitch.conf").write_text(line)
+    rows = [args for args, _, _, _ in ZONE_ROWS if args[0] != "localhost"]  # myhostname's own
+    core = scripted.resolver(tmp_path / "core", etc={"nsswitch": line})
+    want = [scripted.summary(core.call("getaddrinfo", *args)) for args in rows]
+    if line == SHIPPED[0]:
+        assert want == [exp for args, _, exp, _ in ZONE_ROWS if args[0] != "localhost"]
+    taken = express.STATS["express"]
+
+    async def main() -> list[Any]:
+        calls = [netdb.aio.getaddrinfo(*args, resolver=res) for args in rows]
+        first = list(await asyncio.gather(*map(aoutcome, calls)))
+        again = [await aoutcome(netdb.aio.getaddrinfo(*a, resolver=res)) for a in rows]
+        return [first, again]
+
+    first, again = asyncio.run(main())
+    assert [scripted.summary(o) for o in first] == want
+    assert [scripted.summary(o) for o in again] == want
+    assert [scripted.summary(outcome(res.getaddrinfo, *args)) for args in rows] == want
+    assert express.STATS["express"] - taken >= 30  # the calls of its shape (34 of them)
