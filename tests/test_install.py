@@ -111,6 +111,133 @@ def test_uninstall_keeps_a_patch_put_on_top_by_someone_else() -> None:
         socket.gethostbyname = original
 
 
+class Wrapper:
+    """A patch of ``socket.getaddrinfo`` that holds what it replaced and calls it (a cache, a
+    logger, ``mock.patch(wraps=...)``), counting its calls."""
+
+    def __init__(self, held: Any) -> None:
+        self.held, self.calls = held, 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.held(*args, **kwargs)
+
+
+def play(history: str) -> tuple[list[Wrapper], list[Any]]:
+    """Play ``history`` on ``socket.getaddrinfo``: ``i`` install(), ``u`` uninstall(), ``w`` a
+    Wrapper put on top of what is there, ``x`` the last Wrapper taken off (what it held put
+    back, as mock.patch's stop), ``h`` a reference held.  Returns the wrappers and references."""
+    r = spy_resolver()
+    live: list[Wrapper] = []
+    held: list[Any] = []
+    for step in history.split():
+        if step == "i":
+            netdb.install(r)
+        elif step == "u":
+            netdb.uninstall()
+        elif step == "w":
+            live.append(Wrapper(socket.getaddrinfo))
+            socket.getaddrinfo = live[-1]
+        elif step == "x":
+            socket.getaddrinfo = live.pop().held
+        else:
+            held.append(socket.getaddrinfo)
+    return live, held
+
+
+@pytest.mark.parametrize(
+    ("history", "left"),
+    [
+        ("i w u x", "netdb"),  # mock.patch started while installed, stopped after
+        ("i w u x i u", "glibc"),  # ... then a cycle: the original comes back, no loop
+        ("i w u i u", "wrapper"),  # a wrapper over netdb's function, kept over a cycle
+        ("i w u i u i u", "wrapper"),
+        ("w i u", "wrapper"),  # a patch from before install() is put back
+        ("w i u x", "glibc"),
+        ("i h u", "glibc"),  # a reference taken while installed
+        ("i w h u i h u", "wrapper"),
+        ("i w u x w i u x", "netdb"),
+    ],
+)
+def test_patches_of_others_never_loop_and_answer_as_the_original(history: str, left: str) -> None:
+    """Whatever the order of install(), uninstall() and someone else's patches, a call through
+    socket.getaddrinfo or a held reference gives glibc's own answer (numeric: no DNS), with
+    each wrapper on the way run once, and socket is left with what the history says."""
+    glibc = socket.getaddrinfo
+    args = ("127.0.0.1", 80, 0, socket.SOCK_STREAM)
+    expected = glibc(*args)
+    try:
+        live, held = play(history)
+        now = socket.getaddrinfo
+        assert {"glibc": now is glibc, "netdb": now is _install.getaddrinfo}.get(left, True)
+        assert (left == "wrapper") == (now is (live[-1] if live else None))
+        for fn in [now, *held]:
+            for w in live:
+                w.calls = 0
+            assert fn(*args) == expected
+            assert all(w.calls <= 1 for w in live), [w.calls for w in live]
+    finally:
+        netdb.uninstall()
+        socket.getaddrinfo = glibc
+
+
+def test_a_patch_of_the_loop_class_over_a_cycle_never_loops() -> None:
+    """The same for asyncio's BaseEventLoop.getaddrinfo: a coroutine wrapper that awaits netdb's
+    method, kept over an install()/uninstall() cycle, gets the original method's answer."""
+    original = LOOP.__dict__["getaddrinfo"]
+    netdb.install(spy_resolver())
+    inner = LOOP.__dict__["getaddrinfo"]
+
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return await inner(self, *args, **kwargs)
+
+    async def lookup() -> Any:
+        return await asyncio.get_running_loop().getaddrinfo("127.0.0.1", 80, type=1)
+
+    try:
+        LOOP.getaddrinfo = wrapper  # type: ignore[method-assign]
+        netdb.uninstall()
+        netdb.install(spy_resolver())
+        netdb.uninstall()
+        assert LOOP.__dict__["getaddrinfo"] is wrapper
+        assert asyncio.run(lookup()) == socket.getaddrinfo("127.0.0.1", 80, type=1)
+    finally:
+        LOOP.getaddrinfo = original  # type: ignore[method-assign]
+
+
+def test_installed_blocks_of_threads_ending_out_of_order() -> None:
+    """Thread A's block starts, then B's; A's ends first: B keeps its resolver until its own
+    block ends, and then netdb is out with socket's own functions back."""
+    ra, rb = spy_resolver(), spy_resolver()
+    before = snapshot()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, Any] = {}
+
+    def a() -> None:
+        with netdb.installed(ra):
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait()
+        with netdb.installed(rb):
+            b_in.set()
+            a_out.wait()
+            # (no lookup of spyname here: with netdb out it would go to glibc's DNS)
+            seen["b after a"] = _install.current()
+            seen["replaced"] = socket.gethostbyname is _install.gethostbyname
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"b after a": rb, "replaced": True}
+    assert _install.current() is None
+    assert snapshot() == before
+
+
 def test_installed_nests_and_gives_back_what_was_there() -> None:
     outer, inner = spy_resolver(), spy_resolver()
     with netdb.installed(outer) as got:

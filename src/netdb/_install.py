@@ -26,14 +26,31 @@ getaddrinfo`` at import time keeps glibc's).  A reference taken while installed 
 
 Rules: every replacement reads the installed resolver from one module global, so a switch is one
 assignment, atomic under the GIL; :func:`install` and :func:`uninstall` hold one lock while they
-change attributes.  The originals are saved by the first :func:`install` and put back by
-:func:`uninstall`, each only where netdb's own replacement is still in place (a later patch
-someone else put on top stays theirs).
+change attributes.
+
+The contract with other patches of the same attributes (each attribute on its own):
+
+* :func:`install` saves the object it replaces; :func:`uninstall` puts that very object back
+  where netdb's replacement is still in place.  A patch someone put on top of netdb's
+  replacement since stays theirs (netdb remembers it was on top).
+* A replacement called while netdb is not installed (a reference taken while it was, or held by
+  a patch put on top of it) passes the call to what was *below* netdb: the object install()
+  saved, but never a patch seen on top of netdb's replacement.  A call that comes back to the
+  replacement while it is passing one on (a patch that holds the replacement and was saved as
+  an original) goes to what the process had before netdb's first install, so no chain of
+  patches loops.
+* netdb's own replacement found in place by install() (put back by someone's undo after
+  :func:`uninstall`) is not saved as an original: uninstall() then puts back what it stood for.
+
+:func:`installed` blocks are layers: each block's exit takes away its own layer and the state
+below it comes back, also when blocks of different threads end out of order.  :func:`install`
+and :func:`uninstall` set the innermost layer (inside a block, until the block ends).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import socket
 import threading
@@ -44,14 +61,25 @@ from ._api import AddrInfoList, HostEnt, Resolver, SockAddr
 
 __all__ = ["install", "installed", "uninstall"]
 
-# The resolver the replacements answer with; None: not installed (they fall back to the saved
-# originals, so a reference taken while installed keeps working after uninstall()).
+# The resolver the replacements answer with; None: not installed (they pass the call on to what
+# was below netdb, so a reference taken while installed keeps working after uninstall()).
 _resolver: Resolver | None = None
 _lock = threading.RLock()
-# (owner object, attribute name) -> what was there before install(); _MISSING if nothing was.
-_saved: dict[tuple[Any, str], Any] = {}
-# The same, kept after uninstall(): what a replacement called then falls back to.
-_fallback: dict[tuple[Any, str], Any] = {}
+_Key = tuple[Any, str]  # (owner object, attribute name)
+# What uninstall() puts back, while installed; _MISSING if the owner had nothing of its own.
+_saved: dict[_Key, Any] = {}
+# What a replacement called while not installed passes the call to: the latest original saved
+# that was not a patch seen on top of netdb's replacement.
+_below: dict[_Key, Any] = {}
+# The first original ever saved: where a call that came back to the replacement goes.
+_first: dict[_Key, Any] = {}
+# The patch found on top of netdb's replacement by the last uninstall() (left in place).
+_on_top: dict[_Key, Any] = {}
+# The attributes whose replacement is passing a call on to an original, in this context (a
+# thread, or an asyncio task): a call that comes back meanwhile goes to _first's object.
+_passing: contextvars.ContextVar[frozenset[_Key]] = contextvars.ContextVar(
+    "netdb_install_passing", default=frozenset()
+)
 _MISSING = object()
 
 _SOCKET_NAMES = (
@@ -66,18 +94,35 @@ _LOOP_NAMES = ("getaddrinfo", "getnameinfo")
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _original(owner: Any, name: str) -> Callable[..., Any]:
-    """What ``owner.name`` was before install() (the live attribute when nothing was saved)."""
-    fn = _fallback.get((owner, name), _MISSING)
-    if fn is _MISSING and owner is socket:
-        fn = _GLIBC[name]
-    elif fn is _MISSING:  # the class had none of its own: what it inherited
-        fn = next(base.__dict__[name] for base in owner.__mro__[1:] if name in base.__dict__)
-    return fn  # type: ignore[no-any-return]
+def _inherited(owner: Any, name: str) -> Any:
+    """What ``owner`` has as ``name`` without an attribute of its own (socket's: glibc's, as
+    socket had it when netdb was imported; a class's: what it inherits)."""
+    if owner is socket:
+        return _GLIBC[name]
+    return next(base.__dict__[name] for base in owner.__mro__[1:] if name in base.__dict__)
 
 
-# glibc's functions as the socket module had them when netdb was imported: the fallback of a
-# replacement called after uninstall() when install() never saved anything for it.
+def _usable(owner: Any, name: str, fn: Any) -> Any:
+    return _inherited(owner, name) if fn is _MISSING else fn
+
+
+@contextlib.contextmanager
+def _passing_on(owner: Any, name: str) -> Iterator[Callable[..., Any]]:
+    """The original a replacement called while not installed hands the call to (see the
+    module): what was below netdb, or, for a call that came back to the replacement while it
+    was passing one on, what the process had before netdb's first install."""
+    key = (owner, name)
+    active = _passing.get()
+    fn = (_first if key in active else _below).get(key, _MISSING)
+    token = _passing.set(active | {key})
+    try:
+        yield _usable(owner, name, fn)
+    finally:
+        _passing.reset(token)
+
+
+# glibc's functions as the socket module had them when netdb was imported: what a replacement
+# falls back to when install() never saved anything for it.
 _GLIBC: dict[str, Callable[..., Any]] = {name: getattr(socket, name) for name in _SOCKET_NAMES}
 
 
@@ -94,9 +139,8 @@ def getaddrinfo(
 ) -> AddrInfoList:
     r = _resolver
     if r is None:
-        return _original(socket, "getaddrinfo")(  # type: ignore[no-any-return]
-            host, port, family, type, proto, flags
-        )
+        with _passing_on(socket, "getaddrinfo") as original:
+            return original(host, port, family, type, proto, flags)  # type: ignore[no-any-return]
     return r.getaddrinfo(host, port, family, type, proto, flags)
 
 
@@ -110,7 +154,8 @@ def _positional(func: _F) -> _F:
     def call(*args: Any, **kwargs: Any) -> Any:
         r = _resolver
         if r is None:
-            return _original(socket, name)(*args, **kwargs)
+            with _passing_on(socket, name) as original:
+                return original(*args, **kwargs)
         return getattr(r, name)(*args, **kwargs)
 
     return cast(_F, functools.wraps(func)(call))
@@ -143,7 +188,8 @@ def gethostbyaddr(ip_address: str, /) -> HostEnt:
 def getfqdn(name: str = "") -> str:
     r = _resolver
     if r is None:
-        return _original(socket, "getfqdn")(name)  # type: ignore[no-any-return]
+        with _passing_on(socket, "getfqdn") as original:
+            return original(name)  # type: ignore[no-any-return]
     return r.getfqdn(name)
 
 
@@ -162,10 +208,10 @@ async def _loop_getaddrinfo(
 ) -> AddrInfoList:
     r = _resolver
     if r is None:
-        original = _original(_base_loop(), "getaddrinfo")
-        return await original(  # type: ignore[no-any-return]
-            self, host, port, family=family, type=type, proto=proto, flags=flags
-        )
+        with _passing_on(_base_loop(), "getaddrinfo") as original:
+            return await original(  # type: ignore[no-any-return]
+                self, host, port, family=family, type=type, proto=proto, flags=flags
+            )
     from . import aio
 
     # Deadline: the resolver's lifetime (aio's default when timeout is None).
@@ -175,8 +221,8 @@ async def _loop_getaddrinfo(
 async def _loop_getnameinfo(self: Any, sockaddr: SockAddr, flags: int = 0) -> tuple[str, str]:
     r = _resolver
     if r is None:
-        original = _original(_base_loop(), "getnameinfo")
-        return await original(self, sockaddr, flags)  # type: ignore[no-any-return]
+        with _passing_on(_base_loop(), "getnameinfo") as original:
+            return await original(self, sockaddr, flags)  # type: ignore[no-any-return]
     from . import aio
 
     return await aio.getnameinfo(sockaddr, flags, resolver=r)
@@ -238,37 +284,91 @@ def install(resolver: Resolver | None = None) -> None:
     straight to a socket's ``connect``/``sendto``/``bind`` (resolved by CPython in C), and
     references to socket's functions taken before the call (``from socket import getaddrinfo``).
     """
-    global _resolver
+    resolver = _checked(resolver)
+    with _lock:
+        _layers[-1].resolver = resolver
+        _apply()
+
+
+class _Layer:
+    """One state of the switch: the resolver installed (None: not installed).  The bottom layer
+    is install()'s and uninstall()'s outside any block; each :func:`installed` block adds one."""
+
+    __slots__ = ("resolver",)
+
+    def __init__(self, resolver: Resolver | None) -> None:
+        self.resolver = resolver
+
+
+# The innermost layer is in force; install() and uninstall() set it.
+_layers: list[_Layer] = [_Layer(None)]
+
+
+def _checked(resolver: Resolver | None) -> Resolver:
+    """``resolver``, or the module's when None; TypeError for anything but a Resolver."""
     if resolver is None:
         from . import _default_resolver
 
-        resolver = _default_resolver()
-    elif not isinstance(resolver, Resolver):
+        return _default_resolver()
+    if not isinstance(resolver, Resolver):
         raise TypeError(f"resolver must be a netdb.Resolver, not {type(resolver).__name__}")
-    with _lock:
-        for owner, replacements in _targets():
-            for name, fn in replacements.items():
-                if (owner, name) not in _saved:
-                    was = owner.__dict__.get(name, _MISSING)
-                    _saved[(owner, name)] = _fallback[(owner, name)] = was
-                if owner.__dict__.get(name) is not fn:
-                    setattr(owner, name, fn)
+    return resolver
+
+
+def _apply() -> None:
+    """Make socket and asyncio what the innermost layer says (the lock held)."""
+    global _resolver
+    resolver = _layers[-1].resolver
+    if resolver is None:
+        _resolver = None  # first: a lookup racing with the restore goes to the original
+        _restore()
+    else:
+        _replace()
         _resolver = resolver
+
+
+def _replace() -> None:
+    """Put netdb's replacements in place, saving what each replaces (see the module)."""
+    for owner, replacements in _targets():
+        for name, fn in replacements.items():
+            key = (owner, name)
+            if key not in _saved:
+                _saved[key] = _original_of(key, owner.__dict__.get(name, _MISSING), fn)
+            if owner.__dict__.get(name) is not fn:
+                setattr(owner, name, fn)
+
+
+def _original_of(key: _Key, was: Any, fn: Callable[..., Any]) -> Any:
+    """What uninstall() will put back for ``key``, found as ``was`` where ``fn`` goes; notes
+    what the replacement passes calls on to."""
+    if was is fn:  # netdb's own, put back by someone after uninstall(): what it stood for
+        return _below[key] if key in _below else _inherited(*key)
+    if was is not _on_top.get(key, _MISSING):
+        _below[key] = was
+    _first.setdefault(key, was)
+    return was
+
+
+def _restore() -> None:
+    """Put back what _replace() saved where netdb's replacement is still in place."""
+    for (owner, name), was in _saved.items():
+        now = owner.__dict__.get(name, _MISSING)
+        if now is not _replacement(owner, name):
+            _on_top[(owner, name)] = now  # theirs stays
+        elif was is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, was)
+    _saved.clear()
 
 
 def uninstall() -> None:
     """Put back what :func:`install` replaced: the exact objects that were there (an attribute
-    someone else has replaced since stays theirs).  Harmless when not installed."""
-    global _resolver
+    someone else has replaced since stays theirs).  Harmless when not installed.  Inside an
+    :func:`installed` block, until the block ends."""
     with _lock:
-        _resolver = None
-        for (owner, name), was in list(_saved.items()):
-            if owner.__dict__.get(name) is _replacement(owner, name):
-                if was is _MISSING:
-                    delattr(owner, name)
-                else:
-                    setattr(owner, name, was)
-        _saved.clear()
+        _layers[-1].resolver = None
+        _apply()
 
 
 def _replacement(owner: Any, name: str) -> Callable[..., Any] | None:
@@ -284,18 +384,16 @@ def current() -> Resolver | None:
 @contextlib.contextmanager
 def installed(resolver: Resolver | None = None) -> Iterator[Resolver]:
     """``with netdb.installed(resolver):`` -- :func:`install` for the block, then back to what
-    was before it (not installed, or installed with the resolver that was).  Yields the
-    resolver that answers."""
+    the layer below says (not installed, or installed with its resolver), also when blocks of
+    several threads end out of order.  Yields the resolver that answers."""
+    answering = _checked(resolver)
+    layer = _Layer(answering)
     with _lock:
-        before = _resolver
-        install(resolver)
-        now = _resolver
-    assert now is not None
+        _layers.append(layer)
+        _apply()
     try:
-        yield now
+        yield answering
     finally:
         with _lock:
-            if before is None:
-                uninstall()
-            else:
-                install(before)
+            _layers.remove(layer)
+            _apply()
