@@ -452,3 +452,87 @@ def test_run_module_and_missing_targets() -> None:
     assert rc == 64 and "missing SCRIPT" in err
     rc, _, _ = netdb_run("--help")
     assert rc == 0
+
+
+# --- netdb run against python itself ------------------------------------------------------------
+
+PROBE = FIXTURES / "probe.py"
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """probe.py as every kind of program python runs: a file, a package for -m, a directory
+    and a zip file with __main__.py; also a directory without one, a syntax error, a subdir."""
+    import zipfile
+
+    root = tmp_path_factory.mktemp("programs")
+    source = PROBE.read_text()
+    (root / "probe.py").write_text(source)
+    for package in ("pkg", "app"):
+        (root / package).mkdir()
+        (root / package / "__main__.py").write_text(source)
+    (root / "pkg" / "__init__.py").write_text("")
+    with zipfile.ZipFile(root / "app.zip", "w") as z:
+        z.writestr("__main__.py", source)
+    (root / "empty").mkdir()
+    (root / "sub").mkdir()
+    (root / "bad.py").write_text("print('unclosed'\n")
+    return root
+
+
+def outcome(argv: list[str], cwd: Path, stdin: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``argv`` run in ``cwd``."""
+    proc = subprocess.run(
+        argv,
+        cwd=cwd,
+        input=stdin,
+        env=dict(os.environ, PYTHONPATH=str(SRC)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "reports"),
+    [
+        (("probe.py",), 3),
+        (("probe.py", "-x", "--etc", "y", "-m", "z"), 3),  # the program's options, not netdb's
+        (("./probe.py", "exit", "3"), 3),  # __file__ and tracebacks keep ./ as python's
+        (("sub/../probe.py", "exit", "msg"), 3),
+        (("probe.py", "exit", "None"), 3),
+        (("probe.py", "raise"), 3),
+        (("probe.py", "kbd"), 3),  # the traceback, then death by SIGINT (status -2)
+        (("probe.py", "stdin"), 3),
+        (("--", "probe.py"), 3),
+        (("-m", "pkg", "-m", "x"), 3),
+        (("-m", "pkg", "raise"), 3),  # runpy's two frames, as python -m shows them
+        (("-mpkg", "kbd"), 3),
+        (("-m", "pkg.__main__", "exit", "4"), 3),
+        (("app", "raise"), 3),
+        (("app.zip", "-x"), 3),
+        (("app.zip", "kbd"), 3),
+        (("-", "from", "stdin"), 3),
+        (("bad.py",), 0),
+        (("missing.py",), 0),
+        (("-m", "missing"), 0),
+        (("-m", "pkg.missing"), 0),
+        (("-m", ".pkg"), 0),
+        (("empty",), 0),
+    ],
+)
+def test_run_gives_what_python_gives(programs: Path, args: tuple[str, ...], reports: int) -> None:
+    """stdout (what the program saw at the start, from a thread that outlived its main code and
+    from atexit), stderr and exit status of ``netdb run ARGS`` are python's for ``python3
+    ARGS``; only a failure to start the program says ``netdb run:`` where python says its own
+    path.  ``reports``: how many times the program reports (0: it never starts)."""
+    stdin = PROBE.read_text() if args[0] == "-" else "typed by the user\n"
+    python = outcome([sys.executable, *args], programs, stdin)
+    ours = outcome(
+        [sys.executable, "-m", "netdb.cli", "--etc", str(ETC), "run", *args], programs, stdin
+    )
+    status, out, err = python
+    assert ours == (status, out, err.replace(f"{sys.executable}: ", "netdb run: "))
+    assert out.count('"when"') == reports, "the program ran (and reported three times) or not"
