@@ -57,12 +57,15 @@ def test_same_answers_as_threaded_resolver(box: Sandbox) -> None:
         names = ["web.install.test", "dual.install.test", "many.install.test",
                  "alias.install.test", "v6.install.test", "both.example.test",
                  "multi.example.test", "v6only.example.test", "bigboth.example.test",
-                 "localhost", "127.0.0.1", "::1"] + BAD
+                 "localhost", "127.0.0.1", "::1", None, "",
+                 # scope ids: ThreadedResolver asks getnameinfo for the address with its %zone
+                 "fe80::1%lo", "fe80::1%1", "FE80::abcd%LO", "fe80::1%99", "fe80::1%nosuch",
+                 "ff02::1%lo"] + BAD
         # Not scopes.example.test: glibc's order of its 13 addresses depends on which of the A
         # and AAAA replies came first (its comparison is not transitive there), and the proxy
         # answers the two in threads of their own.
-        calls = [(n, port, fam) for n in names for port in (0, 443)
-                 for fam in (socket.AF_UNSPEC, socket.AF_INET, socket.AF_INET6)]
+        calls = [(n, port, fam) for n in names for port in (0, 443, "8080", "http")
+                 for fam in (socket.AF_UNSPEC, socket.AF_INET, socket.AF_INET6, socket.AF_UNIX)]
         async def main():
             threaded = aiohttp.ThreadedResolver()
             ours = netdb.aiohttp.Resolver(netdb.Resolver(cache=False))
