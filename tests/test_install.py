@@ -536,3 +536,21 @@ def test_run_gives_what_python_gives(programs: Path, args: tuple[str, ...], repo
     status, out, err = python
     assert ours == (status, out, err.replace(f"{sys.executable}: ", "netdb run: "))
     assert out.count('"when"') == reports, "the program ran (and reported three times) or not"
+
+
+def whose_getaddrinfo(_: object = None) -> str:
+    """In a multiprocessing child: the module socket.getaddrinfo comes from."""
+    return str(socket.getaddrinfo.__module__)
+
+
+def test_multiprocessing_children_as_readme_says() -> None:
+    """README's claim: fork children keep install(), spawn and forkserver children start
+    without it (socket's own function)."""
+    import multiprocessing
+
+    netdb.install(spy_resolver())
+    seen = {}
+    for method in ("fork", "spawn", "forkserver"):
+        with multiprocessing.get_context(method).Pool(1) as pool:
+            seen[method] = pool.apply(whose_getaddrinfo)
+    assert seen == {"fork": "netdb._install", "spawn": "socket", "forkserver": "socket"}

@@ -21,8 +21,9 @@ Not covered (README says so too): a loop class that defines its own ``getaddrinf
 resolves through libuv in C), names given straight to a socket method (``sock.connect(("name",
 80))``, ``sendto``, ``bind``: CPython resolves those in C), ``_socket``'s functions, and a
 reference to one of socket's functions taken before :func:`install` (``from socket import
-getaddrinfo`` at import time keeps glibc's).  A reference taken while installed follows
-:func:`uninstall` back to what was there.
+getaddrinfo`` at import time keeps glibc's), and other processes (multiprocessing's ``spawn`` and
+``forkserver`` children start without netdb; ``fork`` children keep it).  A reference taken
+while installed follows :func:`uninstall` back to what was below netdb (see the contract below).
 
 Rules: every replacement reads the installed resolver from one module global, so a switch is one
 assignment, atomic under the GIL; :func:`install` and :func:`uninstall` hold one lock while they
