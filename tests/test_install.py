@@ -521,6 +521,8 @@ def outcome(argv: list[str], cwd: Path, stdin: str) -> tuple[int, str, str]:
         (("-m", "pkg.missing"), 0),
         (("-m", ".pkg"), 0),
         (("empty",), 0),
+        ((".",), 0),
+        (("",), 0),
     ],
 )
 def test_run_gives_what_python_gives(programs: Path, args: tuple[str, ...], reports: int) -> None:

@@ -120,7 +120,9 @@ def _run_script(script: str, rest: list[str]) -> int:
 def _absolute(script: str) -> str:
     """The script's path as python makes it absolute: the current directory joined to a
     relative path, nothing normalised (``./x.py`` stays ``/cwd/./x.py`` in ``__file__`` and
-    tracebacks)."""
+    tracebacks); ``""`` and ``.`` are the current directory itself."""
+    if script in ("", "."):
+        return os.getcwd()
     return script if os.path.isabs(script) else os.path.join(os.getcwd(), script)
 
 
