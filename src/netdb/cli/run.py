@@ -259,6 +259,8 @@ def _execute(start: Callable[[], object]) -> int:
         raise
     except BaseException as exc:
         tb = _program_part(exc.__traceback__)
+        # as python's top level: sys.last_* for post-mortem use (atexit, pdb.pm), then the hook
+        sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, tb
         sys.excepthook(type(exc), exc.with_traceback(tb), tb)
         return 1
     return 0
