@@ -188,6 +188,101 @@ def test_stdlib_socket_functions_urllib_and_http_client(box: Sandbox) -> None:
     check_bad(got)
 
 
+def test_stdlib_smtplib_ftplib_logging_and_make_msgid(box: Sandbox) -> None:
+    """More of the standard library's callers: smtplib, ftplib, logging's SocketHandler and
+    SysLogHandler over TCP reach hidden.install.test only under netdb; DatagramHandler and
+    SysLogHandler over UDP are not covered (README): they give the host name to sendto() on
+    every record, which CPython resolves in C.  email.utils.make_msgid's domain (getfqdn) is
+    glibc's under netdb's default resolver."""
+    got = run(
+        box,
+        """
+        import email.utils, ftplib, logging.handlers, smtplib
+        srv = socket.create_server(("10.11.0.2", 0))
+        port = srv.getsockname()[1]
+        kept = []
+        def banner():  # every connection gets an SMTP/FTP greeting
+            while True:
+                conn, _ = srv.accept()
+                conn.sendall(b"220 hello\\r\\n")
+                kept.append(conn)
+        threading.Thread(target=banner, daemon=True).start()
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("10.11.0.2", 0))
+        udp.settimeout(0.5)
+        def smtp(host):
+            with smtplib.SMTP(host, port, local_hostname="x", timeout=5) as s:
+                return s.sock.getpeername()[0]
+        def ftp(host):
+            f = ftplib.FTP()
+            f.connect(host, port, timeout=5)
+            peer = f.sock.getpeername()[0]
+            f.close()
+            return peer
+        def emit(handler):
+            errors = []
+            handler.handleError = lambda record: errors.append(repr(sys.exc_info()[1]))
+            handler.emit(logging.makeLogRecord({"msg": "hello"}))
+            return errors
+        def tcp_handler(make):
+            h = make()
+            errors = emit(h)
+            sock = h.sock if isinstance(h, H.SocketHandler) else h.socket
+            peer = sock and sock.getpeername()[0]
+            h.close()
+            return peer, errors
+        def udp_handler(make):
+            h = make()
+            errors = emit(h)
+            h.close()
+            try:
+                return udp.recv(4096) and "received", errors
+            except socket.timeout:
+                return "nothing", errors
+        H = logging.handlers
+        uport = udp.getsockname()[1]
+        clients = {
+            "smtplib": lambda n: smtp(n),
+            "ftplib": lambda n: ftp(n),
+            "SocketHandler": lambda n: tcp_handler(lambda: H.SocketHandler(n, port)),
+            "SysLogHandler tcp": lambda n: tcp_handler(
+                lambda: H.SysLogHandler((n, port), socktype=socket.SOCK_STREAM)),
+            "SysLogHandler udp": lambda n: udp_handler(lambda: H.SysLogHandler((n, uport))),
+            "DatagramHandler": lambda n: udp_handler(lambda: H.DatagramHandler(n, uport)),
+        }
+        got = {}
+        for name, client in clients.items():
+            before = outcome(client, "hidden.install.test")
+            netdb.install(DIRECT)
+            during = outcome(client, "hidden.install.test")
+            netdb.uninstall()
+            got[name] = [before, during, outcome(client, "hidden.install.test")]
+        def domain():
+            return [socket.getfqdn(), email.utils.make_msgid().split("@")[1]]
+        glibc = domain()
+        netdb.install()
+        got["make_msgid"] = [glibc, domain()]
+        netdb.uninstall()
+        print(json.dumps(got))
+        """,
+    )
+    for name in ("smtplib", "ftplib"):
+        before, during, after = got[name]
+        assert before.startswith("raise socket.gaierror: [Errno -2]") and after == before
+        assert during == "ok 10.11.0.2"
+    # glibc: SocketHandler drops the record quietly, SysLogHandler raises gaierror
+    assert got["SocketHandler"][0] == "ok (None, [])"
+    assert got["SysLogHandler tcp"][0].startswith("raise socket.gaierror: [Errno -2]")
+    for name in ("SocketHandler", "SysLogHandler tcp"):
+        before, during, after = got[name]
+        assert after == before
+        assert during == "ok ('10.11.0.2', [])"
+    for name in ("SysLogHandler udp", "DatagramHandler"):  # not covered: sendto's glibc fails
+        assert got[name][1] == "ok ('nothing', [\"gaierror(-2, 'Name or service not known')\"])"
+    glibc, ours = got["make_msgid"]
+    assert ours == glibc
+
+
 def test_requests(box: Sandbox) -> None:
     got = run(
         box,

@@ -7,9 +7,9 @@ programs reach the resolver, without changing them:
 * the ``socket`` module's ``getaddrinfo``, ``getnameinfo``, ``gethostbyname``,
   ``gethostbyname_ex``, ``gethostbyaddr`` and ``getfqdn``.  The standard library looks these up
   on the module when it calls them (``socket.create_connection`` calls the module's global
-  ``getaddrinfo``; ``http.client``, ``urllib``, ``smtplib``, ``ftplib``, ``logging.handlers``,
-  ``ssl`` (through ``create_connection``), urllib3 and requests all go through one of these), so
-  they all get netdb's answers;
+  ``getaddrinfo``; ``http.client``, ``urllib``, ``smtplib``, ``ftplib``, ``email.utils``,
+  ``logging.handlers`` over TCP, ``ssl`` (through ``create_connection``), urllib3 and requests
+  all go through one of these), so they all get netdb's answers;
 * asyncio's ``BaseEventLoop.getaddrinfo`` and ``getnameinfo``, the methods every standard event
   loop inherits (``asyncio.open_connection``, ``loop.create_connection``, ``loop.sock_connect``,
   aiohttp's ``ThreadedResolver``, httpx/httpcore and anyio on asyncio): they await
@@ -19,7 +19,8 @@ programs reach the resolver, without changing them:
 
 Not covered (README says so too): a loop class that defines its own ``getaddrinfo`` (uvloop
 resolves through libuv in C), names given straight to a socket method (``sock.connect(("name",
-80))``, ``sendto``, ``bind``: CPython resolves those in C), ``_socket``'s functions, and a
+80))``, ``sendto``, ``bind``: CPython resolves those in C; logging's ``DatagramHandler`` and
+UDP ``SysLogHandler`` send to the name), ``_socket``'s functions, and a
 reference to one of socket's functions taken before :func:`install` (``from socket import
 getaddrinfo`` at import time keeps glibc's), and other processes (multiprocessing's ``spawn`` and
 ``forkserver`` children start without netdb; ``fork`` children keep it).  A reference taken
