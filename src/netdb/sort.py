@@ -474,6 +474,50 @@ def _merge_sort(items: list[_Attrs], go: bool, told: Compared | None = None) -> 
     return out
 
 
+def _ranks(a: _Attrs, go: bool) -> tuple[int, ...]:
+    """Rules 1 to 8 of :func:`_compare` as a key (the smaller goes first): two candidates with
+    different keys compare as their keys do, with equal keys they reach rule 9."""
+    if not a.usable:
+        # Rules 2-5 and 7 look only at usable destinations (Go stops at rule 1).
+        return (1,) if go else (1, 0, 0, 0, 0, -a.precedence, 0, a.scope)
+    return (
+        0,
+        a.scope != a.src_scope,
+        not go and a.deprecated,
+        not go and not a.home,
+        a.label != a.src_label,
+        -a.precedence,
+        not go and not a.native,
+        a.scope,
+    )
+
+
+def _keyed_order(attrs: list[_Attrs], go: bool) -> list[int] | None:
+    """The merge sort's permutation through one sort by key, when the comparison is a total
+    order on ``attrs``: every group of candidates that tie on rules 1-8 has one family for
+    rule 9 (or none), so within it rule 9 then rule 10 rank, and between groups rules 1-8 do.
+    Any sort then gives the merge sort's order (the only one).  None when some group mixes
+    families, where rule 9 is not transitive and only glibc's merge sort says what comes out.
+
+    Time O(n log n) in C: the merge sort makes O(n log n) comparisons in Python (about 0.2 s
+    for the 19,000 answers two 64 KB replies give)."""
+    families: dict[tuple[int, ...], int] = {}
+    keys: list[tuple[tuple[int, ...], int, int]] = []
+    for a in attrs:
+        ranks = _ranks(a, go)
+        if families.setdefault(ranks, a.family) != a.family:
+            return None
+        keys.append((ranks, -a.common, a.pos))  # (family -1, no rule 9: common is 0)
+    keys.sort()
+    return [k[2] for k in keys]
+
+
+MEMO_MAX = 64
+"""Candidate lists longer than this are not kept in the memo of orders: a key holds each
+candidate's attributes, and a server that answers with thousands of addresses would fill the
+memo's 1,024 entries with gigabytes of them."""
+
+
 def sort_candidates(
     cands: Sequence[Candidate], policy: Policy, told: Compared | None = None
 ) -> list[Candidate]:
@@ -482,31 +526,68 @@ def sort_candidates(
 
     The comparison is glibc's, and so is the sort: a merge sort whose outcome can depend on
     the algorithm, because rule 9 never compares two families and so the comparison is not
-    transitive when IPv4 and IPv6 destinations meet.
+    transitive when IPv4 and IPv6 destinations meet.  Where it is transitive (see
+    :func:`_keyed_order`), one sort by key gives the same order faster.
     """
     if len(cands) < 2:
         return list(cands)
     attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
+    go = policy.go_quirks
     if told is not None:
-        return [cands[a.pos] for a in _merge_sort(attrs, policy.go_quirks, told)]
+        return [cands[a.pos] for a in _merge_sort(attrs, go, told)]
     # The sort's outcome is a function of the attributes (positions aside, which are 0..n-1)
     # and the policy's quirks: many destinations share them, so the permutation is kept.
-    key = (tuple([a[:-1] for a in attrs]), policy.go_quirks)
-    order = _orders.get(key)
+    key = (tuple([a[:-1] for a in attrs]), go) if len(attrs) <= MEMO_MAX else None
+    order = _orders.get(key) if key is not None else None
     if order is None:
         first = attrs[0][:-1]
         if all(a[:-1] == first for a in attrs):
             order = list(range(len(attrs)))  # every comparison reaches rule 10
         else:
-            order = [a.pos for a in _merge_sort(attrs, policy.go_quirks, told)]
-        if len(_orders) >= 1024:
-            _orders.clear()
-        _orders[key] = order
+            order = _keyed_order(attrs, go) or [a.pos for a in _merge_sort(attrs, go)]
+        if key is not None:
+            if len(_orders) >= 1024:
+                _orders.clear()
+            _orders[key] = order
     return [cands[i] for i in order]
 
 
 _orders: dict[tuple[tuple[tuple[object, ...], ...], bool], list[int]] = {}
-"""Permutations :func:`sort_candidates` found, by the candidates' attributes (a pure memo)."""
+"""Permutations :func:`sort_candidates` found, by the candidates' attributes (a pure memo of
+lists of at most :data:`MEMO_MAX`)."""
+
+
+def grouped(cands: list[Candidate], group: int) -> list[Candidate]:
+    """Each candidate as ``group`` consecutive answers (getaddrinfo's one per socket type),
+    the ``j``-th of candidate ``c`` tagged ``c.index * group + j``."""
+    if group == 1:
+        return cands
+    return [
+        Candidate(
+            c.family,
+            c.dst,
+            c.src,
+            c.src_prefixlen,
+            c.src_deprecated,
+            c.src_home,
+            c.src_native,
+            c.index * group + j,
+        )
+        for c in cands
+        for j in range(group)
+    ]
+
+
+def order(cands: list[Candidate], policy: Policy, group: int = 1) -> list[int]:
+    """The tags of :func:`grouped` ``(cands, group)`` in the order :func:`sort_candidates`
+    gives them.  Where the comparison is a total order (:func:`_keyed_order`) the answers of
+    one candidate stay together in their order, so the candidates are sorted once each, not
+    ``group`` times over."""
+    if len(cands) >= 2:
+        keyed = _keyed_order([_attrs(policy, c, i) for i, c in enumerate(cands)], policy.go_quirks)
+        if keyed is not None:
+            return [cands[i].index * group + j for i in keyed for j in range(group)]
+    return [c.index for c in sort_candidates(grouped(cands, group), policy)]
 
 
 def decide(a: Candidate, b: Candidate, policy: Policy) -> tuple[int, int]:
@@ -536,5 +617,7 @@ __all__ = [
     "Policy",
     "common_prefix_len",
     "decide",
+    "grouped",
+    "order",
     "sort_candidates",
 ]

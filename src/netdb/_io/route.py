@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 from .. import trace
 from ..config.gaiconf import PolicyRule
-from ..sort import PREFER_DA, RULES, Candidate, Policy, sort_candidates
+from ..sort import MEMO_MAX, PREFER_DA, RULES, Candidate, Policy, grouped, order, sort_candidates
 from . import ifaddrs, watch
 from .watch import WATCH
 
@@ -274,35 +274,17 @@ def order_destinations(
     rec = trace.recorder()
     if rec is not None:
         return _explained_order(dests, policy, group, rec)
+    if n > MEMO_MAX:  # kept in no memo: a long answer would hold megabytes in each entry
+        return order(candidates(dests, gen), policy, group)
     memo_key = (tuple(dests), policy, group)
     known = _orders.get(memo_key)
     if known is not None:
         return list(known)
-    found = [c.index for c in sort_candidates(_grouped(candidates(dests, gen), group), policy)]
+    found = order(candidates(dests, gen), policy, group)
     if len(_orders) >= _CACHE_LIMIT:
         _orders.clear()
     _orders[memo_key] = found
     return list(found)
-
-
-def _grouped(cands: list[Candidate], group: int) -> list[Candidate]:
-    """Each candidate as ``group`` consecutive answers (one per socket type)."""
-    if group == 1:
-        return cands
-    return [
-        Candidate(
-            c.family,
-            c.dst,
-            c.src,
-            c.src_prefixlen,
-            c.src_deprecated,
-            c.src_home,
-            c.src_native,
-            c.index * group + j,
-        )
-        for c in cands
-        for j in range(group)
-    ]
 
 
 def _text(family: int, packed: bytes | None) -> str:
@@ -335,7 +317,7 @@ def _explained_order(
         rule_line("label", r) for r in policy.labels
     )
     rec.add(trace.SortPolicy(origin, rows, tuple(shown)))
-    expanded = _grouped(cands, group)
+    expanded = grouped(cands, group)
     names = {c.index: _text(c.family, c.dst) for c in expanded}
     if group > 1:
         names = {i: f"{t} (#{i % group + 1} of its {group} socket types)" for i, t in names.items()}
