@@ -290,13 +290,26 @@ def getanswer(packet: bytes, qtype: int, family: int, buflen: int | None = None)
     glibc fills the buffer in record order: each alias's text and NUL, each address aligned to 4
     bytes, then the address and alias pointer arrays aligned to 8 (``gethostbyname3_context``).
     """
+    answer, used = _hostent(packet, qtype, family)
+    if buflen is not None and used > buflen:
+        return ERANGE
+    return answer
+
+
+@functools.lru_cache(maxsize=8)
+def _hostent(packet: bytes, qtype: int, family: int) -> tuple[HostAnswer, int]:
+    """:func:`getanswer`'s reading of ``packet``: the answer, and the bytes its ``hostent``
+    takes of the caller's buffer (0 when it fails).  Kept for the last few replies: getaddrinfo
+    asks again with its scratch buffer doubled each time the answer does not fit (as glibc, up
+    to ten times for a 64 KB reply), and each try reads the same reply (from the cache, or sent
+    again): it is read once."""
     try:
         c = _Cursor(packet)
     except _Bad:
-        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY), 0
     aliases: list[str] = []
     if c.rcode == 3 or not _store_alias(c.qname, aliases):
-        return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+        return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND), 0
     expected = c.qname
     addresses: list[Address] = []
     want = _RDLEN[qtype]
@@ -316,37 +329,50 @@ def getanswer(packet: bytes, qtype: int, family: int, buflen: int | None = None)
                 addresses.append(Address(family, packet[at : at + rdlen]))
                 used = -(-used // 4) * 4 + rdlen
     except _Bad:
-        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY)
+        return HostAnswer(Status.UNAVAIL, h_errno=NO_RECOVERY), 0
     if not addresses:
-        return HostAnswer(Status.TRYAGAIN, h_errno=NO_RECOVERY)
-    if buflen is not None:
-        used = -(-used // 8) * 8 + 8 * (len(addresses) + 1) + 8 * len(aliases)
-        if used > buflen:
-            return ERANGE
-    return HostAnswer(
+        return HostAnswer(Status.TRYAGAIN, h_errno=NO_RECOVERY), 0
+    used = -(-used // 8) * 8 + 8 * (len(addresses) + 1) + 8 * len(aliases)
+    answer = HostAnswer(
         Status.SUCCESS,
         name=aliases[-1],
         aliases=tuple(aliases[:-1]),
         addresses=tuple(addresses),
         h_errno=NETDB_SUCCESS,
     )
+    return answer, used
 
 
 def _answer_slice(
     packet: bytes, out: list[Address], store_canon: bool
 ) -> tuple[Status, int, str | None, bool]:
-    """glibc ``gaih_getanswer_slice``: (status, h_errno, canonical name, canon stored)."""
+    """glibc ``gaih_getanswer_slice``: (status, h_errno, canonical name, canon stored), the
+    addresses appended to ``out``."""
+    status, h_errno, canon, stored, found = _slice(packet, store_canon)
+    out += found
+    return status, h_errno, canon, stored
+
+
+@functools.lru_cache(maxsize=8)
+def _slice(
+    packet: bytes, store_canon: bool
+) -> tuple[Status, int, str | None, bool, tuple[Address, ...]]:
+    """:func:`_answer_slice`'s reading of ``packet``, with the addresses it found.  Kept for
+    the last few replies, as :func:`_hostent`: :func:`gaih_overflows` and
+    :func:`gaih_getanswer` read the same replies, on every try of getaddrinfo's growing
+    scratch buffer."""
+    out: list[Address] = []
     try:
         c = _Cursor(packet)
     except _Bad:
-        return Status.UNAVAIL, NO_RECOVERY, None, False
+        return Status.UNAVAIL, NO_RECOVERY, None, False, ()
     qtype = c.qtype
     expected = c.qname
     canon_name: bytes | None = c.qname
     canon: str | None = None
     stored = False
     if c.ancount == 0 or not binary_hnok(c.qname):
-        return Status.NOTFOUND, HOST_NOT_FOUND, None, False
+        return Status.NOTFOUND, HOST_NOT_FOUND, None, False, ()
     have = False
     try:
         for _ in range(c.ancount):
@@ -364,10 +390,10 @@ def _answer_slice(
                 out.append(Address(AF_INET if rdlen == 4 else AF_INET6, packet[at : at + rdlen]))
                 have = True
     except _Bad:
-        return Status.UNAVAIL, NO_RECOVERY, canon, stored
+        return Status.UNAVAIL, NO_RECOVERY, canon, stored, tuple(out)
     if have:
-        return Status.SUCCESS, NETDB_SUCCESS, canon, stored
-    return Status.NOTFOUND, HOST_NOT_FOUND, canon, stored
+        return Status.SUCCESS, NETDB_SUCCESS, canon, stored, tuple(out)
+    return Status.NOTFOUND, HOST_NOT_FOUND, canon, stored, tuple(out)
 
 
 def gaih_getanswer(packet1: bytes, packet2: bytes | None) -> HostAnswer:

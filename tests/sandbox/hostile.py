@@ -20,6 +20,10 @@ reply's length to aim for (at most 65,535: a TCP message; 65,507 fits a UDP data
 ``questions``       the question echoed, then thousands more, each name a pointer to the name of
                     the question before it, or past 16 KiB to one deep in that chain (QDCOUNT
                     says how many)
+``addresses``       nothing but answers: records of the asked type owned by the question (4,000
+                    distinct A or 2,300 AAAA addresses in 64 KB; PTR records naming it): every
+                    one a valid answer, so the lookup's sort, merge and result building take
+                    all of them
 ==================  ===========================================================================
 """
 
@@ -27,7 +31,15 @@ from __future__ import annotations
 
 import struct
 
-SHAPES = ("rdata_chain", "owner_chain", "capped_chains", "label_run", "loop", "questions")
+SHAPES = (
+    "rdata_chain",
+    "owner_chain",
+    "capped_chains",
+    "label_run",
+    "loop",
+    "questions",
+    "addresses",
+)
 _RR = struct.Struct("!HHIH")
 _REACH = 0x3FFF  # the last offset a compression pointer can name (14 bits)
 _PRIVATE_TYPE = 65280  # RFC 6895 private use: RDATA nobody reads as names
@@ -55,13 +67,17 @@ def _chain(start: int, links: int, first_target: int) -> bytes:
     return bytes(out)
 
 
-def _rdata_for(qtype: int) -> tuple[int, bytes]:
-    """(type, RDATA) of an address record answering ``qtype``."""
-    if qtype == AAAA:
-        return AAAA, bytes(15) + b"\x01"
+def _rdata_for(qtype: int, i: int = 0) -> tuple[int, bytes]:
+    """(type, RDATA) of an address record answering ``qtype``: loopback, or for ``i`` > 0 the
+    ``i``-th of distinct addresses (198.18.0.0/15, 2001:db8::/32)."""
     if qtype == PTR:
         return PTR, _ptr(12)
-    return A, b"\x7f\x00\x00\x01"
+    if qtype == AAAA:
+        return AAAA, (b"\x20\x01\x0d\xb8" + bytes(8) + i.to_bytes(4, "big")) if i else _LOOP6
+    return A, (bytes((198, 18 + (i >> 16) % 2)) + (i & 0xFFFF).to_bytes(2, "big")) if i else _LOOP4
+
+
+_LOOP4, _LOOP6 = b"\x7f\x00\x00\x01", bytes(15) + b"\x01"
 
 
 def _arena(start: int, shape: str) -> tuple[bytes, list[int], int]:
@@ -119,6 +135,14 @@ def reply(query: bytes, shape: str, size: int = 65000) -> bytes:
         return struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, qd, 0, 0, 0) + (
             bytes(body)
         )
+    if shape == "addresses":
+        count = 0
+        while 12 + len(body) + 12 + 16 <= size and count < 65535:
+            count += 1
+            rtype, rdata = _rdata_for(qtype, count)
+            body += b"\xc0\x0c" + _RR.pack(rtype, 1, 60, len(rdata)) + rdata
+        header = struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, 1, count, 0, 0)
+        return header + bytes(body)
     if shape == "loop":
         # RDATA: a pointer to the next two bytes, which point back at it; then more CNAMEs to it.
         at = 12 + len(body) + 12

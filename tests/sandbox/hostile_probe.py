@@ -1,9 +1,11 @@
 """Run inside the sandbox by tests/test_hostile_lookups.py: one lookup, blocking and asyncio.
 
-``python3 hostile_probe.py FUNC ARG DEADLINE`` makes ``netdb.Resolver(lifetime=DEADLINE).FUNC``
-and ``netdb.aio.FUNC(..., timeout=DEADLINE)`` calls and prints one JSON object: each call's
-outcome and seconds taken, and the longest the asyncio loop went without running a ticker task
-that wants to run every 5 ms (how long the lookup held the loop).
+``python3 hostile_probe.py FUNC ARG DEADLINE [aio-first]`` makes
+``netdb.Resolver(lifetime=DEADLINE).FUNC`` and ``netdb.aio.FUNC(..., timeout=DEADLINE)`` calls
+(in that order, or the asyncio one first: then it finds nothing the other left in the process's
+memos) and prints one JSON object: each call's outcome and seconds taken, and the longest the
+asyncio loop went without running a ticker task that wants to run every 5 ms (how long the
+lookup held the loop).
 """
 
 from __future__ import annotations
@@ -53,16 +55,25 @@ async def _aio(func: str, arg: str, deadline: float) -> dict[str, Any]:
     return {"outcome": _outcome(value), "seconds": took, "max_gap": max(gaps)}
 
 
-def main() -> None:
-    func, arg, deadline = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def _sync(func: str, arg: str, deadline: float) -> dict[str, Any]:
     resolver = netdb.Resolver(lifetime=deadline)
     start = time.perf_counter()
     try:
         value: Any = getattr(resolver, func)(*_args(func, arg))
     except Exception as exc:  # the outcome is reported, whatever it is
         value = exc
-    sync = {"outcome": _outcome(value), "seconds": time.perf_counter() - start}
-    print(json.dumps({"sync": sync, "aio": asyncio.run(_aio(func, arg, deadline))}))
+    return {"outcome": _outcome(value), "seconds": time.perf_counter() - start}
+
+
+def main() -> None:
+    func, arg, deadline = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    if sys.argv[4:] == ["aio-first"]:
+        aio = asyncio.run(_aio(func, arg, deadline))
+        sync = _sync(func, arg, deadline)
+    else:
+        sync = _sync(func, arg, deadline)
+        aio = asyncio.run(_aio(func, arg, deadline))
+    print(json.dumps({"sync": sync, "aio": aio}))
 
 
 if __name__ == "__main__":
