@@ -289,6 +289,13 @@ time are all answered, as fast (1,000 concurrent lookups on loopback: 6,600-7,00
 way when nothing is lost, 580 when a burst is).  64 in flight still answer 1,280 lookups/s from
 a server 50 ms away; glibc under asyncio is paced by the thread pool's few threads (6 on two
 cores).  Set it on the module to change it."""
+MAX_READS = 8
+"""Receives a lookup does at once, from data already waiting in its sockets, before it lets the
+event loop run (it then waits on the socket as if empty, and goes on from the loop's next
+readiness callback).  A server that keeps sending (a flood of stale or spurious replies, each
+read and refused) then holds the loop for a few of them at a time, not for as long as it
+sends.  A receive whose deadline has passed gives a timeout whatever waits in the socket, as
+glibc's ``send_dg`` reads the clock before each poll."""
 _PENDING = object()  # perform(): the request waits; the lookup resumes from a callback
 _NO_CHUNKS: list[bytes] = []  # _Lookup.chunks outside a TCP read (never appended to)
 
@@ -317,6 +324,7 @@ class _Lookup:
         "loop",
         "parked_op",
         "reactor",
+        "reads",
         "sent_on",
         "socks",
         "talking",
@@ -356,6 +364,7 @@ class _Lookup:
         self.view: memoryview | None = None
         self.talking = False  # holds one of the reactor's MAX_TALKING turns
         self.parked_op: Op | None = None
+        self.reads = 0  # receives done at once since the loop last ran this lookup
 
     # -- driving ---------------------------------------------------------------------------
 
@@ -372,6 +381,7 @@ class _Lookup:
         requests until one has to wait or the generator ends."""
         gen = self.gen
         assert gen is not None
+        self.reads = 0
         try:
             if op is None:
                 op = gen.send(result)
@@ -517,14 +527,20 @@ class _Lookup:
 
     def _perform(self, op: Op) -> Any:
         if isinstance(op, UdpRecv):
-            if self.deadline is not None and time.monotonic() >= self.deadline:
+            now = time.monotonic()
+            if self.deadline is not None and now >= self.deadline:
                 return EXPIRED
+            if now >= op.deadline:
+                return None  # a timeout, whatever waits in the socket (see MAX_READS)
             sock = op.sock
             assert isinstance(sock, Sock)
             if sock is self.sent_on:
                 # Just sent: the reply cannot be there yet; wait without a failing read.
                 self.sent_on = None
                 return self._wait(sock, _IN, op.deadline, _W_UDP)
+            self.reads += 1
+            if self.reads > MAX_READS:
+                return self._wait(sock, _IN, op.deadline, _W_UDP)  # the loop's turn first
             result = self._udp_recv(sock, 0)
             if result is _PENDING:
                 return self._wait(sock, _IN, op.deadline, _W_UDP)
@@ -567,10 +583,15 @@ class _Lookup:
                 return self._wait(sock, _OUT, time.monotonic() + 30, _W_SEND)
             return result
         if isinstance(op, TcpRecv):
+            if time.monotonic() >= op.deadline:
+                return None
             sock = op.sock
             assert isinstance(sock, Sock)
             self.chunks = []
             self.left = op.size
+            self.reads += 1
+            if self.reads > MAX_READS:
+                return self._wait(sock, _IN, op.deadline, _W_TCP)
             result = self._tcp_recv_more(sock)
             if result is _PENDING:
                 return self._wait(sock, _IN, op.deadline, _W_TCP)

@@ -44,6 +44,7 @@ _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
 _POLLERR = select.POLLERR | select.POLLHUP | select.POLLNVAL
 RECV_SIZE = 65536
+_ON_TIME = object()  # Run._late: the deadline has not passed
 Sock = _socket.socket
 """The drivers' socket type: the C socket itself, without ``socket.socket``'s Python layer
 (a UDP socket is made and closed per lookup; TCP ones are ``socket.socket``, a subclass)."""
@@ -167,10 +168,23 @@ class Run:
             self.socks.append(sock)
         return sock
 
+    def _late(self, deadline: float) -> Any:
+        """What a receive by ``deadline`` gives once it (or the lookup's own deadline) has
+        passed: None or EXPIRED, whatever waits in the socket; :data:`_ON_TIME` before.  A
+        server that keeps sending (a flood of stale or spurious replies) cannot keep a wait
+        alive past its deadline, as glibc's ``send_dg`` reads the clock before each poll."""
+        until, own = self._until(deadline)
+        if time.monotonic() < until:
+            return _ON_TIME
+        return EXPIRED if own else None
+
     def _udp_recv(self, op: UdpRecv) -> Any:
         sock = op.sock
         assert isinstance(sock, Sock)
         while True:
+            late = self._late(op.deadline)
+            if late is not _ON_TIME:
+                return late
             try:
                 return sock.recvfrom(RECV_SIZE)
             except BlockingIOError:
@@ -230,6 +244,9 @@ class Run:
         chunks: list[bytes] = []
         left = op.size
         while left:
+            late = self._late(op.deadline)
+            if late is not _ON_TIME:
+                return late
             try:
                 data = sock.recv(left)
             except BlockingIOError:
