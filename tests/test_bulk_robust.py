@@ -21,6 +21,8 @@ import io
 import json
 import random
 import sys
+import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from hypothesis import strategies as st
 import netdb.bulk
 from netdb.bulk import Options, Result, _records, parse_line
 from netdb.bulk._engine import Engine
+from netdb.bulk._io import sockets
 from netdb.constants import AF_INET
 from netdb.dns.ops import Server
 from tests.sandbox import dnsservers
@@ -677,3 +680,66 @@ def test_fan_out_failed_worker_is_one_true_line(capfd: pytest.CaptureFixture[str
     assert sorted(b"".join(out).splitlines()) == [b'{"k":0,"s":"a\x00b"}', b'{"k":1,"s":"a\x00b"}']
     assert sorted(infos) == [(0, {"n": 0}), (1, {"n": 1})]
     assert "Traceback" not in capfd.readouterr().err
+
+
+# --- a hostile server: truncation everywhere, floods, trickles -----------------------------------
+
+
+def test_tcp_exchanges_count_in_the_window() -> None:
+    """A server that truncates every reply sends every query to TCP, where it answers nothing,
+    one exchange a turn of the driver.  The exchanges the driver holds count in the window: a
+    driver admitting lines while ``room()`` is positive holds at most a window of lines, where
+    it used to take the whole input and queue it for its TCP pool (20,000 lines: 19,215
+    exchanges waiting, 92 MB).  Every line still ends, once, after its try over TCP."""
+    opts = Options((SERVER,), timeout=1.0, retries=1, concurrency=40)
+    eng: Engine[Result] = Engine(opts, [0], rng=random.Random(5))
+    lines = deque(range(1, 1001))
+    held: deque[tuple[Any, bytes]] = deque()  # the driver's TCP exchanges, oldest first
+    most = 0
+    now = 0.0
+    for _ in range(100_000):  # turns of the driver's loop
+        while eng.room() > 0 and lines:
+            n = lines.popleft()
+            eng.admit(parse_line(n, f"n{n}.example.test A"), now)
+        for si, query in eng.poll_sends(now):
+            eng.on_reply(si, query[:2] + b"\x83\x80" + query[4:], now)  # QR, TC, RD, RA
+        while eng.tcp_wanted:
+            q = eng.tcp_wanted.popleft()
+            held.append((q, eng.tcp_query(q)[1]))
+        most = max(most, eng.active)
+        if held:
+            q, query = held.popleft()
+            eng.on_tcp_reply(q, query, None, now)
+        now += 0.01
+        if not lines and eng.idle:
+            break
+    assert most <= opts.concurrency
+    assert sorted(r.line for r in eng.finished) == list(range(1, 1001))
+    assert {(r.status, r.tries) for r in eng.finished} == {("TIMEOUT", 2)}  # UDP, then TCP
+
+
+class _Flood:
+    """A socket's ``recv`` under a flood that never stops (it gives up after ``limit`` reads,
+    so that a reader without a bound fails the test instead of hanging it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.reads = 0
+
+    def __call__(self, size: int) -> bytes:
+        self.reads += 1
+        if self.reads > self.limit:
+            raise BlockingIOError
+        return b"\x12\x34\x81\x80" + bytes(8)
+
+
+def test_drain_reads_a_flood_a_bounded_batch_at_a_time() -> None:
+    """The bulk drivers read a readable socket into one batch: under a flood that never stops
+    they read at most ``DRAIN_MAX`` datagrams, then the loop's timers and sends get their turn
+    (before: as long as the flood lasted, the batch growing all the while)."""
+    flood = _Flood(200_000)
+    batches: list[int] = []
+    start = time.perf_counter()
+    sockets.drain(flood, 0, lambda si, batch, now: batches.append(len(batch)), 0.0)
+    assert batches == [sockets.DRAIN_MAX]
+    assert time.perf_counter() - start < 0.5

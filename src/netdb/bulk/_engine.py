@@ -257,6 +257,10 @@ class Engine(Generic[T]):
         self.finished: deque[T] = deque()
         self.counts: Counter[str] = Counter()  # records made, by status
         self.tcp_wanted: deque[_Query] = deque()
+        # TCP exchanges the driver holds (tcp_query to on_tcp_reply): they count in the window
+        # as queries in flight do, or a server that truncates every reply would have every
+        # line of the input admitted, each waiting its turn in the driver's TCP pool.
+        self.tcp_flight = 0
         self.max_window = options.concurrency
         # What may be in flight now: slow start from INITIAL_WINDOW up to ``concurrency``, until
         # the first cut (see _congested).
@@ -296,7 +300,13 @@ class Engine(Generic[T]):
 
     def room(self) -> int:
         """How many more queries the window takes now (admit lines while this is positive)."""
-        return self.window - len(self.inflight) - len(self.ready) - len(self.tcp_wanted)
+        return (
+            self.window
+            - len(self.inflight)
+            - len(self.ready)
+            - len(self.tcp_wanted)
+            - self.tcp_flight
+        )
 
     def admit(self, job: Job, now: float) -> None:
         """Take one input line; a line with an error is finished at once."""
@@ -609,10 +619,12 @@ class Engine(Generic[T]):
         """(server index, query message with a fresh ID) for the TCP exchange of ``q``."""
         q.tries += 1
         self.tcp += 1
+        self.tcp_flight += 1
         return q.server, _ID(self.rng.randrange(65536)) + q.body
 
     def on_tcp_reply(self, q: _Query, query: bytes, data: bytes | None, now: float) -> None:
         """What the TCP exchange of ``q`` gave: the reply, or None (failed, timed out)."""
+        self.tcp_flight -= 1
         ok = (
             data is not None
             and len(data) >= q.qend

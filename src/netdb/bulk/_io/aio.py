@@ -58,8 +58,7 @@ async def resolve_jobs(
         for si, s in enumerate(socks):
             loop.add_reader(s.fileno(), readable, si)
 
-        async def tcp(q: _Query) -> None:
-            k, query = engine.tcp_query(q)
+        async def tcp(q: _Query, k: int, query: bytes) -> None:
             reply = await _tcp_exchange(options.servers[k], query, options.timeout)
             engine.on_tcp_reply(q, query, reply, clock())
             wake.set()
@@ -111,7 +110,8 @@ async def resolve_jobs(
                 await asyncio.sleep(0)
             engine.on_timer(clock())
             while engine.tcp_wanted:
-                task = loop.create_task(tcp(engine.tcp_wanted.popleft()))
+                q = engine.tcp_wanted.popleft()
+                task = loop.create_task(tcp(q, *engine.tcp_query(q)))
                 tcp_tasks.add(task)
                 task.add_done_callback(tcp_tasks.discard)
             while finished:

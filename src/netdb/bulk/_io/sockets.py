@@ -33,16 +33,23 @@ GSO_MAX = 64  # segments per sendmsg at most (the kernel's UDP_MAX_SEGMENTS)
 _NO_GSO = frozenset((errno.EINVAL, errno.ENOPROTOOPT, errno.EOPNOTSUPP, errno.EIO, errno.EMSGSIZE))
 
 
+DRAIN_MAX = 1024
+"""Datagrams one :func:`drain` reads at most: a server that keeps sending (a flood) must not
+keep the loop reading, away from its timers and sends, with the batch growing as long as it
+sends.  The socket stays readable, and the loop's next turn reads on."""
+
+
 def drain(
     recv: Callable[[int], bytes],
     si: int,
     on_replies: Callable[[int, list[bytes], float], None],
     now: float,
 ) -> None:
-    """Read socket ``si`` (its ``recv``) until it would block; what it read to ``on_replies``."""
+    """Read socket ``si`` (its ``recv``) until it would block, or :data:`DRAIN_MAX` datagrams;
+    what it read to ``on_replies``."""
     batch: list[bytes] = []
     append = batch.append
-    while True:
+    for _ in range(DRAIN_MAX):
         try:
             append(recv(4096))
         except BlockingIOError:
