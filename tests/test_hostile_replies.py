@@ -322,3 +322,41 @@ def test_each_reply_read_once_across_the_buffers_tries(
     assert net.h_errno is not None and net.herrnos.count(nss_dns.NETDB_INTERNAL) >= 5
     assert reads_seen == reads
     assert took < 1.0
+
+
+MEMO_CASES = [
+    # (name, answers, kept in the memo)
+    pytest.param("many.example.test", 3 * (4093 + 2339), False, id="thousands"),
+    pytest.param("both.example.test", 6, True, id="two-addresses"),
+]
+
+
+@pytest.mark.parametrize(("name", "answers", "kept"), MEMO_CASES)
+def test_memo_keeps_no_answer_of_thousands(
+    tmp_path: Path, name: str, answers: int, kept: bool
+) -> None:
+    """The answer memo holds 10,000 answers: one of the 19,296 results two 64 KB replies give
+    took 3.3 MB (a server answering every name so: 33 GB).  Such an answer is not kept; asked
+    again, it comes from the DNS cache's replies with no query, the same, in time linear in
+    them.  A common answer is kept."""
+    zones = scripted.fixture_authority()
+
+    def server(query: bytes, transport: str) -> list[bytes] | Any:
+        if b"\x04many" in query:
+            return _addresses_server(query, transport)
+        return zones(query, transport)
+
+    net = scripted.Net({scripted.KNOT: server})
+    res = scripted.resolver(tmp_path, net, cache=True, memoize=True)
+    first = res.call("getaddrinfo", name, 80)
+    asked = len(net.asked)
+    start = time.perf_counter()
+    again = res.call("getaddrinfo", name, 80)
+    took = time.perf_counter() - start
+    assert isinstance(first, list) and len(first) == answers
+    assert again == first and len(net.asked) == asked
+    assert took < 0.5
+    # (The scripted clock is not the memo's: the answer offered to it as a lookup would.)
+    key = res._getaddrinfo_args(name, 80, 0, 0, 0, 0)
+    res._remember(key, res._inputs(), tuple(first), float("inf"), 0)
+    assert (key in res._memo) is kept

@@ -94,6 +94,11 @@ _FAMILIES: dict[int, Any] = {int(m): m for m in _AddressFamily}
 _KINDS: dict[int, Any] = {int(m): m for m in _SocketKind}
 
 MEMO_SIZE = 10_000  # as many answers as the DNS cache keeps replies
+MEMO_RESULTS = 64
+"""The longest answer the memo keeps (results: 21 addresses for three socket types).  A server
+can answer with thousands of addresses (6,432 in two 64 KB replies, 19,296 results with three
+socket types, 3.3 MB of tuples): kept, 10,000 such answers would be 33 GB.  A longer answer is
+worked out again from the DNS cache's replies, in time linear in them."""
 _FOREVER = float("inf")
 # A getaddrinfo answer kept: (value or GaiError, files snapshot, kernel generation or -1,
 # expiry, glibc's h_errno after it or None, the host's node name when the hosts line has
@@ -765,6 +770,8 @@ class Resolver:
     ) -> None:
         """Keep a getaddrinfo answer in the memo while its inputs stand (see ``_gai``)."""
         if not self._memoize or not (expires == _FOREVER or expires > time.monotonic()):
+            return
+        if not isinstance(value, GaiError) and len(value) > MEMO_RESULTS:
             return
         files, node = inputs
         if node == "":
