@@ -34,7 +34,9 @@ def reply(
     qmsg = wire.parse(q)
     question = qmsg.question[0]
     answers = tuple(
-        wire.Record(question.name, wire.A, wire.IN, ttl, bytes([192, 0, 2, i + 1]))
+        wire.Record(
+            question.name, wire.A, wire.IN, ttl, bytes([192, 0, 2 + ((i + 1) >> 8), (i + 1) & 255])
+        )
         for i, ttl in enumerate(ttls)
     )
     authority: tuple[wire.Record, ...] = ()
@@ -141,6 +143,85 @@ def test_expiry_bookkeeping_stays_bounded_under_churn() -> None:
         _fill(c, 1000, now=float(rnd), ttl=5 + rnd % 3, start=(rnd % 4) * 700)
         assert len(c) <= 1000
         assert len(c._expiry) <= 2 * len(c) + 64
+
+
+def _big(i: int, records: int, ttl: int = 10_000) -> tuple[bytes, bytes]:
+    """A query and a reply of ``records`` A records (16 bytes each, past the question)."""
+    q = query(wire.name_from_text(f"big{i}.example.test"))
+    return q, reply(q, ttls=(ttl,) * records)
+
+
+def _kept_bytes(c: cache.Cache) -> int:
+    return sum(len(e.reply) for e in c._entries.values())
+
+
+def test_the_bytes_kept_are_bounded_too() -> None:
+    """A server answering every name with a big reply fills the bytes before the count: the
+    oldest go, the bytes stay within ``max_bytes``, and a reply bigger than all of it is not
+    kept at all (it is asked again, as glibc asks every time)."""
+    c = cache.Cache(size=10_000, max_bytes=100_000)
+    pairs = [_big(i, 600) for i in range(40)]  # about 9.6 KB each
+    for q, r in pairs:
+        c.store(q, None, sent(r), now=0.0)
+        assert c.bytes == _kept_bytes(c) <= 100_000
+    kept = [c.lookup(q, None, now=1.0) is not None for q, _ in pairs]
+    assert kept == [False] * (40 - len(c)) + [True] * len(c)
+    assert len(c) == 100_000 // len(pairs[0][1])
+    q, r = _big(99, 7_000)  # 112 KB: more than the whole budget
+    c.store(q, None, sent(r), now=1.0)
+    assert c.lookup(q, None, now=1.0) is None
+    assert c.bytes == _kept_bytes(c)
+
+
+def test_stale_replies_give_their_bytes_back_first() -> None:
+    c = cache.Cache(size=10_000, max_bytes=100_000)
+    fresh = [_big(i, 300) for i in range(10)]  # about 4.8 KB each, kept long
+    stale = [_big(i, 300, ttl=5) for i in range(10, 20)]
+    for q, r in fresh + stale:
+        c.store(q, None, sent(r), now=0.0)
+    q, r = _big(50, 2_000)  # 32 KB: needs the room of the stale ones
+    c.store(q, None, sent(r), now=10.0)
+    assert all(c.lookup(q, None, now=10.0) is not None for q, _ in fresh)
+    assert c.lookup(q, None, now=10.0) is not None
+    assert c.bytes == _kept_bytes(c) <= 100_000
+
+
+def test_threads_sharing_a_cache_keep_its_count_and_bytes_true() -> None:
+    """Stores, replacements, evictions and stale drops from several threads at once (the
+    module's resolver is shared): the bytes counted are the bytes kept, within both bounds."""
+    import sys
+    import threading
+
+    c = cache.Cache(size=300, max_bytes=200_000)
+    errors: list[Exception] = []
+    replies = [_big(i, 1 + i % 40, ttl=1 + i % 3) for i in range(600)]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+
+        def churn(seed: int) -> None:
+            rng = random.Random(seed)
+            try:
+                for step in range(5_000):
+                    q, r = replies[rng.randrange(len(replies))]
+                    now = step / 500
+                    if rng.random() < 0.5:
+                        c.store(q, None, sent(r), now=now)
+                    else:
+                        c.lookup(q, None, now=now)
+            except Exception as exc:  # a race the lock should have kept out
+                errors.append(exc)
+
+        threads = [threading.Thread(target=churn, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == []
+    assert c.bytes == _kept_bytes(c) <= 200_000
+    assert len(c) <= 300
 
 
 @settings(max_examples=300, deadline=None)

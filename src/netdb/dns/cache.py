@@ -11,8 +11,12 @@ reading code (``nss_dns.py``) as a fresh one and gives the same answer while the
 * anything else (SERVFAIL, REFUSED, truncated, unparsable, TTL 0) is not kept.
 
 The key is the question (name folded to lower case, type, class) plus the query flags that can
-change the reply (RD, AD, CD, and whether EDNS was offered).  The cache is bounded: when full,
-stale entries go first, then the oldest (insertion order, as replies are replaced on expiry).
+change the reply (RD, AD, CD, and whether EDNS was offered).  The cache is bounded twice: by
+the number of replies and by their bytes (a server answering every name with 64 KB over TCP
+fills the bytes first); when full, stale entries go first, then the oldest (insertion order, as
+replies are replaced on expiry).  The writers (insert, eviction, a stale entry dropped on
+reading) hold one lock, so threads sharing a resolver keep the count and the bytes true; a hit
+takes no lock.
 Flat cost at any size: expiry is a heap of (expiry, key) read only from its stale end, so an
 insert into a full cache costs O(log n) amortised, never a scan; the heap is rebuilt from the
 live entries when it holds more than twice as many, so it stays bounded too.  Pure code: the
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,11 +107,21 @@ def reply_ttl(reply: bytes, qend: int | None = None, plain: Any = _UNREAD) -> in
     return min(ttl, MAX_TTL)
 
 
-class Cache:
-    """Replies by question, each until its TTL runs out; at most ``size`` of them."""
+MAX_BYTES = 16 << 20
+"""The default bound on the bytes of the replies a cache keeps: 16 MiB, room for the
+default 10,000 replies at 1.6 KB each (a typical address reply is under 200 bytes), and for
+at most 256 of the 64 KB replies a hostile server can send."""
 
-    def __init__(self, size: int = 10_000) -> None:
+
+class Cache:
+    """Replies by question, each until its TTL runs out; at most ``size`` of them, and at most
+    ``max_bytes`` of their bytes."""
+
+    def __init__(self, size: int = 10_000, max_bytes: int = MAX_BYTES) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0  # the bytes of the replies kept
+        self._lock = threading.Lock()
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         # (expiry, insertion number, key) of every entry put, some since replaced or evicted.
         self._expiry: list[tuple[float, int, bytes]] = []
@@ -118,8 +133,10 @@ class Cache:
         return len(self._entries)
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._expiry.clear()
+        with self._lock:
+            self._entries.clear()
+            self._expiry.clear()
+            self.bytes = 0
 
     def _get(self, query: bytes, now: float) -> Entry | None:
         return self._get_keyed(_key(query), now)
@@ -131,7 +148,7 @@ class Cache:
         if entry is None:
             return None
         if entry.expires <= now:
-            del self._entries[key]
+            self._drop(key, entry)
             return None
         return entry
 
@@ -239,26 +256,51 @@ class Cache:
             return now
         return expires
 
+    def _drop(self, key: bytes, entry: Entry) -> None:
+        """Forget ``key`` if it still holds ``entry`` (another thread may have replaced it)."""
+        with self._lock:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+                self.bytes -= len(entry.reply)
+
     def _put(self, key: bytes, entry: Entry, now: float) -> None:
-        entries = self._entries
-        entries.pop(key, None)
-        if len(entries) >= self.size:
-            # Drop stale entries first, then the oldest.
+        size = len(entry.reply)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            entries = self._entries
+            old = entries.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old.reply)
+            if len(entries) >= self.size or self.bytes + size > self.max_bytes:
+                self._evict(now, size)
+            entries[key] = entry
+            self.bytes += size
             heap = self._expiry
-            while heap and heap[0][0] <= now and len(entries) >= self.size:
-                _expires, _n, stale = heapq.heappop(heap)
-                found = entries.get(stale)
-                if found is not None and found.expires <= now:
-                    del entries[stale]
-            while len(entries) >= self.size:
-                entries.popitem(last=False)
-        entries[key] = entry
+            heapq.heappush(heap, (entry.expires, next(self._seq), key))
+            if len(heap) > 2 * len(entries) + 64:
+                # Mostly replaced or evicted entries: keep the live ones only.
+                heap[:] = [(e.expires, next(self._seq), k) for k, e in entries.items()]
+                heapq.heapify(heap)
+
+    def _evict(self, now: float, size: int) -> None:
+        """Room for one more reply of ``size`` bytes: stale entries go first, then the oldest.
+        Called with the lock held."""
+        entries = self._entries
         heap = self._expiry
-        heapq.heappush(heap, (entry.expires, next(self._seq), key))
-        if len(heap) > 2 * len(entries) + 64:
-            # Mostly replaced or evicted entries: keep the live ones only.
-            heap[:] = [(e.expires, next(self._seq), k) for k, e in entries.items()]
-            heapq.heapify(heap)
+
+        def full() -> bool:
+            return len(entries) >= self.size or self.bytes + size > self.max_bytes
+
+        while heap and heap[0][0] <= now and full():
+            _expires, _n, stale = heapq.heappop(heap)
+            found = entries.get(stale)
+            if found is not None and found.expires <= now:
+                del entries[stale]
+                self.bytes -= len(found.reply)
+        while entries and full():
+            _key, oldest = entries.popitem(last=False)
+            self.bytes -= len(oldest.reply)
 
 
 def _echo(query: bytes, reply: bytes) -> bytes:
