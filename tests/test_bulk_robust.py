@@ -35,7 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import netdb.bulk
-from netdb.bulk import Options, Result, _records, parse_line
+from netdb.bulk import Options, Result, _jobs, _records, parse_line
 from netdb.bulk._engine import Engine
 from netdb.bulk._io import sockets
 from netdb.constants import AF_INET
@@ -121,6 +121,52 @@ def test_any_bytes_one_valid_record(raw: bytes) -> None:
         assert netdb.bulk.unescape_bytes(obj["name"]) == first
     else:
         assert obj["name"] == job.name
+
+
+# --- long lines: bounded memory ------------------------------------------------------------------
+
+LIMIT = _jobs.READ_LIMIT
+# (stream bytes, the lines read_lines gives): a line over READ_LIMIT bytes comes cut, without
+# its newline, and the rest of it is never held.
+READS: list[tuple[bytes, list[bytes]]] = [
+    (b"", []),
+    (b"a", [b"a"]),
+    (b"a\nb\n", [b"a\n", b"b\n"]),
+    (b"a\r\n\rb\n\n", [b"a\r\n", b"\rb\n", b"\n"]),
+    (b"x" * (LIMIT - 1) + b"\nz", [b"x" * (LIMIT - 1) + b"\n", b"z"]),
+    (b"x" * LIMIT + b"\nz\n", [b"x" * LIMIT, b"z\n"]),
+    (b"x" * (5 * LIMIT) + b"\n\n", [b"x" * LIMIT, b"\n"]),
+    (b"y\n" + b"x" * (5 * LIMIT + 3), [b"y\n", b"x" * LIMIT]),
+]
+
+
+@pytest.mark.parametrize(("data", "lines"), READS, ids=lambda v: repr(v)[:40])
+def test_read_lines_bounds_every_line(data: bytes, lines: list[bytes]) -> None:
+    assert list(_jobs.read_lines(io.BufferedReader(io.BytesIO(data)))) == lines
+
+
+MAX = _jobs.MAX_LINE
+# (input line as read, (status, name)): a line over MAX_LINE characters is INVALID (TOO_LONG)
+# with the start of its first field, escaped, as its name; one of MAX_LINE is read as usual.
+LONG_LINES: list[tuple[bytes, tuple[str, str]]] = [
+    (b"x" * MAX, ("bad name: label longer than 63 bytes at byte 0", "x" * MAX)),
+    (b"x" * (MAX + 1), (_jobs.TOO_LONG, "x" * (MAX + 1))),
+    (b"a.test" + b" " * MAX + b"A", (_jobs.TOO_LONG, "a.test")),
+    (b"\xc3\xa9" * (MAX + 1), (_jobs.TOO_LONG, "\xe9" * (MAX + 1))),
+    (b"\xff\\" * LIMIT, (_jobs.TOO_LONG, "\\xff\\\\" * ((MAX + 1) // 2) + "\\xff")),
+]
+
+
+@pytest.mark.parametrize(("raw", "outcome"), LONG_LINES, ids=lambda v: repr(v)[:40])
+def test_long_line_is_invalid_with_its_name_cut(raw: bytes, outcome: tuple[str, str]) -> None:
+    [line] = _jobs.read_lines(io.BufferedReader(io.BytesIO(raw + b"\n")))
+    for text in (_jobs.decode_line(line.rstrip(b"\n")), raw.decode("utf-8", "surrogateescape")):
+        job = parse_line(1, text)
+        assert (job.error, job.name) == outcome
+        jsonl, csvl, textl, _ = _records_of(line.rstrip(b"\n"))
+        _check_record_bytes(jsonl, csvl, textl)
+    if outcome[0] == _jobs.TOO_LONG:
+        assert raw.startswith(netdb.bulk.unescape_bytes(outcome[1]).rstrip(b" "))
 
 
 # --- PTR lines ----------------------------------------------------------------------------------
@@ -465,6 +511,35 @@ def test_hostile_bytes_on_stdin(box: Sandbox, tmp_path: Path) -> None:
     assert rc == 0 and "Traceback" not in err, err
     recs = [json.loads(line) for line in outfile.read_bytes().decode("utf-8").splitlines()]
     assert sorted(r["line"] for r in recs) == list(range(1, len(HOSTILE) + 1))
+
+
+RSS = r"""
+import resource, subprocess, sys
+rc = subprocess.run([sys.executable, "-m", "netdb.cli", "bulk", *sys.argv[1:]]).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_huge_line_costs_bounded_memory(box: Sandbox, tmp_path: Path, workers: str) -> None:
+    """A 96 MiB line (no newline for all of it) is one INVALID record among the others, and the
+    command's memory stays that of a short input (it held the line, six times over, before)."""
+    infile = tmp_path / "in.txt"
+    with infile.open("wb") as f:
+        f.write(b"both.example.test\n")
+        f.write(b"huge" + b"\xff" * (96 << 20) + b"\n")
+        f.write(b"v4only.example.test A")  # the last line, without a newline
+    outfile = tmp_path / "out.jsonl"
+    rc, out, err = box.run("timeout", "120", PY, "-c", RSS, "-s", "127.0.0.1", "-q", "-w", workers,
+                           "-o", str(outfile), str(infile))  # fmt: skip
+    status, peak_mib = map(int, out.split())
+    assert (rc, status) == (0, 0), err
+    assert peak_mib < 80, peak_mib
+    recs = sorted(map(json.loads, outfile.read_text().splitlines()), key=lambda r: r["line"])
+    assert [(r["line"], r["status"], r.get("error")) for r in recs] == [
+        (1, "NOERROR", None), (2, "INVALID", _jobs.TOO_LONG), (3, "NOERROR", None)
+    ]  # fmt: skip
+    assert recs[1]["name"] == "huge" + "\\xff" * (_jobs.MAX_LINE - 3)
 
 
 def test_unreachable_server_is_a_status_not_a_crash(box: Sandbox, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from ._jobs import BOTH, Job, parse_line
+from ._jobs import BOTH, Job, decode_line, parse_line
 from ._options import Options, make_options, parse_server, system_servers
 from ._records import (
     SCHEMA_VERSION,
@@ -37,7 +37,7 @@ def _job(n: int, item: object, o: Options) -> Job:
     if isinstance(item, Job):
         return item
     if isinstance(item, (bytes, bytearray)):
-        item = bytes(item).decode("utf-8", "surrogateescape")
+        item = decode_line(item)
     if not isinstance(item, str):
         raise TypeError(f"an input line must be a str, bytes or Job, not {type(item).__name__}")
     if item.endswith("\n"):

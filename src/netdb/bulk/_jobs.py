@@ -8,13 +8,17 @@ IPv6 address, asked as its reverse name (RFC 1035 §3.5, RFC 3596 §2.5), or a n
 allowed) unless a search list is given; non-ASCII names are encoded with IDNA (Python's ``idna``
 codec, IDNA 2003).  A line that is not UTF-8 is INVALID (``_records`` says how it is written).
 A line that holds no name that can be asked becomes a :class:`Job` with an ``error``: it gets an
-``INVALID`` record, never an exception.
+``INVALID`` record, never an exception.  So does a line of more than :data:`MAX_LINE` characters
+(a name and its type take at most a quarter of that): :func:`read_lines` reads a stream's lines in bounded
+memory, however long one of them is.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from .._frozen import fast_init
 from ..address import parse_ipv4_exact, parse_ipv6, reverse_pointer
@@ -24,6 +28,16 @@ from ._records import NOT_UTF8, escape_undecodable
 
 BOTH = (wire.A, wire.AAAA)
 _PTR = (wire.PTR,)
+# The longest input line, in characters (its newline left out).  A name takes at most about
+# 1,000 (255 bytes, each written as a \DDD escape), a type a dozen.
+MAX_LINE = 4096
+TOO_LONG = (
+    f"the line is longer than {MAX_LINE} characters (name cut, and escaped: a byte that is not "
+    "UTF-8 as \\xHH, a backslash as \\\\)"
+)
+# The bytes of a line that are read at most: a UTF-8 character takes at most 4, so a line cut
+# here still decodes to more than MAX_LINE characters.
+READ_LIMIT = 4 * (MAX_LINE + 1)
 
 
 @fast_init
@@ -113,6 +127,36 @@ def _not_utf8(line: int, text: str, default: tuple[int, ...]) -> Job:
     return Job(line, name, label, error=NOT_UTF8)
 
 
+def read_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of ``stream``, each ending at ``\\n`` (kept; the last line may lack it), in
+    bounded memory: of a line longer than :data:`READ_LIMIT` bytes, only the first
+    :data:`READ_LIMIT` come (without a newline); the rest is read and dropped."""
+    readline = stream.readline
+    while True:
+        line = readline(READ_LIMIT)
+        if len(line) == READ_LIMIT and line[-1] != 10:  # no newline within the limit
+            while True:
+                rest = readline(READ_LIMIT)
+                if not rest or rest[-1] == 10:
+                    break
+        elif not line:
+            return
+        yield line
+
+
+def decode_line(raw: bytes | bytearray) -> str:
+    """An input line's bytes as the text :func:`parse_line` takes (undecodable bytes kept as
+    ``surrogateescape`` does), no more of them than a line can use."""
+    return bytes(raw[:READ_LIMIT]).decode("utf-8", "surrogateescape")
+
+
+def _too_long(line: int, text: str, default: tuple[int, ...]) -> Job:
+    """The job of a line over :data:`MAX_LINE` characters: INVALID, with the start of its first
+    field, escaped, as its name."""
+    name = _BLANKS.split(text[: MAX_LINE + 1].lstrip(" \t\r\v\f"), 1)[0]
+    return Job(line, escape_undecodable(name), type_label(default), error=TOO_LONG)
+
+
 def search_plan(
     qtext: str, search: tuple[str, ...], ndots: int = 1, no_tld_query: bool = False
 ) -> tuple[tuple[bytes, ...], int]:
@@ -167,6 +211,8 @@ def parse_line(
     ``search`` is a search list, walked as ``res_search`` does (see :func:`search_plan`); PTR
     lines never search (their names are absolute, as ``gethostbyaddr`` asks them).
     """
+    if len(text) > MAX_LINE:
+        return _too_long(line, text, default)
     if text.isascii():
         fields = text.split()
         if len(fields) == 1 and not search and default != _PTR:

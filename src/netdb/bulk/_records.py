@@ -30,8 +30,10 @@ it is dropped with the blanks around the fields; elsewhere a ``\\r`` is a blank 
 line that is not valid UTF-8 is ``INVALID`` with the error :data:`NOT_UTF8`, and its ``name`` and
 ``type`` are written escaped so that the bytes can be had back: each byte that is not part of a
 UTF-8 character as ``\\xHH`` (two lower-case hex digits) and a backslash as ``\\\\``; every other
-character as itself.  ``unescape_bytes`` undoes it.  Only such records are escaped (the error
-says so); in every other record ``name`` is the line's text as it is.
+character as itself.  ``unescape_bytes`` undoes it.  A line longer than ``_jobs.MAX_LINE``
+characters is ``INVALID`` with the error ``_jobs.TOO_LONG``: its ``name`` is the start of the line's
+first field, escaped the same way (a cut may split a character).  Only such records are escaped
+(the error says so); in every other record ``name`` is the line's text as it is.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ _ESCAPE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})")
 
 def unescape_bytes(text: str) -> bytes:
     """The bytes of a field that :func:`escape_undecodable` wrote (``name`` and ``type`` of a
-    record whose error is :data:`NOT_UTF8`)."""
+    record whose error is :data:`NOT_UTF8`; ``name`` of one whose error is ``_jobs.TOO_LONG``)."""
     out = bytearray()
     pos = 0
     for m in _ESCAPE.finditer(text):

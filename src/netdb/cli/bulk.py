@@ -29,7 +29,7 @@ import stat
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from ..bulk import _jobs
@@ -289,7 +289,7 @@ def _is_done(seen: bytearray, n: int) -> bool:
 
 
 def _jobs_of(
-    stream: Iterable[bytes],
+    stream: IO[bytes],
     options: Options,
     seen: bytearray | None,
     skipped: list[int],
@@ -301,7 +301,7 @@ def _jobs_of(
     types, search = options.types, options.search
     ndots, no_tld = options.ndots, options.no_tld_query
     mine, every = shard if shard is not None else (0, 1)
-    lines: Iterator[tuple[int, bytes]] = enumerate(stream, 1)
+    lines: Iterator[tuple[int, bytes]] = enumerate(_jobs.read_lines(stream), 1)
     if every > 1:
         lines = itertools.islice(lines, mine, None, every)
     for n, text in lines:
