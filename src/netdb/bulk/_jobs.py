@@ -8,9 +8,9 @@ IPv6 address, asked as its reverse name (RFC 1035 §3.5, RFC 3596 §2.5), or a n
 allowed) unless a search list is given; non-ASCII names are encoded with IDNA (Python's ``idna``
 codec, IDNA 2003).  A line that is not UTF-8 is INVALID (``_records`` says how it is written).
 A line that holds no name that can be asked becomes a :class:`Job` with an ``error``: it gets an
-``INVALID`` record, never an exception.  So does a line of more than :data:`MAX_LINE` characters
-(a name and its type take at most a quarter of that): :func:`read_lines` reads a stream's lines in bounded
-memory, however long one of them is.
+``INVALID`` record, never an exception.  So does a line of more than :data:`MAX_LINE`
+characters (a name and its type take at most a quarter of that): :func:`read_lines` reads a
+stream's lines in bounded memory, however long one of them is.
 """
 
 from __future__ import annotations
