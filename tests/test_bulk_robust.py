@@ -542,6 +542,19 @@ def test_huge_line_costs_bounded_memory(box: Sandbox, tmp_path: Path, workers: s
     assert recs[1]["name"] == "huge" + "\\xff" * (_jobs.MAX_LINE - 3)
 
 
+def test_workers_on_a_pipe_lose_no_line(box: Sandbox, tmp_path: Path) -> None:
+    """``-w 2 /dev/stdin`` with a pipe behind it: one worker reads it, every line answered."""
+    infile = tmp_path / "in.txt"
+    infile.write_text("".join(f"n{i}.wild.example.test A\n" for i in range(3000)))
+    outfile = tmp_path / "out.jsonl"
+    rc, _, err = box.run("bash", "-c", f"cat {infile} | timeout 60 {PY} -m netdb.cli bulk "
+                         f"-s 127.0.0.1 -q -w 2 -o {outfile} /dev/stdin")  # fmt: skip
+    assert rc == 0, err
+    recs = [json.loads(x) for x in outfile.read_text().splitlines()]
+    assert sorted(r["line"] for r in recs) == list(range(1, 3001))
+    assert {r["status"] for r in recs} == {"NOERROR"}
+
+
 def test_unreachable_server_is_a_status_not_a_crash(box: Sandbox, tmp_path: Path) -> None:
     """192.0.2.53 has no route in the sandbox (ENETUNREACH): every line UNREACHABLE, exit 0;
     with a second server that answers, every line is answered by it."""
@@ -701,6 +714,8 @@ def test_search_follows_res_search(box: Sandbox, tmp_path: Path) -> None:
         (["--edns-payload", "-1"], 64),
         (["--ndots", "99"], 64),
         (["--sockets", "0"], 64),
+        (["--workers", "65"], 64),
+        (["--workers", "-1"], 64),
     ],
 )
 def test_odd_options_are_usage_errors(box: Sandbox, tmp_path: Path, args: list[str],

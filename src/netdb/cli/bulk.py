@@ -60,6 +60,8 @@ _FLUSH_EVERY = 512
 # back from about 20,000 names on (2 cores, Knot on the same machine: 10,000 names took the same
 # time with one worker as with two, 30,000 names 10% less with two, 100,000 15% less).
 SPLIT_BYTES = 256 << 10
+# More processes than this would only compete for the cores and the sockets' buffers.
+MAX_WORKERS = 64
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -165,9 +167,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         default=0,
-        help="processes sharing the lines of a FILE input, each with its own sockets (default "
-        "0: two when the machine has two cores or more and FILE is a file of 256 KiB or more, "
-        "else one; stdin: always one)",
+        help="processes sharing the lines of a FILE input, each with its own sockets, at most "
+        f"{MAX_WORKERS} (default 0: two when the machine has two cores or more and FILE is a "
+        "file of 256 KiB or more, else one; stdin, a pipe or a FIFO: always one)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
@@ -472,18 +474,22 @@ def _drop_stdout() -> None:
     os.close(devnull)
 
 
-def default_workers(path: str, cores: int | None = None) -> int:
-    """Workers when ``--workers`` is not given: two on a machine of two cores or more for a
-    regular file of at least :data:`SPLIT_BYTES`, else one (stdin, a pipe, a small file: a
-    second worker's start-up would not pay for itself)."""
-    cores = (os.cpu_count() or 1) if cores is None else cores
-    if cores < 2 or path == "-":
-        return 1
+def worker_count(path: str, requested: int = 0, cores: int | None = None) -> int:
+    """The workers that share input ``path``: ``requested`` (``--workers``) or, for 0, two on a
+    machine of two cores or more for a regular file of at least :data:`SPLIT_BYTES`, else one (a
+    second worker's start-up would not pay for itself).  Only a regular file is shared: each
+    worker reads it from the start, where from stdin, a pipe or a FIFO the lines one worker
+    reads would be lost to the others, so those always get one."""
     try:
-        st = os.stat(path)
+        st = None if path == "-" else os.stat(path)
     except OSError:
         return 1
-    return 2 if stat.S_ISREG(st.st_mode) and st.st_size >= SPLIT_BYTES else 1
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return 1
+    if requested:
+        return requested
+    cores = (os.cpu_count() or 1) if cores is None else cores
+    return 2 if cores >= 2 and st.st_size >= SPLIT_BYTES else 1
 
 
 def _run(ns: argparse.Namespace) -> int:
@@ -491,15 +497,13 @@ def _run(ns: argparse.Namespace) -> int:
         options = _options(ns)
         if ns.resume and not ns.output:
             raise _Usage("--resume needs --output FILE")
-        if ns.workers < 0:
-            raise _Usage("--workers must not be negative")
+        if not 0 <= ns.workers <= MAX_WORKERS:
+            raise _Usage(f"--workers must be 0 to {MAX_WORKERS}")
     except _Usage as exc:
         sys.stderr.write(f"netdb bulk: {exc}\nTry 'netdb bulk --help' for more information.\n")
         return EXIT_USAGE
     fmt: str = ns.format
-    workers: int = ns.workers or default_workers(ns.input)
-    if ns.input == "-":
-        workers = 1
+    workers = worker_count(ns.input, ns.workers)
     try:
         stream = _open_input(ns.input)
     except OSError as exc:
