@@ -542,6 +542,33 @@ def test_huge_line_costs_bounded_memory(box: Sandbox, tmp_path: Path, workers: s
     assert recs[1]["name"] == "huge" + "\\xff" * (_jobs.MAX_LINE - 3)
 
 
+# (options and redirections, exit status, stderr): a closed stdin or stdout is the input or the
+# output that cannot be used; a closed stderr silences the summary, not the run.
+CLOSED: list[tuple[str, int, str]] = [
+    ("-q IN >&-", 74, "netdb bulk: stdout: Bad file descriptor\n"),
+    ("-q - <&- >/dev/null", 66, "netdb bulk: stdin: Bad file descriptor\n"),
+    ("-q -o OUT IN <&-", 0, ""),
+    ("-o OUT IN 2>&-", 0, ""),
+    ("-o OUT - <IN 2>&-", 0, ""),
+]
+
+
+@pytest.mark.parametrize(("words", "status", "err"), CLOSED, ids=repr)
+def test_closed_standard_streams(
+    box: Sandbox, tmp_path: Path, words: str, status: int, err: str
+) -> None:
+    """``netdb bulk ... >&-``: 74 in one line, where it was an internal error (70), and a
+    closed stderr made the run exit 1 after writing every record."""
+    infile, outfile = tmp_path / "in.txt", tmp_path / "out.jsonl"
+    infile.write_text("both.example.test\nbad..x\n")
+    words = words.replace("OUT", str(outfile)).replace("IN", str(infile))
+    rc, _, stderr = box.run("bash", "-c", f"timeout 60 {PY} -m netdb.cli bulk -s 127.0.0.1 {words}")
+    assert (rc, stderr) == (status, err)
+    if status == 0:
+        statuses = sorted(json.loads(x)["status"] for x in outfile.read_text().splitlines())
+        assert statuses == ["INVALID", "NOERROR"]
+
+
 def test_workers_on_a_pipe_lose_no_line(box: Sandbox, tmp_path: Path) -> None:
     """``-w 2 /dev/stdin`` with a pipe behind it: one worker reads it, every line answered."""
     infile = tmp_path / "in.txt"

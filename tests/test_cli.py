@@ -346,6 +346,34 @@ def test_output_errors(
     assert "Traceback" not in err
 
 
+# (shell redirection closing a standard stream, argv, exit status, stderr): Python leaves a closed
+# stream None; the command says so in one line (or, without stderr, only by its status).
+CLOSED_STREAMS: list[tuple[str, list[str], int, str]] = [
+    (">&-", ["services", "echo"], 74, "netdb: write error: Bad file descriptor\n"),
+    (">&-", ["hosts", "--json", "nope"], 74, "netdb: write error: Bad file descriptor\n"),
+    (">&-", ["addrinfo", "127.0.0.1", "80"], 74, "netdb: write error: Bad file descriptor\n"),
+    (">&-", ["hosts", "nope"], 2, ""),  # nothing to write
+    (">/dev/null 2>&-", ["services", "echo"], 0, ""),
+    (">/dev/null 2>&-", ["services", "nope"], 2, ""),
+    (">/dev/null 2>&-", ["addrinfo", "nope"], 2, ""),
+    (">&- 2>&-", ["services", "echo"], 74, ""),
+]
+
+
+@pytest.mark.parametrize(("redirect", "argv", "status", "err"), CLOSED_STREAMS, ids=repr)
+def test_closed_standard_streams(redirect: str, argv: list[str], status: int, err: str) -> None:
+    """``netdb services echo >&-`` exits 74 with one line (a traceback and 1 before)."""
+    command = " ".join([sys.executable, "-m", "netdb.cli", *argv, "--etc", ETC])
+    proc = subprocess.run(
+        ["bash", "-c", f"{command} {redirect}"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (status, "", err)
+
+
 def test_module_entry_point() -> None:
     """``python -m netdb.cli`` runs main() and exits with its status (help touches no file)."""
     proc = subprocess.run(

@@ -45,6 +45,7 @@ from ._output import (
     exception_object,
     json_bytes,
     os_message,
+    silence_closed_stderr,
     text_bytes,
 )
 
@@ -342,6 +343,7 @@ def _negative_key(args: Sequence[str], keys: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``netdb`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    silence_closed_stderr()
     args = list(sys.argv[1:] if argv is None else argv)
     index = _command_index(args)
     if index is not None and args[index] == "run":

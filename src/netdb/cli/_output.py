@@ -47,7 +47,7 @@ import json
 import os
 import socket
 import sys
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from .. import errors
 
@@ -72,6 +72,21 @@ def text_bytes(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
+def std_buffer(stream: TextIO | None) -> BinaryIO:
+    """The bytes under ``sys.stdin`` or ``sys.stdout``: ``OSError(EBADF)`` when the command was
+    started with that descriptor closed (``>&-``), where Python leaves the stream None."""
+    if stream is None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    return stream.buffer
+
+
+def silence_closed_stderr() -> None:
+    """Started with stderr closed (``2>&-``), the command's messages go nowhere; its exit status
+    still says what happened.  (The descriptor this opens takes the free number 2 with them.)"""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+
+
 class Output:
     """Lines of bytes collected for stdout, written in one go by :meth:`flush`."""
 
@@ -91,6 +106,8 @@ class Output:
         self._chunks.clear()
         if not data:
             return
+        if out is None:  # started with stdout closed
+            std_buffer(out)
         buffer = getattr(out, "buffer", None)
         if buffer is not None:
             out.flush()

@@ -37,6 +37,7 @@ from ..bulk._io.workers import ShortageError, WorkerError
 from ..bulk._options import DEFAULT_RETRY_ON, Options, parse_server, system_servers
 from ..bulk._records import LINE_MAKERS, STATUSES, csv_header
 from ..config.resolv import parse_resolv_conf
+from ._output import std_buffer
 
 EXIT_OK = 0
 EXIT_USAGE = 64
@@ -444,7 +445,7 @@ def _quiet_gc() -> None:
 def _open_input(path: str) -> IO[bytes]:
     """The input as bytes: lines end at ``\\n`` only (no universal newlines, no decoding)."""
     if path == "-":
-        return sys.stdin.buffer
+        return std_buffer(sys.stdin)
     return open(path, "rb")
 
 
@@ -507,7 +508,9 @@ def _run(ns: argparse.Namespace) -> int:
     try:
         stream = _open_input(ns.input)
     except OSError as exc:
-        return _fail(f"{ns.input}: {exc.strerror or exc}", EXIT_NOINPUT)
+        return _fail(
+            f"{ns.input if ns.input != '-' else 'stdin'}: {exc.strerror or exc}", EXIT_NOINPUT
+        )
     try:
         seen = done_lines(ns.output, fmt) if ns.resume else None
     except OSError as exc:
@@ -519,10 +522,10 @@ def _run(ns: argparse.Namespace) -> int:
             out: IO[bytes] = open(ns.output, "ab" if ns.resume else "wb")  # noqa: SIM115
         else:
             exists = False
-            out = sys.stdout.buffer
+            out = std_buffer(sys.stdout)
     except OSError as exc:
         stream.close()
-        return _fail(f"{ns.output}: {exc.strerror or exc}", EXIT_IOERR)
+        return _fail(f"{ns.output or 'stdout'}: {exc.strerror or exc}", EXIT_IOERR)
     show = ns.progress if ns.progress is not None else sys.stderr.isatty()
     total = _count_lines(ns.input) if show and ns.input != "-" else None
     progress = _Progress(total, sys.stderr) if show else None
@@ -548,7 +551,7 @@ def _run(ns: argparse.Namespace) -> int:
         else:
             from ..bulk._io.workers import control, fan_out
 
-            if stream is not sys.stdin.buffer:
+            if ns.input != "-":
                 stream.close()
             out.flush()
             # The window, the sockets and the rates are the run's: each worker takes its share.
@@ -605,7 +608,7 @@ def _run(ns: argparse.Namespace) -> int:
         finally:
             if ns.output:
                 out.close()
-            if stream is not sys.stdin.buffer:
+            if ns.input != "-":
                 stream.close()
     if progress is not None:
         progress.end()
