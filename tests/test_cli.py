@@ -674,6 +674,12 @@ END_TO_END: list[list[str]] = [
     ["ahosts", "-A", "web", "nope"],
     ["services", "echo/udp", "80", "nope", "kerberos5"],
     ["protocols", "tcp", "6", "nope", "IPv6"],
+    # getent's options before the database, as getent's usage writes them
+    ["-s", "files", "hosts", "web", "nope"],
+    ["-s", "hosts:files", "ahosts", "web"],
+    ["-iAs", "files", "ahosts", "web"],
+    ["--service=files", "services", "echo/udp"],
+    ["-A", "protocols", "tcp"],
 ]
 
 

@@ -71,8 +71,40 @@ def test_etc_after_the_command_wins(capsys: pytest.CaptureFixture[str], tmp_path
     assert (rc, out) == (0, "other                 7/tcp\n")
 
 
+# (options, a command line, its exit status): the options before the command word do what they
+# do after it.
+BEFORE_OR_AFTER: list[tuple[list[str], list[str], int]] = [
+    (["--json"], ["hosts", "four", "nope"], 2),
+    (["--json"], ["services", "echo/udp"], 0),
+    (["--json"], ["addrinfo", "192.0.2.1", "80"], 0),
+    (["--json"], ["nameinfo", "192.0.2.1", "80"], 0),
+    (["--json"], ["addrinfo", "nope"], 2),
+    (["-s", "files"], ["hosts", "four"], 0),
+    (["-s", "nosuch:files"], ["hosts", "four"], 1),
+    (["-iA"], ["ahostsv4", "four"], 0),
+    (["--no-idn", "--json"], ["protocols", "6"], 0),
+    (["-As", "files", "--json"], ["services", "nope"], 2),
+]
+
+
+@pytest.mark.parametrize(("options", "argv", "status"), BEFORE_OR_AFTER, ids=repr)
+def test_command_options_before_the_command(
+    capsys: pytest.CaptureFixture[str], options: list[str], argv: list[str], status: int
+) -> None:
+    """``netdb --json hosts web`` and getent's ``getent -s files hosts web``: an unrecognized
+    argument (64, no JSON) before."""
+    after = run(capsys, ["--etc", ETC, argv[0], *options, *argv[1:]])
+    before = run(capsys, ["--etc", ETC, *options, *argv])
+    assert before == after
+    assert after[0] == status, after
+
+
 # (argv, exit status, text on stderr)
 GLOBAL_ERRORS: list[tuple[list[str], int, str]] = [
+    (["--json", "bulk", "x"], 64, "netdb: unrecognized arguments: --json\nTry 'netdb bulk --help'"),
+    (["-s", "files", "addrinfo", "x"], 64, "unrecognized arguments: -s\nTry 'netdb addrinfo"),
+    (["--json", "run", "x.py"], 64, "netdb: run takes --etc, no other global option\n"),
+    (["-s"], 64, "argument -s/--service: expected one argument"),
     (["--etc", ETC], 1, "netdb: missing command\n"),
     (["--etc", ETC, "frobnicate", "x"], 1, "netdb: unknown command: frobnicate\n"),
     (["--etc", ETC, "passwd"], 1, "netdb: unknown command: passwd\n"),
@@ -96,6 +128,8 @@ def test_top_level_help_lists_global_options(capsys: pytest.CaptureFixture[str])
     assert (rc, err) == (0, "")
     assert "--etc DIR" in out
     assert "before or after the command" in out
+    for option in ("--json", "-s CONFIG, --service CONFIG", "-i, --no-idn", "-A, --no-addrconfig"):
+        assert option in out, option
 
 
 # --- a missing --etc directory is an error, not silence -----------------------------------------

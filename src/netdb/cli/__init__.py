@@ -21,7 +21,9 @@ Global options go before or after the command: ``--etc DIR`` makes a command rea
 files (hosts, services, protocols, nsswitch.conf, host.conf, gai.conf, resolv.conf) from ``DIR``
 instead of ``/etc``; ``DIR`` must be a directory.  Given both places, the one after the command
 counts.  ``--json`` (every command but ``bulk``) prints one JSON value on stdout whatever the
-outcome; its shapes are in ``_output.py``.
+outcome; its shapes are in ``_output.py``.  getent's ``-s``, ``-i`` and ``-A`` (the lookup
+commands) may go before the command too, as ``getent -s files hosts web`` has them: every option
+before the command word is read as if it came right after it, by that command's own parser.
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ def build_parser() -> _Parser:
         prog=PROG,
         formatter_class=_Help,
         description="Look up hosts, services and protocols the way glibc does, in pure Python.  "
-        "Global options (--etc) go before or after the command.",
+        "Global options (--etc, and --json, -s, -i, -A for the commands that take them) go "
+        "before or after the command.",
         epilog=(
             "Exit status: 0 found, 1 no or unknown command, 2 a key was not found or the lookup "
             "failed, 64 bad usage (or --etc not a directory), 74 the output could not be "
@@ -156,6 +159,28 @@ def build_parser() -> _Parser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     parser.add_argument("--etc", metavar="DIR", help=_ETC_HELP)
+    # Checked here, taken by the command's own parser (see _main): SUPPRESS keeps them out.
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print one JSON value whatever the outcome (every command but bulk and run)",
+    )
+    parser.add_argument(
+        "-s",
+        "--service",
+        metavar="CONFIG",
+        default=argparse.SUPPRESS,
+        help="getent's -s (hosts, ahosts*, services, protocols)",
+    )
+    for short, long, what in (("-i", "--no-idn", "-i"), ("-A", "--no-addrconfig", "-A")):
+        parser.add_argument(
+            short,
+            long,
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help=f"getent's {what} (hosts, ahosts*, services, protocols)",
+        )
     common = _Parser(add_help=False)
     # SUPPRESS: given after the command it wins; not given, the global one (or None) stays.
     common.add_argument("--etc", metavar="DIR", default=argparse.SUPPRESS, help=_ETC_HELP)
@@ -282,15 +307,29 @@ def build_parser() -> _Parser:
     return parser
 
 
+# The global options that take a value (the next word, unless written --opt=VALUE).
+_VALUE_OPTIONS = ("--etc", "--service")
+
+
+def _takes_value(word: str) -> bool:
+    """Whether option ``word`` (before the command) takes the next word as its value: --etc and
+    --service (or an abbreviation: --e, --se, ...), -s, or -s closing a cluster (-iAs)."""
+    if word.startswith("--"):
+        return (
+            "=" not in word and len(word) >= 3 and any(o.startswith(word) for o in _VALUE_OPTIONS)
+        )
+    return word.endswith("s") and set(word[1:-1]) <= {"i", "A"}
+
+
 def _command_index(args: Sequence[str]) -> int | None:
-    """Where the command word is: the first word that is neither an option nor --etc's value."""
+    """Where the command word is: the first word that is neither an option nor an option's
+    value."""
     i = 0
     while i < len(args):
         word = args[i]
         if not word.startswith("-") or word == "-":
             return i
-        # --etc DIR (or an abbreviation, --e/--et): the next word is its value
-        i += 2 if "=" not in word and len(word) >= 3 and "--etc".startswith(word) else 1
+        i += 2 if _takes_value(word) else 1
     return None
 
 
@@ -352,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ns = build_parser().parse_args(args[:index])
         except _UsageError as exc:
             return _fail(exc.message, exc.prog, EXIT_USAGE)
+        if set(vars(ns)) - {"etc", "command"}:
+            return _fail("run takes --etc, no other global option", f"{PROG} run", EXIT_USAGE)
         return _run_program.main(args[index + 1 :], etc=ns.etc)
     report = _Report()
     try:
@@ -387,9 +428,11 @@ def _main(args: list[str], report: _Report) -> int:
         command = args[index]
         if command not in COMMANDS:
             return report.fail(f"unknown command: {command}", PROG, EXIT_COMMAND)
-        report.json = _wants_json(args, index)
+        # The options before the command word, as if they came right after it.
+        args = [command, *args[:index], *args[index + 1 :]]
+        report.json = _wants_json(args, 0)
         # the command's own parser: its usage errors name it ("Try 'netdb hosts --help'")
-        parser.commands[command].parse_args(args[index + 1 :], namespace=ns)
+        ns = parser.commands[command].parse_args(args[1:], namespace=argparse.Namespace(etc=None))
     except _UsageError as exc:
         return report.fail(exc.message, exc.prog, EXIT_USAGE)
     ns.command = command
