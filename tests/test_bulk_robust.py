@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import random
+import socket
 import sys
 import time
 from collections import deque
@@ -400,6 +401,32 @@ def test_keywords_reject_the_rest(kw: dict[str, Any], exc: type[Exception]) -> N
         netdb.bulk.resolve(["x.test"], nameservers=["127.0.0.1"], **kw)
     with pytest.raises(exc):
         netdb.bulk.resolve_iter(["x.test"], nameservers=["127.0.0.1"], **kw)
+
+
+LO = socket.if_nametoindex("lo")
+# (name server text, (host, port, scope id) or the exception): a scope is a number or, on a
+# link-local address, an interface name, as glibc reads resolv.conf (the name was taken for 0,
+# and the run's every record was UNREACHABLE "Invalid argument").
+SERVERS: list[tuple[str, tuple[str, int, int] | type[Exception]]] = [
+    ("fe80::1%lo", ("fe80::1", 53, LO)),
+    ("[fe80::1%lo]:5353", ("fe80::1", 5353, LO)),
+    ("fe80::1%7", ("fe80::1", 53, 7)),
+    ("2001:db8::1%7", ("2001:db8::1", 53, 7)),
+    ("fe80::1%no-such-if", ValueError),
+    ("fe80::1%4294967296", ValueError),
+    ("fe80::1%", ValueError),
+    ("::1%lo", ValueError),  # a name only for link-local addresses (glibc's rule)
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SERVERS, ids=repr)
+def test_name_server_scope(text: str, expected: tuple[str, int, int] | type[Exception]) -> None:
+    if isinstance(expected, tuple):
+        server = netdb.bulk.parse_server(text)
+        assert (server.host, server.port, server.scope_id) == expected
+    else:
+        with pytest.raises(expected):
+            netdb.bulk.parse_server(text)
 
 
 def test_options_and_settings_not_both() -> None:

@@ -24,7 +24,7 @@ MAX_WINDOW_PER_SOCKET = 60000  # below the 65536 IDs of a socket, so an ID is ne
 
 def parse_server(text: str) -> Server:
     """A name server from its text form; ValueError if it is not an address (and port)."""
-    from ..address import parse_ipv4_exact, parse_ipv6
+    from ..address import parse_ipv4_exact, parse_ipv6, parse_scope_id
 
     port = 53
     host = text.strip()
@@ -41,12 +41,29 @@ def parse_server(text: str) -> Server:
         port = int(p)
     if not 0 < port < 65536:
         raise ValueError(f"bad port in name server {text!r}")
-    addr, _, scope = host.partition("%")
+    addr, percent, scope = host.partition("%")
     if parse_ipv4_exact(host) is not None:
         return Server(AF_INET, host, port)
-    if parse_ipv6(addr) is not None:
-        return Server(AF_INET6, addr, port, int(scope) if scope.isdigit() else 0)
-    raise ValueError(f"name server {text!r} is not an IP address")
+    packed = parse_ipv6(addr)
+    if packed is None:
+        raise ValueError(f"name server {text!r} is not an IP address")
+    if not percent:
+        return Server(AF_INET6, addr, port)
+    # An interface name or a number, as glibc's res_init reads resolv.conf's ``fe80::1%eth0``.
+    scope_id = parse_scope_id(packed, scope, _ifindex)
+    if scope_id is None:
+        raise ValueError(f"bad scope in name server {text!r} (no such interface?)")
+    return Server(AF_INET6, addr, port, scope_id)
+
+
+def _ifindex(name: str) -> int:
+    """The index of network interface ``name`` (0: none)."""
+    import socket  # only for a scope given by name: the module stays free of I/O imports
+
+    try:
+        return socket.if_nametoindex(name)
+    except (OSError, ValueError):
+        return 0
 
 
 def system_servers(
