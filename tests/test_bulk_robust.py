@@ -393,6 +393,9 @@ def test_keywords_take_what_readme_says() -> None:
         ({"retry_on": [1]}, TypeError),
         ({"retry_on": ["NOSUCH"]}, ValueError),
         ({"ndots": 16}, ValueError),
+        ({"sockets_per_server": 0}, ValueError),
+        ({"sockets_per_server": 10**30}, ValueError),
+        ({"sockets_per_server": 257}, ValueError),
         ({"bogus": 1}, TypeError),
     ],
 )

@@ -131,8 +131,8 @@ class Options:
             object.__setattr__(self, "min_timeout", self.timeout)
         if self.retries < 0:
             raise ValueError("retries must not be negative")
-        if self.sockets_per_server < 1:
-            raise ValueError("sockets_per_server must be at least 1")
+        if not 1 <= self.sockets_per_server <= MAX_SOCKETS_PER_SERVER:
+            raise ValueError(f"sockets_per_server must be 1 to {MAX_SOCKETS_PER_SERVER}")
         for rate in (self.rate, self.rate_per_server):
             if rate is not None and not 0 < rate < math.inf:
                 raise ValueError("a rate must be a positive number")
@@ -145,6 +145,10 @@ class Options:
         if self.concurrency > cap:
             object.__setattr__(self, "concurrency", cap)
 
+
+MAX_SOCKETS_PER_SERVER = 256
+"""More source ports per server than this buy nothing (the window of each socket is
+``MAX_WINDOW_PER_SOCKET``) and would only run the process out of descriptors."""
 
 _INTS = ("concurrency", "retries", "ndots", "sockets_per_server")
 _NUMBERS = ("timeout", "min_timeout")

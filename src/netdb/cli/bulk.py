@@ -150,7 +150,10 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "and are asked again over TCP)",
     )
     p.add_argument(
-        "--sockets", type=int, default=2, help="UDP sockets per server, shared by the workers (2)"
+        "--sockets",
+        type=int,
+        default=2,
+        help="UDP sockets per server, shared by the workers (2; at most 256)",
     )
     p.add_argument(
         "--resume",
