@@ -890,3 +890,24 @@ def test_drain_reads_a_flood_a_bounded_batch_at_a_time() -> None:
     sockets.drain(flood, 0, lambda si, batch, now: batches.append(len(batch)), 0.0)
     assert batches == [sockets.DRAIN_MAX]
     assert time.perf_counter() - start < 0.5
+
+
+def test_a_drain_reads_whole_datagrams_of_any_size() -> None:
+    """A reply as large as an ``edns_payload`` of 65535 allows comes whole (a 4 KB buffer cut
+    anything longer, and the record was MALFORMED)."""
+    from netdb.bulk._io.sockets import drain
+
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        rx.bind(("127.0.0.1", 0))
+        rx.setblocking(False)
+        sizes = [12, 1232, 4097, 9000, 65507]  # 65507: IPv4's largest UDP payload
+        for n in sizes:
+            tx.sendto(bytes([n % 251]) * n, rx.getsockname())
+        got: list[bytes] = []
+        drain(rx.recv, 0, lambda si, batch, now: got.extend(batch), 0.0)
+        assert [len(d) for d in got] == sizes
+    finally:
+        rx.close()
+        tx.close()

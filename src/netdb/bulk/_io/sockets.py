@@ -33,6 +33,10 @@ GSO_MAX = 64  # segments per sendmsg at most (the kernel's UDP_MAX_SEGMENTS)
 _NO_GSO = frozenset((errno.EINVAL, errno.ENOPROTOOPT, errno.EOPNOTSUPP, errno.EIO, errno.EMSGSIZE))
 
 
+MAX_DATAGRAM = 65535
+"""What one receive takes: a whole UDP reply, as large as an ``edns_payload`` may allow (a
+smaller buffer cuts a longer reply short and makes it MALFORMED; it costs no more to offer)."""
+
 DRAIN_MAX = 1024
 """Datagrams one :func:`drain` reads at most: a server that keeps sending (a flood) must not
 keep the loop reading, away from its timers and sends, with the batch growing as long as it
@@ -51,7 +55,7 @@ def drain(
     append = batch.append
     for _ in range(DRAIN_MAX):
         try:
-            append(recv(4096))
+            append(recv(MAX_DATAGRAM))
         except BlockingIOError:
             break
         except OSError:
