@@ -412,11 +412,10 @@ IP_FLAGS = {
 SETUP_NAMES = list(SETUPS)
 
 
-@pytest.mark.parametrize("setup", SETUP_NAMES)
-def test_interface_addresses_match_ip(setup: str) -> None:
-    found = run(setup, "default")
+def ip_addresses(ip_addr: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """The addresses ``ip -j addr`` lists, as :func:`our_addresses` writes them."""
     want = set()
-    for iface in found["ip_addr"]:
+    for iface in ip_addr:
         for a in iface.get("addr_info", []):
             fam = socket.AF_INET if a["family"] == "inet" else socket.AF_INET6
             local = ipaddress.ip_address(a["local"])
@@ -427,21 +426,37 @@ def test_interface_addresses_match_ip(setup: str) -> None:
             want.add(
                 (fam, str(peer), str(local), a["prefixlen"], bits, permanent, iface["ifindex"])
             )
-    assert found["ours"] is not None
-    got = {
+    return want
+
+
+def our_addresses(ours: list[list[Any]]) -> set[tuple[Any, ...]]:
+    """``ifaddrs.dump_addresses`` rows (the worker's hex form) in :func:`ip_addresses`'s."""
+    return {
         (fam, text(fam, addr), text(fam, local), plen, flags & sum(IP_FLAGS.values()),
          bool(flags & 0x80), index)
-        for fam, addr, local, plen, flags, index in found["ours"]
+        for fam, addr, local, plen, flags, index in ours
     }  # fmt: skip
-    assert got == want
+
+
+ARPHRD = {"loopback": 772, "ether": 1, "sit": 776, "tunnel": 768, "tunnel6": 769, "none": 65534}
+
+
+def ip_link_types(ip_link: list[dict[str, Any]]) -> dict[str, int]:
+    """Interface index (text) -> ARPHRD_* type, from ``ip -j link``."""
+    return {str(link["ifindex"]): ARPHRD[link["link_type"]] for link in ip_link}
+
+
+@pytest.mark.parametrize("setup", SETUP_NAMES)
+def test_interface_addresses_match_ip(setup: str) -> None:
+    found = run(setup, "default")
+    assert found["ours"] is not None
+    assert our_addresses(found["ours"]) == ip_addresses(found["ip_addr"])
 
 
 @pytest.mark.parametrize("setup", SETUP_NAMES)
 def test_link_types_match_ip(setup: str) -> None:
     found = run(setup, "default")
-    arphrd = {"loopback": 772, "ether": 1, "sit": 776, "tunnel": 768, "tunnel6": 769}
-    want = {str(link["ifindex"]): arphrd[link["link_type"]] for link in found["ip_link"]}
-    assert found["link_types"] == want
+    assert found["link_types"] == ip_link_types(found["ip_link"])
 
 
 @pytest.mark.parametrize("setup", SETUP_NAMES)
