@@ -12,11 +12,13 @@ and the retry over TCP, a reverse lookup.
 
 from __future__ import annotations
 
+import errno
 import functools
 from pathlib import Path
 from typing import Any
 
 from netdb import _explain, trace
+from netdb.dns.ops import UdpSend
 from tests import scripted
 
 SERVER = "127.0.0.1:53"
@@ -27,8 +29,21 @@ def _zones() -> list[scripted.Zone]:
     return scripted.fixture_zones()
 
 
-def _net(servers: dict[str, scripted.Handler] | None = None) -> scripted.Net:
-    return scripted.Net(servers or {scripted.KNOT: scripted.Authority(_zones())})
+def _net(
+    servers: dict[str, scripted.Handler] | None = None, net: type[scripted.Net] = scripted.Net
+) -> scripted.Net:
+    return net(servers or {scripted.KNOT: scripted.Authority(_zones())})
+
+
+class SendRefused(scripted.Net):
+    """A net on which every UDP send to 127.0.0.2 fails with ECONNREFUSED, as a send does once
+    an ICMP port unreachable came back for the socket."""
+
+    def perform(self, op: Any) -> Any:
+        if isinstance(op, UdpSend) and op.sock.server.host == "127.0.0.2":
+            self.requests.append(op)
+            return ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
+        return super().perform(op)
 
 
 def _outcome(value: Any, error: BaseException | None) -> Any:
@@ -40,10 +55,12 @@ def explained(
     func: str,
     *args: Any,
     servers: dict[str, scripted.Handler] | None = None,
+    net: type[scripted.Net] = scripted.Net,
     **etc: Any,
 ) -> tuple[_explain.Explanation, scripted.Net]:
-    """``func(*args)`` explained on a scripted resolver, checked against a plain call."""
-    res = scripted.resolver(tmp / "explained", _net(servers), etc=etc)
+    """``func(*args)`` explained on a scripted resolver (its net a ``net``), checked against a
+    plain call."""
+    res = scripted.resolver(tmp / "explained", _net(servers, net), etc=etc)
     rec, gen, error = _explain.prepare(res, func, getattr(res, func), args, {}, res.net.clock)
     value = None
     if gen is not None:
@@ -52,7 +69,7 @@ def explained(
         except Exception as exc:  # the outcome is the exception
             error = exc
     exp = _explain.finish(res, func, args, {}, rec, value, error, 0.0)
-    plain = scripted.resolver(tmp / "plain", _net(servers), etc=etc)
+    plain = scripted.resolver(tmp / "plain", _net(servers, net), etc=etc)
     assert _outcome(exp.value, exp.error) == plain.call(func, *args)
     try:
         assert exp.outcome() == value
@@ -176,6 +193,33 @@ def test_a_silent_server_then_the_next(tmp_path: Path) -> None:
     assert exp.steps.index(silences[-1]) < exp.steps.index(first_reply)
     asked = [(q.server, q.qtype) for q in steps(exp, trace.Query)]
     assert asked[:2] == [("127.0.0.2:53", "A"), ("127.0.0.2:53", "AAAA")]
+
+
+def test_a_send_that_fails_then_the_next_server(tmp_path: Path) -> None:
+    resolv = "nameserver 127.0.0.2\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
+    servers: dict[str, scripted.Handler] = {
+        "127.0.0.2": scripted.Authority(_zones()),
+        scripted.KNOT: scripted.Authority(_zones()),
+    }
+    exp, _ = explained(
+        tmp_path,
+        "gethostbyname",
+        "v4only.example.test",
+        servers=servers,
+        net=SendRefused,
+        resolv=resolv,
+    )
+    assert exp.outcome() == "192.0.2.4"
+    assert [
+        (s.kind, s.server, getattr(s, "what", getattr(s, "rcode", "")))
+        for s in exp.steps
+        if isinstance(s, (trace.Query, trace.Reply, trace.Silence))
+    ] == [
+        ("query", "127.0.0.2:53", ""),
+        ("no-reply", "127.0.0.2:53", "ECONNREFUSED"),
+        ("query", SERVER, ""),
+        ("reply", SERVER, "NOERROR"),
+    ]
 
 
 def test_truncation_then_tcp(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ was remembered is worked out again so that its steps can be seen (both memos kee
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -64,7 +65,9 @@ class Explanation:
         return self.value
 
     def call_text(self) -> str:
-        parts = [repr(a) for a in self.arguments] + [f"{k}={v!r}" for k, v in self.keywords]
+        """The call as Python would write it (each argument's ``repr``, see :func:`safe_repr`)."""
+        parts = [safe_repr(a) for a in self.arguments]
+        parts += [f"{k}={safe_repr(v)}" for k, v in self.keywords]
         return f"{self.function}({', '.join(parts)})"
 
     def to_json(self) -> dict[str, Any]:
@@ -93,14 +96,32 @@ def _step_json(step: trace.Step) -> dict[str, Any]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
+_NESTING = 8
+"""How deep the JSON form of an argument follows tuples and lists (a list may hold itself)."""
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    """An argument as JSON: strings, numbers, booleans and None as they are (``bytes`` as text,
+    surrogate-escaped), tuples and lists as arrays; anything else, a float JSON cannot hold
+    (``nan``, ``inf``) and what lies deeper than :data:`_NESTING` as its ``repr`` text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return safe_repr(value)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    return repr(value)
+    if isinstance(value, (tuple, list)) and depth < _NESTING:
+        return [_jsonable(v, depth + 1) for v in value]
+    return safe_repr(value)
+
+
+def safe_repr(value: object) -> str:
+    """``repr(value)``, or ``<T object>`` when the object's own ``__repr__`` fails: an argument
+    or an exception of the caller's must not make the explanation fail."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__qualname__} object>"
 
 
 def result_json(
@@ -136,10 +157,13 @@ def error_json(exc: BaseException) -> dict[str, Any]:
 # --- running an explained lookup ---------------------------------------------------------------
 
 
-def target(func: Callable[..., Any]) -> tuple[Resolver, str]:
-    """The resolver and function name behind ``func``: a module function of ``netdb`` (or of
-    ``netdb.aio``), a :class:`Resolver`'s bound method, or ``socket``'s function while
-    :func:`netdb.install` has it (the installed resolver's)."""
+def target(func: Callable[..., Any], *, coroutines: bool = False) -> tuple[Resolver, str]:
+    """The resolver and function name behind ``func``: a module function of ``netdb`` (or, for
+    ``netdb.aio.explain``, with ``coroutines``, of ``netdb.aio``), a :class:`Resolver`'s bound
+    method, or ``socket``'s function while :func:`netdb.install` has it (the installed
+    resolver's).  ``netdb.explain`` refuses ``netdb.aio``'s coroutines: a plain call of one
+    returns a coroutine, not an answer, and takes ``timeout=``/``resolver=``, which only
+    ``netdb.aio.explain`` understands."""
     owner = getattr(func, "__self__", None)
     name = getattr(func, "__name__", "")
     if isinstance(owner, Resolver) and name in FUNCTIONS:
@@ -151,6 +175,11 @@ def target(func: Callable[..., Any]) -> tuple[Resolver, str]:
         # socket's function while netdb.install() is in force: the installed resolver's.
         if func is getattr(_install, name) and _install._resolver is not None:
             return _install._resolver, name
+    if module == "netdb.aio" and not coroutines and name in FUNCTIONS:
+        raise TypeError(
+            f"explain() takes netdb's functions, not netdb.aio's coroutine {name}(): "
+            "await netdb.aio.explain(...) explains those"
+        )
     if module in ("netdb", "netdb.aio") and name in FUNCTIONS:
         import importlib
 
@@ -274,7 +303,7 @@ def _lines(role: str, value: Any, resolver: Resolver) -> tuple[str, ...]:
             words.append(s.name)
             if s.actions:
                 words.append("[" + " ".join(f"{st.upper()}={act}" for st, act in s.actions) + "]")
-        line = "hosts: " + " ".join(words)
+        line = trace.c_text("hosts: " + " ".join(words))
         return (line if "hosts" in value.databases else line + "  (glibc's default)",)
     if role == "resolv":
         conf = resolver.resolv_conf()
@@ -286,7 +315,7 @@ def _lines(role: str, value: Any, resolver: Resolver) -> tuple[str, ...]:
             f"options ndots:{conf.ndots} timeout:{conf.timeout} attempts:{conf.attempts}"
             + "".join(" " + o for o in opts)
         )
-        return tuple(out)
+        return tuple(map(trace.c_text, out))
     if role == "host_conf":
         return (f"multi {'on' if value.multi else 'off'}",)
     if role == "hosts":
@@ -314,23 +343,30 @@ def _gai_lines(conf: Any) -> tuple[str, ...]:
 
 
 def _idna_step(name: str, args: Sequence[Any], kwargs: Any, rec: trace.Recorder) -> None:
-    """A ``str`` host that is not ASCII goes through Python's ``idna`` codec first."""
+    """A ``str`` host goes through Python's ``idna`` codec first: the step when it is not
+    ASCII, a fact when the codec refuses it (an ASCII name too: a label over 63 characters,
+    an empty label)."""
     host: Any = args[0] if args else kwargs.get("host", kwargs.get("hostname"))
-    if name == "getnameinfo" or not isinstance(host, str) or host.isascii():
+    if name == "getnameinfo" or not isinstance(host, str):
         return
     try:
-        encoded = host.encode("idna").decode("ascii")
+        encoded = str.encode(host, "idna").decode("ascii")
     except UnicodeError as exc:
-        rec.add(trace.Fact("idna", f"{host!r} cannot be encoded: {exc}"))
+        rec.add(trace.Fact("idna", f"{safe_repr(host)} cannot be encoded: {exc}"))
         return
-    rec.add(trace.Idna(host, encoded, "python"))
+    if not host.isascii():
+        rec.add(trace.Idna(host, encoded, "python"))
 
 
 # --- rendering --------------------------------------------------------------------------------
 
 
 def render(exp: Explanation, *, times: bool = True) -> str:
-    """The explanation for a person: the call, one line per step, then the outcome."""
+    """The explanation for a person: the call, one line per step, then the outcome.
+
+    Each line goes through :func:`printable`: what a step holds (a hosts line, a name from the
+    command line, a file's path) can neither start a line of its own nor reach the terminal as
+    a control sequence."""
     lines = [f"explain {exp.call_text()}"]
     for step in exp.steps:
         when = f"{step.at * 1000:8.3f} ms  " if times else ""
@@ -338,12 +374,24 @@ def render(exp: Explanation, *, times: bool = True) -> str:
     if exp.error is not None:
         lines.append(f"raises {type(exp.error).__name__}{_args(exp.error)}")
     else:
-        lines.append(f"returns {exp.value!r}")
-    return "\n".join(lines)
+        lines.append(f"returns {safe_repr(exp.value)}")
+    return "\n".join(map(printable, lines))
+
+
+def printable(text: str) -> str:
+    """``text`` with every character ``str.isprintable`` refuses (controls such as newline and
+    ESC, DEL, C1 controls, line and paragraph separators, format characters such as bidi
+    overrides, lone surrogates) written as ``repr`` writes it: ``\\x1b``, ``\\u2028``,
+    ``\\udcff``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _args(exc: BaseException) -> str:
-    return repr(exc.args) if len(exc.args) != 1 else f"({exc.args[0]!r})"
+    if len(exc.args) != 1:
+        return safe_repr(exc.args)
+    return f"({safe_repr(exc.args[0])})"
 
 
 def describe(step: trace.Step, *, times: bool = True) -> str:

@@ -1097,7 +1097,7 @@ async def explain(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Exp
     one in flight (whose steps it would not see)."""
     timeout = kwargs.pop("timeout", None)
     chosen = kwargs.pop("resolver", None)
-    r, name = _explain.target(func)
+    r, name = _explain.target(func, coroutines=True)
     if chosen is not None:
         r = chosen
     started = time.perf_counter()

@@ -639,13 +639,14 @@ def getaddrinfo(
         if flags & AI_IDN and not host.isascii():
             host = ctx.idn_to_ascii(host)
             if rec is not None:
-                rec.add(_trace.Idna(orig_host, host, "AI_IDN"))
+                rec.add(_trace.Idna(_trace.c_text(orig_host), _trace.c_text(host), "AI_IDN"))
         numeric = _numeric(ctx, host, family, flags)
         if numeric is not None:
             found = numeric
             if rec is not None:
                 fams = {a.family for a in numeric.addresses}
-                rec.add(_trace.Numeric(host, fams.pop() if len(fams) == 1 else family))
+                fam = fams.pop() if len(fams) == 1 else family
+                rec.add(_trace.Numeric(_trace.c_text(host), fam))
         else:
             if db is None:
                 db = ctx.hosts_db()
@@ -710,10 +711,11 @@ def prologue(
         st = _servtuples(ctx, service, num, socktype, protocol)
     except GaiError:
         if rec is not None:
-            rec.add(_trace.Services(service, ()))
+            rec.add(_trace.Services(service and _trace.c_text(service), ()))
         raise
     if rec is not None:
-        rec.add(_trace.Services(service, tuple((t.socktype, t.protocol, t.port) for t in st)))
+        entries = tuple((t.socktype, t.protocol, t.port) for t in st)
+        rec.add(_trace.Services(service and _trace.c_text(service), entries))
     return host, family, st
 
 
@@ -836,7 +838,7 @@ def getnameinfo(
         elif serv is None:
             said = f"port {port}/{proto}: no services entry, the number stands"
         else:
-            said = f"port {port}/{proto}: {serv!r} (services)"
+            said = f"port {port}/{proto}: {_trace.c_text(serv)!r} (services)"
         rec.add(_trace.Fact("service", said))
     if serv is None:
         serv = str(port)

@@ -411,7 +411,13 @@ def _nss_step(what: tuple[str, str], source: object, status: str, action: str) -
     acts = getattr(source, "actions", ())
     criteria = " ".join(f"[{st.upper()}={act}]" for st, act in acts)
     return _trace.NssSource(
-        "hosts", what[0], what[1], getattr(source, "name", "?"), status, action, criteria
+        "hosts",
+        what[0],
+        _trace.c_text(what[1]),
+        _trace.c_text(getattr(source, "name", "?")),
+        status,
+        action,
+        _trace.c_text(criteria),
     )
 
 
@@ -607,7 +613,7 @@ class HostsDatabase:
         )
         if rec is not None and answer.trace[-1:] == (("files", "success"),):
             for entry in _matched_lines(self.hosts, answer):
-                rec.add(_trace.HostsLine(self.hosts.origin, entry[0], entry[1]))
+                rec.add(_trace.HostsLine(self.hosts.origin, entry[0], _trace.c_text(entry[1])))
         if self.memoize and only_files:
             if len(self._memo) >= 4096:
                 self._memo.clear()

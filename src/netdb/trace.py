@@ -224,7 +224,9 @@ class Reply:
 @dataclass(frozen=True, slots=True)
 class Silence:
     """A wait that ended with nothing: ``what`` is ``timeout`` (the try's deadline passed),
-    ``expired`` (the lookup's own deadline passed) or an error (``ECONNREFUSED``, ...)."""
+    ``expired`` (the lookup's own deadline passed) or an error (``ECONNREFUSED``, ...), of a
+    receive, a connect or a send (a send that fails, as after an ICMP port unreachable,
+    leaves nothing to wait for)."""
 
     kind = "no-reply"
     server: str
@@ -237,7 +239,7 @@ class Silence:
 @dataclass(frozen=True, slots=True)
 class Compared:
     """One comparison of the RFC 6724 sort: ``first`` came before ``second`` by ``rule``
-    (its number and name; 0: no rule decided, their order stays)."""
+    (its number and name; 10: no rule told them apart, their order stays)."""
 
     kind = "compare"
     first: str
@@ -310,6 +312,15 @@ STEP_TYPES: tuple[type[Any], ...] = (
     Fact,
 )
 """Every step type, for the JSON schema's documentation and its tests."""
+
+
+def c_text(text: str) -> str:
+    """A C string of the core (one character per byte, as the files are read and the front
+    passes names down) as the text a step holds: its bytes read as UTF-8, a byte that is not
+    UTF-8 kept as a surrogate escape (``\\udcXX``, Python's ``surrogateescape``)."""
+    if text.isascii():
+        return text
+    return text.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
 def step_fields(step: Step) -> dict[str, Any]:
@@ -472,6 +483,10 @@ class _Exchanges:
             self._queries(op.sock, tuple(msgs))
 
     def result(self, op: Op, result: Any) -> None:
+        if isinstance(op, (UdpSend, TcpSend)):
+            if isinstance(result, OSError):  # the queries did not all go out
+                self._silence(op.sock, _why(result))
+            return
         if isinstance(op, (UdpOpen, TcpOpen)):
             transport = "udp" if isinstance(op, UdpOpen) else "tcp"
             handle = result[0] if isinstance(result, tuple) else result

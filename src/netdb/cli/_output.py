@@ -50,6 +50,7 @@ import sys
 from typing import Any, BinaryIO, TextIO
 
 from .. import errors
+from ..trace import c_text as c_text  # a core C string as JSON text (one rule, shared)
 
 
 def arg_bytes(arg: str) -> bytes:
@@ -129,11 +130,6 @@ _H_NAMES = {
     -1: "NETDB_INTERNAL",
     0: "NETDB_SUCCESS",
 }
-
-
-def c_text(text: str) -> str:
-    """A core C string as JSON text: its bytes as UTF-8, undecodable ones surrogate-escaped."""
-    return text.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
 def json_bytes(value: object) -> bytes:

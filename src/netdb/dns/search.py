@@ -326,10 +326,10 @@ def _cache_step(
     if cache is None:
         rec.add(_trace.Fact("cache", "off: the question goes to the servers"))
     elif cached is None:
-        rec.add(_trace.CacheLookup(name, qtypes, False))
+        rec.add(_trace.CacheLookup(_trace.c_text(name), qtypes, False))
     else:
         left = round(cache.expiry(q1, q2, now) - now, 3)
-        rec.add(_trace.CacheLookup(name, qtypes, True, left))
+        rec.add(_trace.CacheLookup(_trace.c_text(name), qtypes, True, left))
 
 
 def _outcome(r: QueryResult, two: bool) -> str:
@@ -353,7 +353,7 @@ def _tried(
     rec: _trace.Recorder, name: str, domain: str | None, r: QueryResult, two: bool, decision: str
 ) -> None:
     full = name if domain is None else name + "." + domain
-    rec.add(_trace.SearchTry(full, _outcome(r, two), decision))
+    rec.add(_trace.SearchTry(_trace.c_text(full), _outcome(r, two), decision))
 
 
 def res_querydomain(
@@ -397,7 +397,8 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
         first = "as-is first" if dots >= cfg.ndots or trailing_dot else "search list first"
         if trailing_dot:
             first = "as-is only (trailing dot)"
-        rec.add(_trace.SearchStart(name, dots, cfg.ndots, tuple(cfg.search), first))
+        search = tuple(map(_trace.c_text, cfg.search))
+        rec.add(_trace.SearchStart(_trace.c_text(name), dots, cfg.ndots, search, first))
     if dots >= cfg.ndots or trailing_dot:
         r = yield from res_querydomain(ctx, name, None, qtype)
         if r.n > 0 or trailing_dot or (r.n == 0 and two and r.answer2) or ctx.expired:
