@@ -45,22 +45,22 @@ _Tuple._fields_ = [
 _STATUS = {1: "success", 0: "notfound", -1: "unavail", -2: "tryagain"}
 
 
+def _nss(entry: str, *head: Any) -> tuple[int, Any]:
+    """The module's ``entry`` called with ``head`` and the tail every NSS entry point takes (a
+    buffer and its size, ``errnop``, ``h_errnop``, ``ttlp``): its ``nss_status``, and the buffer
+    the answer points into (the caller holds it while it reads the answer)."""
+    assert LIB is not None
+    buf = ctypes.create_string_buffer(65536)
+    err, herr, ttl = ctypes.c_int(), ctypes.c_int(), ctypes.c_int32()
+    tail = (buf, ctypes.c_size_t(len(buf)), ctypes.byref(err), ctypes.byref(herr))
+    status: int = getattr(LIB, entry)(*head, *tail, ctypes.byref(ttl))
+    return status, buf
+
+
 def theirs4(name: str) -> tuple[Any, ...]:
     """``_nss_myhostname_gethostbyname4_r(name)``: (status, canonical name, addresses)."""
-    assert LIB is not None
-    call = LIB._nss_myhostname_gethostbyname4_r
-    buf = ctypes.create_string_buffer(65536)
     pat = ctypes.POINTER(_Tuple)()
-    err, herr, ttl = ctypes.c_int(), ctypes.c_int(), ctypes.c_int32()
-    status = call(
-        name.encode(),
-        ctypes.byref(pat),
-        buf,
-        ctypes.c_size_t(len(buf)),
-        ctypes.byref(err),
-        ctypes.byref(herr),
-        ctypes.byref(ttl),
-    )
+    status, _buf = _nss("_nss_myhostname_gethostbyname4_r", name.encode(), ctypes.byref(pat))
     if status != 1:
         return (_STATUS.get(status, status), "", ())
     addresses = []
@@ -136,22 +136,10 @@ def _strings(array: Any) -> tuple[str, ...]:
 
 def theirs_addr(family: int, text: str) -> tuple[Any, ...]:
     """``_nss_myhostname_gethostbyaddr2_r``: (status, name, aliases, addresses)."""
-    assert LIB is not None
     packed = socket.inet_pton(family, text)
     ent = _Hostent()
-    buf = ctypes.create_string_buffer(65536)
-    err, herr, ttl = ctypes.c_int(), ctypes.c_int(), ctypes.c_int32()
-    status = LIB._nss_myhostname_gethostbyaddr2_r(
-        packed,
-        ctypes.c_uint(len(packed)),
-        ctypes.c_int(family),
-        ctypes.byref(ent),
-        buf,
-        ctypes.c_size_t(len(buf)),
-        ctypes.byref(err),
-        ctypes.byref(herr),
-        ctypes.byref(ttl),
-    )
+    head = (packed, ctypes.c_uint(len(packed)), ctypes.c_int(family), ctypes.byref(ent))
+    status, _buf = _nss("_nss_myhostname_gethostbyaddr2_r", *head)
     if status != 1:
         return (_STATUS.get(status, status), "", (), ())
     addresses = []
