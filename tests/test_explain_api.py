@@ -20,13 +20,21 @@ from netdb import _explain, trace
 HOSTS = "127.0.0.1 localhost\n192.0.2.10 web.example.test web\n2001:db8::10 web.example.test\n"
 
 
-@pytest.fixture
-def resolver(tmp_path: Path) -> netdb.Resolver:
-    (tmp_path / "hosts").write_text(HOSTS)
+def files_resolver(
+    tmp_path: Path, hosts: str | bytes, services: str = "http 80/tcp\nhttp 80/udp\n"
+) -> netdb.Resolver:
+    """A resolver over ``hosts`` alone (``[NOTFOUND=return]``: nothing goes to DNS)."""
+    data = hosts.encode() if isinstance(hosts, str) else hosts
+    (tmp_path / "hosts").write_bytes(data)
     (tmp_path / "nsswitch.conf").write_text("hosts: files [NOTFOUND=return] dns\n")
     (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\n")
-    (tmp_path / "services").write_text("http 80/tcp\nhttp 80/udp\n")
+    (tmp_path / "services").write_text(services)
     return netdb.Resolver(files=netdb.SystemFiles.under(str(tmp_path)))
+
+
+@pytest.fixture
+def resolver(tmp_path: Path) -> netdb.Resolver:
+    return files_resolver(tmp_path, HOSTS)
 
 
 def outcome(fn: Any, *args: Any, **kwargs: Any) -> str:

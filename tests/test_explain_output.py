@@ -25,6 +25,7 @@ import pytest
 import netdb
 import netdb.aio
 from netdb import _explain, trace
+from tests.test_explain_api import files_resolver
 
 HOSTS = (
     b"127.0.0.1 localhost\n"
@@ -37,11 +38,7 @@ HOSTS = (
 
 @pytest.fixture
 def resolver(tmp_path: Path) -> netdb.Resolver:
-    (tmp_path / "hosts").write_bytes(HOSTS)
-    (tmp_path / "nsswitch.conf").write_text("hosts: files [NOTFOUND=return] dns\n")
-    (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\n")
-    (tmp_path / "services").write_text("http 80/tcp\n")
-    return netdb.Resolver(files=netdb.SystemFiles.under(str(tmp_path)))
+    return files_resolver(tmp_path, HOSTS, services="http 80/tcp\n")
 
 
 def outcome(fn: Any, *args: Any) -> Any:
