@@ -664,6 +664,7 @@ ODD_SERVICES_BOX = BASIC.with_files(
     "  nulproto 200 a\x00b\n"
     "x\x00y 201\n"
     "cutnum 20\x002\n"
+    "n\xe9 204 a\xe9 b\xff\n"  # not UTF-8: the first alias's error, as CPython's hostents
     "  lastproto 203",
 )
 
@@ -731,7 +732,7 @@ def test_odd_services_and_protocols_lines(sandboxes: Callable[[Scenario], Sandbo
     run_table(box, "getservbyport", [(84, "tc"), (86, "tcp"), (86, "tcpcp")])
     protos = ["tcp", "TCP", "TCPjunk", "nulproto", "a", "b", "ab", "x", "xy", "cutnum", "lastproto"]
     run_table(box, "getprotobyname", ((n,) for n in protos))
-    run_table(box, "getprotobynumber", ((n,) for n in [6, 20, 200, 201, 202, 203, 2033]))
+    run_table(box, "getprotobynumber", ((n,) for n in [6, 20, 200, 201, 202, 203, 204, 2033]))
 
 
 def _aliases_line(address: str, name: str, count: int, width: int) -> str:

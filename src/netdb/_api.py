@@ -1026,7 +1026,10 @@ class Resolver:
         entry = self._database("protocols", lambda: self._files.protocols().by_number(n))
         if entry is None:
             raise OSError("protocol not found")
-        return _out(entry.name), [_out(a) for a in entry.aliases], int(entry.number)
+        # Decoded as CPython decodes a hostent (gethost_common): the aliases, then the name, so
+        # a UnicodeDecodeError names the first alias that fails before a name that fails.
+        aliases = [_out(a) for a in entry.aliases]
+        return _out(entry.name), aliases, int(entry.number)
 
     def invalidate(self) -> None:
         """Forget every parsed file: the next call re-reads what it needs."""
