@@ -59,6 +59,28 @@ V4_ODD = [
     "192.0.2.01",
     "+1.2.3.4",
     " 1.2.3.4",
+    # inet_aton's other forms: hex and octal parts, fewer parts, bounds of each form
+    "0x7f.1",
+    "0X7F.0.0.1",
+    "127.0x1",
+    "0177.1",
+    "1.0x2.3",
+    "0x",
+    "0x.1",
+    "00",
+    "0",
+    "4294967295",
+    "4294967296",
+    "0xffffffff",
+    "1.16777215",
+    "1.16777216",
+    "1.2.65535",
+    "1.2.65536",
+    "08.1.1.1",
+    "1..2.3",
+    "1.2.3.4.5",
+    "0x100.1.1.1",
+    "1e1.2.3.4",
 ]
 V6_GOOD = ["2001:db8::%x", "fe80::%x", "::ffff:192.0.2.%d", "::192.0.2.%d", "2001:DB8::%X"]
 V6_ODD = [
@@ -79,6 +101,24 @@ V6_ODD = [
     "ff02::1",
     "2001:0db8:0000:0000:0000:0000:0000:0001",
     "::FFFF:192.0.2.9",
+    # mapped and compatible forms, scope ids of every kind, odd zero runs
+    "::ffff:1.2.3",
+    "::ffff:0x7f.0.0.1",
+    "::ffff:0:192.0.2.5",
+    "::0.0.0.1",
+    "::255.255.255.255",
+    "FE80::1%LO",
+    "fe80::1%lo%lo",
+    "fe80::1%4294967295",
+    "fe80::1%4294967296",
+    "fe80::1%0",
+    "::ffff:192.0.2.1%lo",
+    "2001:db8::1%lo",
+    "ff02::1%lo",
+    "1::",
+    "::1:2:3:4:5:6:7",
+    "0:0:0:0:0:0:0:1",
+    "fe80:0000::01",
 ]
 NAME_POOL = [
     "web",
@@ -118,6 +158,17 @@ NAME_POOL = [
     "mixed.case",
     "tail.",
     "TAIL",
+    # at the limits: a 253/254/255/256-character name, labels of 63 and 64, NI_MAXHOST (1025)
+    ".".join(["a" * 63] * 3) + "." + "b" * 61,
+    ".".join(["a" * 63] * 3) + "." + "b" * 62,
+    ".".join(["a" * 63] * 3) + "." + "b" * 62 + ".",
+    ".".join(["a" * 63] * 4),
+    "c" * 1024,
+    "d" * 1025,
+    "e" * 1023 + ".",
+    "UPPER.x",
+    "0x7f.1",
+    "fe80::1%lo",
 ]
 ABSENT = ["nosuch", "nosuch.example.test", "", "webx", "we", "WEB.", "localhost.localdomain"]
 
@@ -302,7 +353,8 @@ def host_calls(rng: random.Random, names: list[Any], addrs: list[str]) -> Iterat
 # --- services and protocols --------------------------------------------------------------------
 
 SVC_NAMES = ["http", "www", "HTTP", "domain", "dns", "ssh", "x", "a-b", "svc_1", "caf\xe9", "1234"]
-SVC_PROTOS = ["tcp", "udp", "sctp", "TCP", "dccp", "tc", "ddp", "", "tcp6"]
+SVC_NAMES += ["b\xfcx", "Http", "80"]
+SVC_PROTOS = ["tcp", "udp", "sctp", "TCP", "dccp", "tc", "ddp", "", "tcp6", "Tcp", "u\xe9"]
 SVC_PORTS = [
     "80",
     "0",
@@ -321,6 +373,16 @@ SVC_PORTS = [
     "80a",
     "",
     "22",
+    "-0",
+    "0080",
+    "00000000000000000000080",
+    "65535",
+    "131152",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-65456",
+    "1e2",
+    "8_0",
 ]
 
 
@@ -388,8 +450,10 @@ def service_calls(
 
 
 PROTO_NAMES = ["tcp", "TCP", "udp", "ip", "icmp", "sctp", "x", "a-b", "caf\xe9", "6", "p_1"]
+PROTO_NAMES += ["Tcp", "b\xfcx", "n\xff"]
 PROTO_NUMS = ["6", "17", "0", "255", "256", "65536", "-1", "4294967295", "4294967296", "0x11"]
 PROTO_NUMS += ["017", "+6", "6a", "2147483648", "132", ""]
+PROTO_NUMS += ["-0", "0006", "-2147483648", "-2147483649", "18446744073709551615", "1e1", "6_0"]
 
 
 def protocols_file(rng: random.Random) -> tuple[str, list[str], list[int]]:
@@ -457,6 +521,15 @@ def nsswitch_file(rng: random.Random) -> str:
         "[success=return notfound=return]",
         "[NOTFOUND=return][SUCCESS=continue]",
         "[NOTFOUND=return]files",
+        "[ ! NOTFOUND = return ]",
+        "[!notfound=Return]",
+        "[NOTFOUND=return ]",
+        "[\tNOTFOUND=return\t]",
+        "[SUCCESS=return NOTFOUND=continue UNAVAIL=return TRYAGAIN=continue]",
+        "[NOTFOUND=return NOTFOUND=continue]",
+        "[!SUCCESS=continue]",
+        "[Success=Merge]",
+        "[!TRYAGAIN=return]",
     ]
     bad_actions = ["[NOTFOUND=return", "[BOGUS=return]", "[NOTFOUND=bogus]", "[]", "[! NOTFOUND=x]"]
     keys = ["hosts", "hosts", "hosts", "Hosts", "HOSTS", " hosts", "hosts ", "host", "hostsx"]
@@ -508,6 +581,23 @@ def hostconf_file(rng: random.Random) -> str:
         "  multi on",
         "",
         "multi  on\r",
+        "multi ON",
+        "multi onx",
+        "multi o",
+        "multi 1",
+        "multi\ton\t",
+        "multi  off  ",
+        "multi on\x00",
+        "\tmulti off",
+        "multi=on",
+        "trim .test",
+        "trim test",
+        "trim .TEST",
+        "trim .example.test,.test",
+        "trim example.test.",
+        "reorder off",
+        "reorder",
+        "nospoof off",
     ]
     lines = [rng.choice(choices) for _ in range(rng.randrange(0, 5))]
     text = "".join(line + rng.choice(["\n", "\n", "\r\n"]) for line in lines)
@@ -533,12 +623,28 @@ def gaiconf_file(rng: random.Random) -> str:
         "::/",
         "bogus/8",
         "::ffff:0:0/96/1",
+        "::ffff:0.0.0.0/96",
+        "::/00",
+        "::/+0",
+        "::/ 0",
+        "::/0x10",
+        "::/-1",
+        "::/4294967296",
+        "2001:db8::/032",
+        "2001:DB8::/32",
+        "::ffff:0:0/95",
+        "::ffff:0:0/97",
+        "fe80::%lo/10",
+        "::1/127",
     ]
     v4 = ["192.0.2.0/24", "127.0.0.0/8", "0.0.0.0/0", "::ffff:192.0.2.0/120", "::ffff:0:0/96"]
     v4 += ["10.0.0.0/33", "::ffff:127.0.0.0/104", "1.2.3.4/-1", "192.0.2.0/"]
+    v4 += ["192.0.2.1/32", "127.1/8", "0x7f.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "::/0"]
+    v4 += ["::ffff:169.254.0.0/112", "192.0.2.0/024", "10.0.0.0/0"]
     # No prefix without "/": gaiconf_init then tests an uninitialised end pointer (undefined
     # behaviour; scopev4 lines crash the process), so there is no answer to compare with.
     values = ["0", "1", "5", "10", "40", "50", "100", "-1", "2147483647", "2147483648", "x", ""]
+    values += ["0x10", "010", "+5", "4294967295", "4294967296", "5x", "14", "15", "16", "2"]
     lines = []
     for _ in range(rng.randrange(0, 7)):
         k = rng.random()
@@ -913,13 +1019,55 @@ def test_gaiconf_empty_fields(gai_conf: str) -> None:
 
 
 # host.conf's reorder (gethostbyname_r, gethostbyname2_r, gethostbyaddr_r: the first address on
-# a local IPv4 network swaps with the first) and trim (gethostbyaddr_r only).
-HOSTCONF_VARIANTS = ["reorder on\n", "reorder on\ntrim .test\n", "trim .test\nmulti off\n"]
+# a local IPv4 network swaps with the first) and trim (gethostbyaddr_r only); and res_hconf.c's
+# reading: values by prefix ("onx" is on, "o" changes nothing), a command word that ends at "#"
+# or ",", 255-byte fgets pieces, a NUL that ends the line, empty and glued trim domains.
+HOSTCONF_VARIANTS = [
+    "reorder on\n",
+    "reorder on\ntrim .test\n",
+    "trim .test\nmulti off\n",
+    "multi onx\n",
+    "MULTI\tOn # c\nreorder offline\n",
+    "multi on\nmulti o\nmulti\nmulti,off\nmulti#off\n",
+    "multi on\x00\nreorder o\x00n\n",
+    "multi on\n" + " " * 247 + "multi off\n",
+    "multi on\ntrim ,.test\n",
+    "multi on\ntrim x;.test\n",
+    "trim a b c d .test\n",
+    "trim a ,  .test\n",
+    "trim\ntrim .test\n",
+    "trim .test,\nmulti on\n",
+]
 
 
-@pytest.mark.parametrize("network", ["loopback", "veth"])
-@pytest.mark.parametrize("host_conf", HOSTCONF_VARIANTS)
-def test_hostconf_reorder_and_trim(host_conf: str, network: str) -> None:
+# The environment variables res_hconf.c reads after the file (by the same rules, with no leading
+# blanks skipped): RESOLV_MULTI, RESOLV_REORDER, RESOLV_ADD_TRIM_DOMAINS, RESOLV_OVERRIDE_....
+HOSTCONF_ENVS: list[tuple[str, dict[str, str]]] = [
+    ("multi off\n", {"RESOLV_MULTI": "onx"}),
+    ("multi on\n", {"RESOLV_MULTI": " off"}),
+    ("multi on\n", {"RESOLV_MULTI": "OFF"}),
+    ("reorder off\n", {"RESOLV_REORDER": "On"}),
+    ("trim .example.test\n", {"RESOLV_ADD_TRIM_DOMAINS": ".test"}),
+    ("trim .example.test .x\n", {"RESOLV_ADD_TRIM_DOMAINS": " .test"}),
+    ("trim .test\n", {"RESOLV_OVERRIDE_TRIM_DOMAINS": ".example.test"}),
+    ("trim .test\n", {"RESOLV_OVERRIDE_TRIM_DOMAINS": ""}),
+]
+HOSTCONF_CALLS: list[Call] = [
+    ("gethostbyname_ex", ("multi.test",)),
+    ("gethostbyname", ("multi.test",)),
+    ("getaddrinfo", ("multi.test", 80, 2, 1)),
+    ("getaddrinfo", ("multi.test", 80, 0, 1, 0, 2)),
+    ("gethostbyaddr", ("192.0.2.10",)),
+    ("gethostbyaddr", ("198.51.100.1",)),
+    ("gethostbyaddr", ("127.0.0.1",)),
+    ("getnameinfo", (("192.0.2.10", 80), 0)),
+    ("getfqdn", ("multi.test",)),
+]
+
+
+def _hostconf_case(host_conf: str, network: str, env: dict[str, str]) -> None:
+    """HOSTCONF_CALLS with ``host_conf`` and ``env``, on hosts lines that show multi, reorder
+    and trim."""
     if unavailable_reason() is not None:
         pytest.skip(f"differential sandbox unavailable: {unavailable_reason()}")
     hosts = (
@@ -928,20 +1076,22 @@ def test_hostconf_reorder_and_trim(host_conf: str, network: str) -> None:
     )
     files = dict(BASE_FILES, hosts=hosts, services="http 80/tcp\n", protocols="tcp 6\n")
     files["host.conf"] = host_conf
-    calls: list[Call] = [
-        ("gethostbyname_ex", ("multi.test",)),
-        ("gethostbyname", ("multi.test",)),
-        ("getaddrinfo", ("multi.test", 80, 2, 1)),
-        ("getaddrinfo", ("multi.test", 80, 0, 1, 0, 2)),
-        ("gethostbyaddr", ("192.0.2.10",)),
-        ("gethostbyaddr", ("127.0.0.1",)),
-        ("getnameinfo", (("192.0.2.10", 80), 0)),
-        ("getfqdn", ("multi.test",)),
-    ]
     bad: list[Mismatch] = []
-    with Sandbox(Scenario("filefuzz-hostconf-variant", files, network=network)) as box:
-        _compare(box, repr(host_conf), iter(calls), bad)
+    scen = Scenario("filefuzz-hostconf-variant", files, network=network, env=env)
+    with Sandbox(scen) as box:
+        _compare(box, repr((host_conf, env)), iter(HOSTCONF_CALLS), bad)
     assert not bad, _report(bad, 30)
+
+
+@pytest.mark.parametrize("network", ["loopback", "veth"])
+@pytest.mark.parametrize("host_conf", HOSTCONF_VARIANTS)
+def test_hostconf_reorder_and_trim(host_conf: str, network: str) -> None:
+    _hostconf_case(host_conf, network, {})
+
+
+@pytest.mark.parametrize(("host_conf", "env"), HOSTCONF_ENVS)
+def test_hostconf_environment(host_conf: str, env: dict[str, str]) -> None:
+    _hostconf_case(host_conf, "veth", env)
 
 
 def test_first_try_overflow_leaves_netdb_internal(sandboxes: Callable[[Scenario], Sandbox]) -> None:
