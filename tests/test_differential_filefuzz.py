@@ -598,6 +598,11 @@ def hostconf_file(rng: random.Random) -> str:
         "reorder off",
         "reorder",
         "nospoof off",
+        " " * 247 + "multi off",
+        "trim ,.test",
+        "trim a b c d .test",
+        "trim x;.test",
+        "multi,on",
     ]
     lines = [rng.choice(choices) for _ in range(rng.randrange(0, 5))]
     text = "".join(line + rng.choice(["\n", "\n", "\r\n"]) for line in lines)
