@@ -360,14 +360,12 @@ def _simple(ctx: GaiContext, db: HostsDatabase, name: str) -> Generator[Op, Any,
     # The dns module's hostent must fit the scratch buffer too: each ERANGE (NETDB_INTERNAL
     # stored) makes glibc double the buffer and run the whole walk again, queries and all.
     dns = any(getattr(s, "name", "") == "dns" for s in db.sources)
-    while True:
-        buflen = size if dns else None
-        ans = yield from _written(
-            db.gethostbyname2(name, AF_INET, global_h=True, buflen=buflen), seen
-        )
-        if ans is not ERANGE:
-            break
-        size *= 2
+    ans, _ = yield from _grown(
+        lambda n: _written(
+            db.gethostbyname2(name, AF_INET, global_h=True, buflen=n if dns else None), seen
+        ),
+        size,
+    )
     if _merge_refused(db, ans):
         # gethostbyname2_r returned EINVAL with h_errno as it found it: the global h_errno this
         # lookup (or, before it, the thread's previous lookups) left decides, as in glibc: after
@@ -428,6 +426,22 @@ def _doubled(overflows: Callable[[int], bool], size: int) -> int:
     return size
 
 
+def _grown(
+    call: Callable[[int], Generator[Op, Any, HostAnswer]], size: int, *, stored: bool = False
+) -> Generator[Op, Any, tuple[HostAnswer, int]]:
+    """``call(size)`` made again with the scratch buffer doubled as long as it answers
+    :data:`ERANGE` (its queries sent again each time, as glibc runs the module again): the
+    answer, and the buffer's size it fitted.  ``stored``: each ERANGE stores NETDB_INTERNAL in
+    the global h_errno here (a caller whose ``call`` does not store it itself)."""
+    while True:
+        ans = yield from call(size)
+        if ans is not ERANGE:
+            return ans, size
+        if stored:
+            yield HErrno(NETDB_INTERNAL)
+        size *= 2
+
+
 def _gethosts(
     db: HostsDatabase,
     source: str,
@@ -451,14 +465,13 @@ def _gethosts(
     if source != "dns":
         return (yield from gen), size
     gen.close()
-    while True:
-        call = db.call(source, 3, (name, family, check, size))
-        assert call is not None
-        ans = yield from call
-        if ans is not ERANGE:
-            return ans, size
-        yield HErrno(NETDB_INTERNAL)
-        size *= 2
+
+    def call(n: int) -> Generator[Op, Any, HostAnswer]:
+        made = db.call(source, 3, (name, family, check, n))
+        assert made is not None
+        return made
+
+    return (yield from _grown(call, size, stored=True))
 
 
 def _nss(
@@ -476,14 +489,9 @@ def _nss(
         raise GaiError(EAI_NONAME)
     if family == AF_UNSPEC:
         # Every source netdb serves has gethostbyname4_r: one walk, both families at once.
-        size = SCRATCH_BUFLEN
-        while True:
-            ans = yield from db.by_name4(name, size)
-            if ans is not ERANGE:
-                break
-            # The dns module's answer did not fit the scratch buffer (NETDB_INTERNAL stored):
-            # glibc doubles it and runs the walk again, queries and all.
-            size *= 2
+        # The dns module's answer may not fit the scratch buffer (NETDB_INTERNAL stored):
+        # glibc doubles it and runs the walk again, queries and all.
+        ans, _ = yield from _grown(lambda n: db.by_name4(name, n), SCRATCH_BUFLEN)
         if ans.status is Status.SUCCESS:
             canon = ans.name if flags & AI_CANONNAME else None
             if not ans.addresses:
