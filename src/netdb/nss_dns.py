@@ -444,9 +444,8 @@ def gaih_overflows(packet1: bytes, packet2: bytes | None, buflen: int) -> bool:
     for packet in (packet1, packet2):
         if not packet:
             continue
-        out: list[Address] = []
-        status, _h, canon, stored = _answer_slice(packet, out, store)
-        for i in range(len(out)):
+        status, _h, canon, stored, found = _slice(packet, store)
+        for i in range(len(found)):
             used = -(-used // 8) * 8 + GAIH_TUPLE
             if i == 0 and stored and canon is not None:
                 used += len(canon) + 1
