@@ -25,6 +25,7 @@ caller passes ``now``.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import threading
@@ -272,7 +273,7 @@ class Cache:
             old = entries.pop(key, None)
             if old is not None:
                 self.bytes -= len(old.reply)
-            if len(entries) >= self.size or self.bytes + size > self.max_bytes:
+            if self._full(size):
                 self._evict(now, size)
             entries[key] = entry
             self.bytes += size
@@ -283,15 +284,16 @@ class Cache:
                 heap[:] = [(e.expires, next(self._seq), k) for k, e in entries.items()]
                 heapq.heapify(heap)
 
+    def _full(self, size: int) -> bool:
+        """No room for one more reply of ``size`` bytes (by count or by bytes)."""
+        return len(self._entries) >= self.size or self.bytes + size > self.max_bytes
+
     def _evict(self, now: float, size: int) -> None:
         """Room for one more reply of ``size`` bytes: stale entries go first, then the oldest.
         Called with the lock held."""
         entries = self._entries
         heap = self._expiry
-
-        def full() -> bool:
-            return len(entries) >= self.size or self.bytes + size > self.max_bytes
-
+        full = functools.partial(self._full, size)
         while heap and heap[0][0] <= now and full():
             _expires, _n, stale = heapq.heappop(heap)
             found = entries.get(stale)
