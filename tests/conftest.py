@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests import offmachine
 from tests.sandbox.harness import COUNTS, Sandbox, Scenario, unavailable_reason
+
+offmachine.install()  # nothing this process does may reach beyond the machine
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
 
@@ -42,7 +45,16 @@ def sandboxes() -> Iterator[Callable[[Scenario], Sandbox]]:
         box.close()
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if offmachine.VIOLATIONS:  # refused where it happened; fail even if the code swallowed it
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if offmachine.VIOLATIONS:
+        terminalreporter.section("refused: calls that could reach beyond this machine")
+        for what in offmachine.VIOLATIONS:
+            terminalreporter.write_line(what)
     if COUNTS:
         terminalreporter.section("differential cases compared with glibc")
         for func, n in sorted(COUNTS.items()):
