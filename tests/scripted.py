@@ -49,6 +49,7 @@ from netdb.dns.ops import (
     Close,
     HErrno,
     Note,
+    Pause,
     Server,
     TcpOpen,
     TcpRecv,
@@ -496,6 +497,7 @@ class Net:
     asked: list[tuple[str, str, int, str]] = field(default_factory=list)
     herrnos: list[int] = field(default_factory=list)
     notes: list[float] = field(default_factory=list)
+    pauses: int = 0
     opened: list[FakeSock] = field(default_factory=list)
     requests: list[Any] = field(default_factory=list)
     deadline: float | None = None
@@ -566,6 +568,9 @@ class Net:
             return None
         if isinstance(op, HErrno):
             self.herrnos.append(op.value)
+            return None
+        if isinstance(op, Pause):
+            self.pauses += 1
             return None
         self.requests.append(op)
         if self.deadline is not None and self.now >= self.deadline and not isinstance(op, Close):
@@ -734,7 +739,7 @@ def loopback_order(policy: Policy) -> Callable[[Sequence[Address], int], list[in
     ``loopback`` profile): RFC 3484 where only loopback and unspecified destinations have a
     source (loopback itself)."""
 
-    def order(addresses: Sequence[Address], group: int = 1) -> list[int]:
+    def order(addresses: Sequence[Address], group: int = 1, probed: Any = None) -> list[int]:
         cands = []
         for i, a in enumerate(addresses):
             src, plen = _loopback_source(a)
@@ -771,8 +776,11 @@ class FixedFacts(Resolver):
     def ifname(self, index: int) -> str | None:
         return next((n for n, i in self._interfaces.items() if i == index), None)
 
-    def order(self, addresses: Sequence[Address], group: int = 1) -> list[int]:
+    def order(self, addresses: Sequence[Address], group: int = 1, probed: Any = None) -> list[int]:
         return self._order(addresses, group)
+
+    def sources(self, addresses: Sequence[Address]) -> list[Any]:
+        return [None] * len(addresses)  # the fixed facts' order probes nothing
 
 
 class ScriptedResolver(FixedFacts):
@@ -868,7 +876,7 @@ def run_express(res: ScriptedResolver, *args: Any) -> LaneRun | None:
     def full(db: Any) -> Any:
         gen = res._gai_value(key, db)
         nonlocal replayed
-        replayed = sum(1 for op in asked if not isinstance(op, (Note, HErrno)))
+        replayed = sum(1 for op in asked if not isinstance(op, (Note, HErrno, Pause)))
         return gen
 
     before = dict(express.STATS)

@@ -150,3 +150,31 @@ def test_changed_hosts_file_is_read_again(tmp_path: Path) -> None:
     fresh = netdb.Resolver(files=SystemFiles.under(str(tmp_path)))
     assert second == [outcome(getattr(fresh, f), *args) for f, args in calls("x")]
     assert first != second
+
+
+def test_a_name_with_thousands_of_addresses_is_ordered_with_the_loop_free(
+    tmp_path: Path,
+) -> None:
+    """One name on 3,000 hosts lines (``multi on``: glibc takes every line): the sources the
+    RFC 3484 order needs are probed a slice of ``gai.ORDER_STEP`` at a time and the loop runs
+    other tasks between slices; the answer is the blocking resolver's."""
+    from netdb import gai
+
+    n = 3000
+    lines = ["127.0.0.1 localhost"] + [f"127.1.{i >> 8}.{i & 255} many" for i in range(n)]
+    (tmp_path / "hosts").write_text("\n".join(lines) + "\n")
+    (tmp_path / "nsswitch.conf").write_text("hosts: files\n")
+    (tmp_path / "resolv.conf").write_text("nameserver 127.0.0.1\n")
+    (tmp_path / "host.conf").write_text("multi on\n")
+    blocking = netdb.Resolver(files=SystemFiles.under(str(tmp_path)))
+    expected = blocking.getaddrinfo("many", 80, 0, socket.SOCK_STREAM)
+    assert len(expected) == n
+
+    async def lookup() -> Any:
+        r = netdb.Resolver(files=SystemFiles.under(str(tmp_path)), cache=False)
+        await netdb.aio.getaddrinfo("localhost", 80, resolver=r)  # the files read, first
+        return await with_ticker(netdb.aio.getaddrinfo("many", 80, 0, 1, resolver=r))
+
+    (got, ticks) = asyncio.run(lookup())
+    assert got == expected
+    assert ticks >= n // gai.ORDER_STEP

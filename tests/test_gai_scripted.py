@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from netdb import gai
 from netdb.dns import wire
 from tests import scripted
 
@@ -2118,3 +2119,29 @@ def test_a_hosts_file_answer_asks_no_server(tmp_path: Path) -> None:
         "192.0.2.250",
     ]
     assert res.net.asked == []
+
+
+def test_a_long_answer_is_ordered_in_slices_with_a_pause_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,300 addresses for one name (hosts lines, glibc takes them all): their sources are
+    probed :data:`gai.ORDER_STEP` at a time, with a ``Pause`` request after each slice (the
+    asyncio driver lets the loop run there), and the answer is the one made in one go."""
+    lines = "".join(f"10.{i >> 8}.{i & 255}.1 many\n" for i in range(1000))
+    lines += "".join(f"2001:db8::{i:x} many\n" for i in range(300))
+    seen: list[int] = []
+
+    class Counting(scripted.ScriptedResolver):
+        def sources(self, addresses: Any) -> list[Any]:
+            seen.append(len(addresses))
+            return super().sources(addresses)
+
+    files = scripted.write_etc(tmp_path, hosts=lines)
+    res = Counting(files, scripted.Net({scripted.KNOT: scripted.Authority(_zones())}))
+    sliced, _ = run(res, ("many", 80, 0, STREAM))
+    assert seen == [512, 512, 276] and res.net.pauses == 3
+    assert len(sliced) == 1300 and res.net.asked == []
+    monkeypatch.setattr(gai, "ORDER_STEP", 10**6)
+    seen.clear()
+    whole, _ = run(res, ("many", 80, 0, STREAM))
+    assert (seen, res.net.pauses, whole) == ([], 3, sliced)

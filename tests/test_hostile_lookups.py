@@ -136,11 +136,6 @@ def test_reverse_lookup_ends_by_its_deadline(
     assert found["sync"]["outcome"] == found["aio"]["outcome"]
 
 
-BIG_STALL = 0.15
-"""The longest the loop may be held by a lookup that takes 6,432 addresses (measured: 0.07 s;
-0.2 s before the sort by key and the replies read once across the buffer's tries)."""
-
-
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_thousands_of_addresses_answered_in_time(
     sandboxes: Callable[[Any], Sandbox], transport: str
@@ -148,8 +143,11 @@ def test_thousands_of_addresses_answered_in_time(
     """Both replies hold nothing but answers (``addresses``: 4,093 A and 2,339 AAAA records in
     64 KB over TCP, a few less in the largest datagram): the lookup takes every one, each for
     three socket types, sorts and returns them within its deadline, and holds the loop for
-    less than :data:`BIG_STALL` (the best of three tries: a busy machine's pause is not the
-    lookup's).  The asyncio lookup goes first, so that it finds no order the other left."""
+    less than :data:`MAX_STALL` (the best of three tries: a busy machine's pause is not the
+    lookup's).  The sources the order needs are probed ``gai.ORDER_STEP`` answers at a time
+    with the loop free between slices (measured: 0.04-0.05 s, where probing all 6,432 in one
+    go held it 0.07 s).  The asyncio lookup goes first, so that it finds no order the other
+    left."""
     box = sandboxes(PROXIED)
     name = "both.example.test"
     gaps: list[float] = []
@@ -161,8 +159,8 @@ def test_thousands_of_addresses_answered_in_time(
                 assert found[mode]["outcome"] == "ok", found
                 assert found[mode]["seconds"] < DEADLINE + SLACK, (mode, found)
             gaps.append(found["aio"]["max_gap"])
-            if gaps[-1] < BIG_STALL:
+            if gaps[-1] < MAX_STALL:
                 break
     finally:
         box.fault([])
-    assert min(gaps) < BIG_STALL, gaps
+    assert min(gaps) < MAX_STALL, gaps

@@ -144,3 +144,20 @@ def test_kernel_watch_in_many_threads_at_once() -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_an_order_from_sources_probed_in_slices_is_the_order_made_in_one_go() -> None:
+    """getaddrinfo probes a long answer's sources a slice at a time (``route.sources``) and
+    hands them to the order: the same permutation as the order probing them itself."""
+    from netdb.sort import Policy
+
+    dests = [(socket.AF_INET, bytes([127, 0, i >> 8, i & 255]), 0) for i in range(700)]
+    dests += [(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, a), 0) for a in V6]
+    dests += [(socket.AF_INET, socket.inet_pton(socket.AF_INET, a), 0) for a in V4]
+    probed = route.sources(dests[:300]) + route.sources(dests[300:])
+    assert probed == [route.source_address(f, d, s) for f, d, s in dests]
+    for policy in (Policy.glibc(), Policy.rfc6724()):
+        route._orders.clear()
+        assert route.order_destinations(dests, policy, 3, probed) == route.order_destinations(
+            dests, policy, 3
+        )

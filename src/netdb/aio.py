@@ -61,6 +61,7 @@ from .dns.ops import (
     HErrno,
     Note,
     Op,
+    Pause,
     TcpOpen,
     TcpRecv,
     TcpSend,
@@ -276,8 +277,9 @@ def _reap() -> None:
 
 
 # What a lookup is waiting for (``_Lookup.wait_kind``): a socket, or (parked) its turn to
-# open its first one, then (opening) the loop's round on which it opens it.
-_W_UDP, _W_CONNECT, _W_SEND, _W_TCP, _W_PARKED, _W_OPENING = 1, 2, 3, 4, 5, 6
+# open its first one, then (opening) the loop's round on which it opens it, or (paused) the
+# loop's next round after a long stretch of work (a ``Pause`` request).
+_W_UDP, _W_CONNECT, _W_SEND, _W_TCP, _W_PARKED, _W_OPENING, _W_PAUSED = 1, 2, 3, 4, 5, 6, 7
 
 MAX_TALKING = 64
 """Lookups of one event loop that talk to DNS servers at once; the others wait their turn
@@ -552,6 +554,13 @@ class _Lookup:
         if isinstance(op, HErrno):
             self.h_errno = op.value
             return None
+        if isinstance(op, Pause):
+            # The loop's other callbacks first; the lookup's own deadline is the next
+            # request's business, as ever.
+            self.wait_kind = _W_PAUSED
+            self.wait_sock = None
+            self.loop.call_soon(self._unpause)
+            return _PENDING
         if isinstance(op, Close):
             sock = op.sock
             assert isinstance(sock, Sock)
@@ -609,6 +618,12 @@ class _Lookup:
             self.timer_at = own
             self.reactor.schedule(own, self)
         return _PENDING
+
+    def _unpause(self) -> None:
+        """The loop ran its other callbacks: the lookup goes on after its ``Pause``."""
+        if self.done or self.wait_kind != _W_PAUSED:
+            return
+        self._resume(None)
 
     def unpark(self) -> None:
         """The lookup's turn came (:meth:`_Reactor.hang_up` gave it one): open, and go on."""

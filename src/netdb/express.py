@@ -66,7 +66,18 @@ from .constants import AF_INET, AF_INET6, AI_ADDRCONFIG
 from .dns import wire
 from .dns.cache import Cache
 from .dns.cache import key as cache_key
-from .dns.ops import EXPIRED, Close, HErrno, Note, Op, Server, UdpOpen, UdpRecv, UdpSend
+from .dns.ops import (
+    EXPIRED,
+    Close,
+    HErrno,
+    Note,
+    Op,
+    Pause,
+    Server,
+    UdpOpen,
+    UdpRecv,
+    UdpSend,
+)
 from .dns.query import SendResult, SendState
 from .dns.search import EDNS_PAYLOAD, MAXDNAME, Context, SearchConfig
 from .errors import HOST_NOT_FOUND, GaiError
@@ -553,7 +564,7 @@ def steps(
             replay.over()
         op = gen.send(None)
         while step < len(log):
-            if isinstance(op, (Note, HErrno)):
+            if isinstance(op, (Note, HErrno, Pause)):
                 result = yield op
             else:
                 if not same_request(plan, step, op, sock, until):
@@ -652,7 +663,7 @@ def check(
             result: Any = None
             if isinstance(op, HErrno):
                 seen = op.value
-            elif isinstance(op, Note):
+            elif isinstance(op, (Note, Pause)):
                 pass
             elif step < len(log):
                 if not same_request(plan, step, op, sock, until):

@@ -61,7 +61,7 @@ from .constants import (
     SOCK_SEQPACKET,
     SOCK_STREAM,
 )
-from .dns.ops import HErrno, Note, Op
+from .dns.ops import PAUSE, HErrno, Note, Op
 from .errors import (
     EAI_ADDRFAMILY,
     EAI_AGAIN,
@@ -145,9 +145,17 @@ class GaiContext(Protocol):
     def ifname(self, index: int) -> str | None:
         """Interface name of ``index``, None when there is none."""
 
-    def order(self, addresses: Sequence[Address], group: int) -> list[int]:
+    def order(
+        self, addresses: Sequence[Address], group: int, probed: Sequence[Any] | None = None
+    ) -> list[int]:
         """The RFC 3484 order of the answers, each address standing for ``group`` consecutive
-        answers (one per socket type): a permutation of ``len(addresses) * group`` indexes."""
+        answers (one per socket type): a permutation of ``len(addresses) * group`` indexes.
+        ``probed``: what :meth:`sources` gave for the same addresses, when the caller asked in
+        steps (see :data:`ORDER_STEP`)."""
+
+    def sources(self, addresses: Sequence[Address]) -> list[Any]:
+        """The kernel's source address for each of ``addresses`` (opaque to the caller, for
+        :meth:`order`): the probes the order needs, made for a slice of the answers."""
 
     def local_domain(self) -> Generator[Op, Any, str]:
         """The domain ``NI_NOFQDN`` strips (glibc's ``nrl_domainname``)."""
@@ -670,7 +678,25 @@ def getaddrinfo(
     addresses = found.addresses
     if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
         addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
-    return results(ctx, addresses, st, found.canon)
+    probed = None
+    if len(addresses) > ORDER_STEP and st:
+        probed = yield from _probe_in_steps(ctx, addresses)
+    return results(ctx, addresses, st, found.canon, probed)
+
+
+ORDER_STEP = 512
+"""The most answers whose sources the order probes in one go (a probe is a connect and a
+getsockname, a few microseconds): a longer answer (thousands of addresses in a 64 KB reply,
+or a hosts file's) is probed a slice at a time with a :class:`Pause` between slices, so that
+the asyncio driver lets the event loop run meanwhile."""
+
+
+def _probe_in_steps(ctx: GaiContext, addresses: Sequence[Address]) -> Generator[Op, Any, list[Any]]:
+    probed: list[Any] = []
+    for start in range(0, len(addresses), ORDER_STEP):
+        probed += ctx.sources(addresses[start : start + ORDER_STEP])
+        yield PAUSE
+    return probed
 
 
 def prologue(
@@ -737,10 +763,15 @@ def is_numeric(ctx: GaiContext, host: str, family: int, flags: int) -> bool:
 
 
 def results(
-    ctx: GaiContext, addresses: Sequence[Address], st: Sequence[_ServTuple], canon: str | None
+    ctx: GaiContext,
+    addresses: Sequence[Address],
+    st: Sequence[_ServTuple],
+    canon: str | None,
+    probed: Sequence[Any] | None = None,
 ) -> list[AddrInfo]:
     """The answer list: one entry per address and service tuple, in glibc's order, the
-    canonical name on the first entry."""
+    canonical name on the first entry (``probed``: the sources the order needs, when
+    :func:`_probe_in_steps` made the probes already)."""
     if not addresses:
         raise GaiError(EAI_NONAME)
     out: list[AddrInfo] = []
@@ -758,7 +789,7 @@ def results(
     if len(addresses) > 1:
         # glibc sorts its whole answer list (one entry per address and socket type), which can
         # split one address's entries; the canonical name then goes to the new first entry.
-        out = [out[i] for i in ctx.order(addresses, len(st))]
+        out = [out[i] for i in ctx.order(addresses, len(st), probed)]
     if canon:
         f0, s0, p0, _, sa0 = out[0]
         out[0] = (f0, s0, p0, canon, sa0)

@@ -26,6 +26,7 @@ from ..dns.ops import (
     HErrno,
     Note,
     Op,
+    Pause,
     Server,
     TcpOpen,
     TcpRecv,
@@ -134,6 +135,8 @@ class Run:
         if isinstance(op, HErrno):
             self.h_errno = op.value
             return None
+        if isinstance(op, Pause):
+            return None  # nothing else to serve: go straight on
         self.io = True
         if (
             self.deadline is not None

@@ -204,13 +204,29 @@ def _lookup_keys(dests: Sequence[tuple[int, bytes, int]], gen: int) -> list[bool
     return through_ipv4
 
 
-def candidates(dests: Sequence[tuple[int, bytes, int]], gen: int | None = None) -> list[Candidate]:
+def sources(dests: Sequence[tuple[int, bytes, int]]) -> list[bytes | None]:
+    """Source(D) of each ``(family, packed, scope_id)`` destination (None: no route): the
+    probes :func:`order_destinations` would make, for a caller that makes them in steps."""
+    _generation()
+    return [_source(f, d, s) for f, d, s in dests]
+
+
+def candidates(
+    dests: Sequence[tuple[int, bytes, int]],
+    gen: int | None = None,
+    probed: Sequence[bytes | None] | None = None,
+) -> list[Candidate]:
     """One :class:`Candidate` per ``(family, packed, scope_id)`` destination, as glibc fills
     its ``sort_result`` entries; ``index`` is the destination's position.  ``gen``: the
-    kernel-state generation when the caller has just read it (:func:`_generation`)."""
+    kernel-state generation when the caller has just read it (:func:`_generation`);
+    ``probed``: the destinations' sources when the caller has probed them already
+    (:func:`sources`)."""
     if gen is None:
         gen = _generation()
-    sources = [_source(f, d, s) for f, d, s in dests]
+    if probed is None or len(probed) != len(dests):
+        sources = [_source(f, d, s) for f, d, s in dests]
+    else:
+        sources = list(probed)
     if not any(src is not None for src in sources):
         return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
     table = ifaddrs.source_table(gen)
@@ -258,14 +274,18 @@ def candidates(dests: Sequence[tuple[int, bytes, int]], gen: int | None = None) 
 
 
 def order_destinations(
-    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int = 1
+    dests: Sequence[tuple[int, bytes, int]],
+    policy: Policy,
+    group: int = 1,
+    probed: Sequence[bytes | None] | None = None,
 ) -> list[int]:
     """The order glibc's getaddrinfo gives ``(family, packed, scope_id)`` destinations.
 
     With ``group`` = 1 the result is a permutation of destination indexes.  With ``group`` > 1
     each destination stands for ``group`` consecutive answers (one per socket type, as
     getaddrinfo lists them) and the result is a permutation of ``len(dests) * group`` answer
-    indexes, sorted as glibc sorts its whole answer list.
+    indexes, sorted as glibc sorts its whole answer list.  ``probed``: the destinations'
+    sources, when the caller probed them in steps (:func:`sources`).
     """
     n = len(dests)
     if n < 2:  # glibc sorts only when there is more than one address
@@ -273,9 +293,9 @@ def order_destinations(
     gen = _generation()
     rec = trace.recorder()
     if rec is not None:
-        return _explained_order(dests, policy, group, rec)
+        return _explained_order(dests, policy, group, rec, probed)
     if n > MEMO_MAX:  # kept in no memo: a long answer would hold megabytes in each entry
-        return order(candidates(dests, gen), policy, group)
+        return order(candidates(dests, gen, probed), policy, group)
     memo_key = (tuple(dests), policy, group)
     known = _orders.get(memo_key)
     if known is not None:
@@ -294,12 +314,16 @@ def _text(family: int, packed: bytes | None) -> str:
 
 
 def _explained_order(
-    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int, rec: trace.Recorder
+    dests: Sequence[tuple[int, bytes, int]],
+    policy: Policy,
+    group: int,
+    rec: trace.Recorder,
+    probed: Sequence[bytes | None] | None = None,
 ) -> list[int]:
     """:func:`order_destinations` for an explained lookup: the same sort, computed afresh (the
     memo of orders is a cache of this pure computation), with its table, each destination's
     source address and every comparison recorded."""
-    cands = candidates(dests)
+    cands = candidates(dests, probed=probed)
     shown = []
     for c in cands:
         if c.src is None:

@@ -22,6 +22,8 @@ Requests and their results:
 ``Close``          close a handle: ``None``
 ``Note``           no I/O: tells the driver a fact (the answer's expiry, for memos)
 ``HErrno``         no I/O: glibc's global ``h_errno`` changed (see the class)
+``Pause``          no I/O: a long stretch of work was done; a driver that serves other work
+                   may let it run before it resumes the lookup: ``None``
 =================  =====================================================================
 
 A driver may also hold a deadline of its own for the whole lookup (``timeout=``): it then cuts
@@ -127,6 +129,17 @@ class HErrno:
     value: int
 
 
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """No I/O: the core has just done a long stretch of work (probing the sources of
+    thousands of answers, say) and has more to do.  The blocking driver goes straight on; the
+    asyncio driver lets the event loop run its other callbacks first, so that no lookup holds
+    the loop for the whole of a huge answer."""
+
+
+PAUSE = Pause()
+
+
 class Expired:
     """The type of :data:`EXPIRED`."""
 
@@ -139,4 +152,4 @@ class Expired:
 EXPIRED = Expired()
 """The driver's answer to any request once the lookup's own deadline has passed."""
 
-Op = UdpOpen | UdpSend | UdpRecv | TcpOpen | TcpSend | TcpRecv | Close | Note | HErrno
+Op = UdpOpen | UdpSend | UdpRecv | TcpOpen | TcpSend | TcpRecv | Close | Note | HErrno | Pause
