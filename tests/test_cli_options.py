@@ -135,7 +135,7 @@ def test_top_level_help_lists_global_options(capsys: pytest.CaptureFixture[str])
 # --- a missing --etc directory is an error, not silence -----------------------------------------
 
 
-@pytest.mark.parametrize("command", [*LOOKUPS, "addrinfo", "nameinfo", "bulk"])
+@pytest.mark.parametrize("command", [*LOOKUPS, "addrinfo", "nameinfo", "bulk", "explain"])
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
 def test_missing_etc_directory(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, before: bool
@@ -147,6 +147,22 @@ def test_missing_etc_directory(
     rc, out, err = run(capsys, argv)
     assert (rc, out) == (64, "")
     assert err == f"netdb: --etc {missing}: No such file or directory\n"
+
+
+@pytest.mark.parametrize("name", ["no-such-dir", "a-file"])
+def test_run_with_a_bad_etc_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    """``netdb --etc DIR run SCRIPT``: the same usage error as the other commands, before the
+    program starts (it was a FileNotFoundError traceback from install(), status 1)."""
+    script = tmp_path / "prog.py"
+    script.write_text("raise SystemExit(5)\n")
+    etc = tmp_path / name
+    if name == "a-file":
+        etc.write_text("")
+    why = "Not a directory" if name == "a-file" else "No such file or directory"
+    rc, out, err = run(capsys, ["--etc", str(etc), "run", str(script)])
+    assert (rc, out, err) == (64, "", f"netdb: --etc {etc}: {why}\n")
 
 
 def test_etc_that_is_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -393,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(exc.message, exc.prog, EXIT_USAGE)
         if set(vars(ns)) - {"etc", "command"}:
             return _fail("run takes --etc, no other global option", f"{PROG} run", EXIT_USAGE)
+        problem = _etc_problem(ns.etc)
+        if problem is not None:
+            return _fail(problem, None, EXIT_USAGE)
         return _run_program.main(args[index + 1 :], etc=ns.etc)
     report = _Report()
     try:
@@ -436,12 +439,21 @@ def _main(args: list[str], report: _Report) -> int:
     except _UsageError as exc:
         return report.fail(exc.message, exc.prog, EXIT_USAGE)
     ns.command = command
-    if ns.etc is not None:
-        try:
-            SystemFiles.under(ns.etc)
-        except OSError as exc:
-            return report.fail(f"--etc {ns.etc}: {exc.strerror or exc}", None, EXIT_USAGE)
+    problem = _etc_problem(ns.etc)
+    if problem is not None:
+        return report.fail(problem, None, EXIT_USAGE)
     return _run(ns, args, report)
+
+
+def _etc_problem(etc: str | None) -> str | None:
+    """What is wrong with ``--etc DIR`` (missing, not a directory), or None."""
+    if etc is None:
+        return None
+    try:
+        SystemFiles.under(etc)
+    except OSError as exc:
+        return f"--etc {etc}: {exc.strerror or exc}"
+    return None
 
 
 def _drop_stdout() -> None:
