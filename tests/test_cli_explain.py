@@ -316,6 +316,52 @@ def test_times_shown_by_default(capsys: pytest.CaptureFixture[str], etc: str) ->
     assert "parsed in" in out and "parsed in" not in plain
 
 
+# --- what the files hold, shown to a person -------------------------------------------------
+
+# A first name and an alias holding terminal escapes (ESC, BEL) and a bidi override.
+HOSTILE = "192.0.2.66\t\x1b]0;title\x07.example.test tricky\x1b[2Jal\u202eias plain\n"
+SHOWN = "\\x1b]0;title\\x07.example.test tricky\\x1b[2Jal\\u202eias plain"
+
+
+@pytest.fixture
+def hostile_etc(etc: str) -> str:
+    with open(Path(etc) / "hosts", "a", encoding="utf-8") as f:
+        f.write(HOSTILE)
+    return etc
+
+
+def _shown(out: str) -> str:
+    """The whole text with nothing a terminal would act on (a newline aside)."""
+    assert out.replace("\n", "").isprintable(), out
+    return out
+
+
+def test_addr_result_escaped(capsys: pytest.CaptureFixture[str], hostile_etc: str) -> None:
+    """--addr: the hosts entry after the trace escapes its names as the trace does, where
+    `netdb hosts` prints the file's bytes as getent does."""
+    etc = hostile_etc
+    rc, out, err = run(capsys, ["--etc", etc, "explain", "--addr", "192.0.2.66", "--no-times"])
+    assert (rc, err) == (0, "")
+    assert _trace_and_rest(_shown(out))[1] == f"192.0.2.66      {SHOWN}\n"
+    rc, raw, _ = run(capsys, ["--etc", etc, "hosts", "192.0.2.66"])
+    assert (rc, raw) == (0, f"192.0.2.66      {HOSTILE.split(chr(9))[1]}")
+
+
+def test_canonical_name_escaped(capsys: pytest.CaptureFixture[str], hostile_etc: str) -> None:
+    """A canonical name from the hosts file: escaped in explain's result and in addrinfo's text
+    (still byte for byte the same), as it is in --json (a JSON string escape)."""
+    etc = hostile_etc
+    args = ["plain", "80", "--type", "stream", "--flag", "canonname"]
+    rc, want, _ = run(capsys, ["--etc", etc, "addrinfo", *args])
+    assert rc == 0
+    assert "Canonical name: \\x1b]0;title\\x07.example.test\n" in _shown(want)
+    rc, out, _ = run(capsys, ["--etc", etc, "explain", *args, "--no-times"])
+    assert rc == 0
+    assert _trace_and_rest(_shown(out))[1] == want
+    rc, out, _ = run(capsys, ["--etc", etc, "addrinfo", *args, "--json"])
+    assert json.loads(out)[0]["canonical_name"] == "\x1b]0;title\x07.example.test"
+
+
 # --- as a subprocess -------------------------------------------------------------------------
 
 

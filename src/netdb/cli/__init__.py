@@ -230,7 +230,8 @@ def build_parser() -> _Parser:
         help="getaddrinfo(HOST, PORT, ...) as Python's socket module calls it",
         description="Call getaddrinfo(HOST, PORT, family, type, proto, flags) and print each "
         "result with names for its numbers.  HOST '*' means no host; PORT may be a number or a "
-        "service name.",
+        "service name.  A control character in the canonical name is written as Python's repr "
+        "writes it (\\x1b), as the socket address is; --json has the name as it is.",
         epilog=f"{_LOOKUP_STATUSES}  --json prints an array of "
         '{"family", "type", "protocol", "canonical_name", "sockaddr"}, or {"error": {"kind", '
         '"code", "name", "message"}} when the call fails (kind "gaierror": code is the EAI_* '

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import constants
+from .._explain import printable
 from ..names import FAMILIES, PROTOCOLS, SOCKTYPES, family_name, protocol_name, socktype_name
 from ._context import Context
 
@@ -107,12 +108,17 @@ def addrinfo_records(
 
 
 def format_records(records: Sequence[Mapping[str, Any]]) -> str:
-    """Text blocks, one per result, a blank line between."""
+    """Text blocks, one per result, a blank line between.
+
+    For a person, as the socket address's ``repr`` already is: a canonical name (the hosts
+    file's or a server's text) holding a control character, a bidi override or a byte that is
+    not UTF-8 shows it as ``repr`` writes it (``\\x1b``), as ``netdb explain``'s trace does, so
+    neither can reach the terminal as a control sequence; ``--json`` has the name as it is."""
     blocks = [
         f"Family:         {r['family']}\n"
         f"Type:           {r['type']}\n"
         f"Protocol:       {r['protocol']}\n"
-        f"Canonical name: {r['canonical_name']}\n"
+        f"Canonical name: {printable(r['canonical_name'])}\n"
         f"Socket address: {tuple(r['sockaddr'])!r}\n"
         for r in records
     ]

@@ -12,8 +12,11 @@ Owns the command's arguments and its output:
   line and the result as ``netdb addrinfo`` prints it (``addrinfo.format_records``), or for
   ``--addr`` as ``netdb hosts ADDRESS`` prints a hosts entry (getent's ``%-15s %s`` line per
   address, then the aliases).  The trace holds no blank line, so everything after the first
-  blank line is byte for byte the other command's output.  ``--no-times`` renders without times,
-  IDs, round-trip times and parse times (``render(exp, times=False)``): stable output.
+  blank line is byte for byte the other command's output, with one exception: ``--addr``'s
+  names go through ``printable`` as the trace's do (``netdb hosts`` prints their bytes, as
+  getent does; ``netdb addrinfo``'s text escapes its canonical name itself).  ``--no-times``
+  renders without times, IDs, round-trip times and parse times (``render(exp, times=False)``):
+  stable output.
 * ``--json``: one JSON document, ``Explanation.to_json()`` (README, "netdb explain"), whose
   ``result`` is what ``netdb addrinfo --json`` prints for the same call (``--addr``: ``{"name",
   "aliases", "addresses"}``) and whose ``error`` is the ``ERROR`` object that command prints.
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import _explain
-from .._explain import Explanation
+from .._explain import Explanation, printable
 from ._context import Context
 from ._output import error_object, exception_object, os_message, text_bytes
 from .addrinfo import (
@@ -57,7 +60,9 @@ DESCRIPTION = (
     "search list, each DNS query and reply, the cache, AI_ADDRCONFIG, the RFC 6724 sort, IDNA "
     "and the service expansion; one step per line, then a blank line and the result as "
     "'netdb addrinfo' prints it (for --addr: as 'netdb hosts ADDRESS' prints a hosts entry, "
-    "getent's 'ADDRESS NAME ALIAS...' line)."
+    "getent's 'ADDRESS NAME ALIAS...' line).  A control character, bidi override or byte "
+    "that is not UTF-8 in a name or a file's line is written as Python's repr writes it (\\x1b), "
+    "in the result too."
 )
 
 EPILOG = (
@@ -216,8 +221,12 @@ def json_document(ctx: Context, exp: Explanation, ns: argparse.Namespace) -> dic
 
 
 def host_lines(name: str, aliases: list[str], addresses: list[str]) -> bytes:
-    """getent's ``print_hosts`` for what the front's ``gethostbyaddr`` returned (text)."""
-    tail = b" " + text_bytes(name) + b"".join(b" " + text_bytes(a) for a in aliases) + b"\n"
+    """getent's ``print_hosts`` for what the front's ``gethostbyaddr`` returned (text), each
+    name through :func:`~netdb._explain.printable` as in the trace: where ``netdb hosts``
+    prints a hosts line's bytes as getent does, explain's own text never carries a control
+    sequence or a line of its own."""
+    names = [name, *aliases]
+    tail = b"".join(b" " + text_bytes(printable(n)) for n in names) + b"\n"
     return b"".join(text_bytes(a).ljust(15, b" ") + tail for a in addresses)
 
 
