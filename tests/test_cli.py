@@ -474,6 +474,24 @@ def _cli_scenario() -> Scenario:
     return Scenario(name="cli", files=files)
 
 
+def _latin1_scenario() -> Scenario:
+    """The cli scenario plus a hosts line whose names are Latin-1, not UTF-8: getent prints
+    their bytes (a canonical name too, where Python's getaddrinfo raises UnicodeDecodeError)."""
+    base = _cli_scenario()
+    hosts = base.files["hosts"] + "192.0.2.9\tlatin\xe9.example.test latin1 \xe0lias\n"
+    return base.with_files("cli-latin1", hosts=hosts)
+
+
+LATIN1_CASES: list[list[str]] = [
+    ["hosts", "latin1"],
+    ["hosts", "192.0.2.9"],
+    ["hosts"],
+    *([db, *opts, "latin1"] for db in ("ahosts", "ahostsv4", "ahostsv6") for opts in ([], ["-A"])),
+    ["ahosts", "-A", "--no-idn", "latin1"],
+    ["ahosts", "-A", "four", "latin1", "nope"],
+]
+
+
 def _nsswitch(name: str, line: str | None) -> Callable[[], Scenario]:
     """The basic scenario with ``line`` as its hosts, services and protocols sources (None: no
     nsswitch.conf at all)."""
@@ -518,6 +536,7 @@ SCENARIOS: dict[str, tuple[Callable[[], Scenario], Callable[[dict[str, str]], li
     "basic": (lambda: Scenario.from_dir("basic"), differential_cases),
     "basic-veth": (lambda: Scenario.from_dir("basic", network="veth"), differential_cases),
     "cli": (_cli_scenario, differential_cases),
+    "cli-latin1": (_latin1_scenario, lambda files: LATIN1_CASES),
     **{
         name: (_nsswitch(name, line), lambda files: NSSWITCH_CASES)
         for name, line in [

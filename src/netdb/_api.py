@@ -659,6 +659,20 @@ class Resolver:
             raise OSError("Int or String expected")
         return (h, p, fam, st, pr, fl)
 
+    def _getaddrinfo_c(
+        self, host: bytes, family: int, type: int, proto: int, flags: int
+    ) -> list[gai.AddrInfo]:
+        """``getaddrinfo(host, None, ...)`` for ``getent ahosts``: the same lookup, settings,
+        deadline and errors as :meth:`getaddrinfo`, but each canonical name as the core holds it
+        (a C string, one character per byte) where the front decodes it as UTF-8, as CPython's
+        ``PyUnicode_FromString`` does (``UnicodeDecodeError`` for a hosts file's Latin-1 name,
+        which getent prints as it is).  Families and socket types stay plain ints; no memo."""
+        args = self._getaddrinfo_args(host, None, family, type, proto, flags)
+        try:
+            return self._run(gai.getaddrinfo(self, *args))
+        except GaiError as exc:
+            _gaierror(exc)
+
     def getaddrinfo_steps(
         self,
         host: object,

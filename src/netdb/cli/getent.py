@@ -64,7 +64,6 @@ from ._output import (
     error_object,
     exception_object,
     herror_object,
-    text_bytes,
 )
 from .addrinfo import addrinfo_record
 
@@ -195,7 +194,8 @@ def protocol_line(name: str, number: int, aliases: Sequence[str]) -> bytes:
 
 
 def addrinfo_line(address: str, scope_id: int, socktype: int, canonname: str) -> bytes:
-    """One ``ahosts`` line: address, socket type word, canonical name (or nothing).
+    """One ``ahosts`` line: address, socket type word, canonical name (a core C string, printed
+    as its bytes, or nothing).
 
     A nonzero IPv6 scope id follows the address as ``%<number>``; glibc 2.36 pads the pair to 15
     columns but counts the scope twice (``15 - len(address) - len(scope)`` is the width it gives
@@ -210,7 +210,7 @@ def addrinfo_line(address: str, scope_id: int, socktype: int, canonname: str) ->
         + b" "
         + _pad(word.encode("ascii"), 6)
         + b" "
-        + text_bytes(canonname)
+        + c_bytes(canonname)
         + b"\n"
     )
 
@@ -331,18 +331,23 @@ def _ahosts(family: int, extra_flags: int) -> Handler:
         items: list[Item] = []
         for key in keys:
             # The key's own bytes, as getent passes them: AI_IDN (unless --no-idn) makes
-            # getaddrinfo encode a non-ASCII name, not the front's str handling.
+            # getaddrinfo encode a non-ASCII name, not the front's str handling.  The canonical
+            # names come back as bytes too (getent prints a Latin-1 name as it is).
             try:
-                results = ctx.resolver.getaddrinfo(arg_bytes(key), None, family, 0, 0, flags)
+                results = ctx.resolver._getaddrinfo_c(arg_bytes(key), family, 0, 0, flags)
             except (OSError, UnicodeError) as exc:
                 items.append(Missing(key, exception_object(exc)))
                 continue
             lines: list[bytes] = []
-            for fam, socktype, _proto, canonname, sockaddr in results:
+            records: list[dict[str, Any]] = []
+            for fam, socktype, proto, canonname, sockaddr in results:
                 address = str(sockaddr[0]).split("%", 1)[0]
-                scope_id = int(sockaddr[3]) if fam == AF_INET6 else 0
-                lines.append(addrinfo_line(address, scope_id, int(socktype), canonname))
-            record = {"key": key, "results": [addrinfo_record(ctx, *r) for r in results]}
+                scope_id = sockaddr[3] if len(sockaddr) == 4 else 0
+                lines.append(addrinfo_line(address, scope_id, socktype, canonname))
+                records.append(
+                    addrinfo_record(ctx, fam, socktype, proto, c_text(canonname), sockaddr)
+                )
+            record = {"key": key, "results": records}
             items.append(Entry(b"".join(lines), record))
         return items
 
