@@ -293,6 +293,31 @@ def test_lookup_errors(capsys: pytest.CaptureFixture[str], argv: list[str], expe
     assert (rc, out, err) == (2, "", expected)
 
 
+@pytest.mark.parametrize("json_output", [False, True])
+def test_names_not_utf8(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, json_output: bool
+) -> None:
+    """addrinfo and nameinfo answer as Python's socket does, whose UnicodeDecodeError for a name
+    that is not UTF-8 is a failed lookup (2, the key and the codec's message), not bad usage (64,
+    as nameinfo said with a usage hint)."""
+    (tmp_path / "hosts").write_bytes(b"192.0.2.9 latin\xe9.example.test latin1\n")
+    (tmp_path / "nsswitch.conf").write_text("hosts: files\n")
+    (tmp_path / "services").write_text("http 80/tcp\n")
+    more = ["--json"] if json_output else []
+    for argv, key in [
+        (["nameinfo", "192.0.2.9", "80"], "192.0.2.9"),
+        (["addrinfo", "latin1", "--flag", "canonname"], "latin1"),
+    ]:
+        rc, out, err = run(capsys, [*argv, *more, "--etc", str(tmp_path)])
+        assert rc == 2, (argv, err)
+        assert err.startswith(f"netdb: {key}: 'utf-8' codec can't decode byte 0xe9"), err
+        assert "Try " not in err
+        if json_output:
+            assert json.loads(out)["error"]["kind"] == "error"
+        else:
+            assert out == ""
+
+
 def test_addrinfo_json(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["addrinfo", "2001:db8::1", "443", "--proto", "tcp", "--json", "--etc", ETC]
     rc, out, err = run(capsys, argv)

@@ -561,6 +561,9 @@ def _run_nameinfo(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
         sockaddr += (ns.flowinfo or 0, ns.scope_id or 0)
     try:
         record = _addrinfo.nameinfo(ctx, sockaddr, _addrinfo.ni_flags(ns.flags))
+    except UnicodeError as exc:  # a name found that is not UTF-8, as socket.getnameinfo raises
+        message = f"{ns.address}: {exc}"
+        return report.fail(message, None, EXIT_NOT_FOUND, error_object("error", str(exc)))
     except (OverflowError, TypeError, ValueError) as exc:
         return report.fail(str(exc), f"{PROG} nameinfo", EXIT_USAGE)
     except OSError as exc:
