@@ -165,6 +165,35 @@ def test_run_with_a_bad_etc_directory(
     assert (rc, out, err) == (64, "", f"netdb: --etc {etc}: {why}\n")
 
 
+# (command line after --etc, its status and stdout: bundled registry, NETDB_BUNDLED_REGISTRY=0)
+REGISTRY_CASES: list[tuple[list[str], tuple[int, str], tuple[int, str]]] = [
+    (["services", "https/tcp"], (0, "https                 443/tcp\n"), (2, "")),
+    (["protocols", "6"], (0, "tcp                   6 TCP\n"), (2, "")),
+    (["addrinfo", "127.0.0.1", "https", "--type", "stream"], (0, "Family:"), (2, "")),
+]
+
+
+@pytest.mark.parametrize(("argv", "bundled", "off"), REGISTRY_CASES, ids=repr)
+def test_bundled_registry_switch(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    bundled: tuple[int, str],
+    off: tuple[int, str],
+) -> None:
+    """No services or protocols file: the bundled registry answers, as for the module's
+    functions, and NETDB_BUNDLED_REGISTRY=0 turns it off for the command too (getent's "not
+    found"; the variable was not read by the command)."""
+    (tmp_path / "nsswitch.conf").write_text("hosts: files\nservices: files\nprotocols: files\n")
+    monkeypatch.delenv("NETDB_BUNDLED_REGISTRY", raising=False)
+    rc, out, _ = run(capsys, ["--etc", str(tmp_path), *argv])
+    assert (rc, out[: len(bundled[1])]) == bundled
+    monkeypatch.setenv("NETDB_BUNDLED_REGISTRY", "0")
+    rc, out, _ = run(capsys, ["--etc", str(tmp_path), *argv])
+    assert (rc, out) == off
+
+
 def test_etc_that_is_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "hosts"
     path.write_text("192.0.2.1 x\n")

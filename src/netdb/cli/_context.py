@@ -16,6 +16,7 @@ the nsswitch.conf line of every database (``CONFIG``) or of one (``DATABASE:CONF
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -103,9 +104,20 @@ def service_overrides(config: str | None) -> dict[str, tuple[Source, ...]]:
     return {db: tuple(parsed.databases.get(db, ())) for db in targets}
 
 
+def bundled_registry() -> bool:
+    """Whether a missing services or protocols file is answered from the bundled registry:
+    yes, unless ``NETDB_BUNDLED_REGISTRY=0``, as for the module-level functions (getent says
+    "not found" then)."""
+    return os.environ.get("NETDB_BUNDLED_REGISTRY", "1") != "0"
+
+
 def system_files(etc: str | None) -> SystemFiles:
-    """The system files: the real ``/etc`` ones, or the same names under ``etc``."""
-    return SystemFiles() if etc is None else SystemFiles.under(etc)
+    """The system files: the real ``/etc`` ones, or the same names under ``etc``
+    (``NETDB_BUNDLED_REGISTRY=0``: no bundled registry for a missing one)."""
+    bundled = bundled_registry()
+    if etc is None:
+        return SystemFiles(bundled_registry=bundled)
+    return SystemFiles.under(etc, bundled_registry=bundled)
 
 
 def make_context(etc: str | None, service: str | None = None) -> Context:

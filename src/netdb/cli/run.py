@@ -90,9 +90,9 @@ def main(args: Sequence[str], etc: str | None = None) -> int:
 def _installed(etc: str | None, run: Callable[[], int]) -> int:
     """``run()`` with netdb installed (reading ``etc``'s files when given)."""
     from .. import Resolver, install
-    from ..config.loader import SystemFiles
+    from ._context import system_files
 
-    install(Resolver(files=SystemFiles.under(etc)) if etc is not None else None)
+    install(Resolver(files=system_files(etc)) if etc is not None else None)
     return run()
 
 
