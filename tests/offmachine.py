@@ -13,8 +13,9 @@ ones that could leave the machine:
   nothing, but a socket connected so is there to send (``send`` raises no audit event), so only
   the known probes may: the RFC 6724 source probe (port 0) and the functions in ``_PROBES``.
 * glibc lookups (``socket.getaddrinfo``, ``gethostbyname(_ex)``, ``gethostbyaddr``,
-  ``getnameinfo``) of anything but a numeric address or ``localhost`` forward, and ``127.0.0.1``
-  or ``::1`` in reverse: anything else may go to the machine's DNS server.
+  ``getnameinfo``) of anything but a numeric address or ``localhost`` forward (or any host with
+  ``AI_NUMERICHOST``, which asks no source), and ``127.0.0.1`` or ``::1`` in reverse: anything
+  else may go to the machine's DNS server.
 
 A refused call raises ``OffMachine`` where it was made (the test fails there) and is recorded,
 so that ``conftest.py`` fails the session even when the code under test swallowed the error.
@@ -101,6 +102,18 @@ def _local_name(host: object) -> bool:
     return host is None or _numeric(host) or host in ("localhost", b"localhost")
 
 
+_SOCKET_GETADDRINFO = socket.getaddrinfo.__code__
+
+
+def _numeric_only() -> bool:
+    """Whether the ``socket.getaddrinfo`` call being audited passed ``AI_NUMERICHOST`` (the
+    audit event leaves the flags out; socket.py's wrapper, two frames up, holds them)."""
+    frame = sys._getframe(2)
+    if frame.f_code is not _SOCKET_GETADDRINFO:
+        return False
+    return bool(frame.f_locals.get("flags", 0) & socket.AI_NUMERICHOST)
+
+
 def _refuse(what: str) -> None:
     VIOLATIONS.append(what)
     raise OffMachine(f"this test would reach beyond the machine: {what}")
@@ -124,7 +137,7 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
                 return
         _refuse(f"{event[7:]} to {address!r}")
     elif event == "socket.getaddrinfo":
-        if not _local_name(args[0]):
+        if not (_local_name(args[0]) or _numeric_only()):
             _refuse(f"glibc getaddrinfo({args[0]!r})")
     elif event == "socket.gethostbyname":  # ("" and "<broadcast>": CPython answers them itself)
         if not (_local_name(args[0]) or args[0] in ("", "<broadcast>")):

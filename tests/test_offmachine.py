@@ -39,6 +39,11 @@ def _sendto(address: Any) -> Callable[[], Any]:
     return go
 
 
+def _numeric_only(host: str) -> None:
+    with pytest.raises(socket.gaierror):  # glibc refuses the name without asking a source
+        socket.getaddrinfo(host, 80, flags=socket.AI_NUMERICHOST)
+
+
 REFUSED: list[tuple[str, Callable[[], Any]]] = [
     ("gethostbyname", lambda: socket.gethostbyname("name.invalid")),
     ("gethostbyname_ex", lambda: socket.gethostbyname_ex("name.invalid")),
@@ -53,6 +58,7 @@ REFUSED: list[tuple[str, Callable[[], Any]]] = [
 
 ALLOWED: list[tuple[str, Callable[[], Any]]] = [
     ("numeric getaddrinfo", lambda: socket.getaddrinfo("192.0.2.77", 80)),
+    ("AI_NUMERICHOST", lambda: _numeric_only("name.invalid")),
     ("localhost", lambda: socket.gethostbyname("localhost")),
     ("loopback reverse", lambda: socket.getnameinfo(("127.0.0.1", 80), socket.NI_NUMERICHOST)),
     ("source probe", _connect(socket.AF_INET, socket.SOCK_DGRAM, ("192.0.2.77", 0))),
