@@ -720,6 +720,31 @@ def test_regressions(
     assert not bad, f"resolv.conf {text!r} env {env!r}:\n" + "\n".join(bad)
 
 
+# glibc's rotate starts at a random server once per process (res_send.c's nameserver_offset keeps
+# its counter in a static) and moves on by one per res_send whatever resolv.conf does meanwhile;
+# netdb drew a new start whenever the configuration changed.  Two dead servers that fail
+# differently over TCP (127.0.0.4 refuses the connection; fe80::1 has no scope, so connect fails
+# at once with another error) make the last server asked visible in the outcome.  The start is
+# random in both, so what is compared is whether each outcome differs from the one before.
+ROTATE_SERVERS = "nameserver 127.0.0.4\nnameserver fe80::1\noptions use-vc rotate\n"
+
+
+def test_rotation_survives_reloads(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(scenario("resolvfuzz-regressions"))
+    seen: list[tuple[str, str]] = []
+    for i in range(12):
+        # A configuration that really differs each time (netdb compares the parsed one), read
+        # at once (netdb looks at the file at most once a second unless reset).
+        box.write("resolv.conf", ROTATE_SERVERS + f"options attempts:{i % 2 + 1}\n")
+        box.reset()
+        seen.append(box.outcomes("gethostbyname", "x."))
+    glibc = [g for g, _ in seen]
+    ours = [o for _, o in seen]
+    assert len(set(glibc)) == 2, glibc  # the servers do fail differently
+    moved = [(glibc[i] != glibc[i - 1], ours[i] != ours[i - 1]) for i in range(1, len(seen))]
+    assert all(g == o for g, o in moved), "\n".join(f"{g}  |  {o}" for g, o in seen)
+
+
 # --- the bounded test --------------------------------------------------------------------------
 
 TEST_ROUNDS = 350

@@ -502,9 +502,10 @@ class Resolver:
             search = self._search_config()
             if search != self._search:
                 # glibc starts afresh (sticky single-request modes included) when resolv.conf
-                # changes.
+                # changes, all but the rotation counter: res_send.c's nameserver_offset keeps
+                # it in a static, drawn once per process and never reset.
                 self._search = search
-                self._state = SendState(rng=_rng)
+                self._state = SendState(rng=_rng, rotate_offset=self._state.rotate_offset)
             host_conf = self._files.host_conf()
             self._db = HostsDatabase(
                 tuple(nss.hosts_sources()),

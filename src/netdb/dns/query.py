@@ -84,8 +84,10 @@ class SendOptions:
 class SendState:
     """What glibc keeps in ``_res`` between calls: sticky fallbacks and the rotation counter.
 
-    glibc keeps it per thread and drops it when resolv.conf changes; a :class:`netdb.Resolver`
-    keeps one per configuration.
+    glibc keeps the sticky modes per thread and drops them when resolv.conf changes; a
+    :class:`netdb.Resolver` keeps them per configuration.  The rotation counter is one per
+    process in glibc (a static in ``nameserver_offset``, drawn at random on first use and
+    never reset): a Resolver carries it over into the state of its next configuration.
     """
 
     single_request: bool = False  # RES_F_SNGLKUP
