@@ -585,11 +585,41 @@ ROUND_LIMIT = 60.0  # seconds a round may take before its worker is killed
 GLIBC_ABORT = "update_from_conf: Assertion `resolv_conf_matches (resp, conf)' failed"
 
 
+def _probe_rotation(box: Sandbox, servers: str) -> tuple[str, str]:
+    box.write("resolv.conf", servers + "options use-vc rotate\n")
+    box.reset()
+    return box.outcomes("gethostbyname", "x.")
+
+
+def sync_rotation(box: Sandbox) -> None:
+    """Put netdb's rotation counter in step with glibc's, modulo 6 (2 and 3 servers).
+
+    Both start rotate at a random server once per process (see test_rotation_survives_reloads),
+    so a round whose outcome depends on the server asked last (dead servers that fail
+    differently, over TCP) would disagree by chance.  Probes with such servers show where each
+    counter stands: two servers tell its parity, three consecutive probes of three servers (one
+    of them failing differently) its value modulo 3.  Each probe moves both counters by one;
+    netdb's is moved one more until all the probes agree."""
+    two = "nameserver 127.0.0.4\nnameserver fe80::1\n"
+    three = two + "nameserver fe80::1\n"
+    for _ in range(6):
+        probes = [_probe_rotation(box, two)] + [_probe_rotation(box, three) for _ in range(3)]
+        if all(g == o for g, o in probes):
+            return
+        box.inspect(
+            "setattr(netdb._default._state, 'rotate_offset', "
+            "netdb._default._state.rotate_offset + 1)"
+        )
+    raise AssertionError(f"rotation counters never agreed: {probes}")
+
+
 class Hunt:
     """Rounds over one sandbox, replaced when a round leaves glibc's thread stuck."""
 
     def __init__(self, box: Sandbox | None = None) -> None:
         self.own: list[Sandbox] = []
+        if box is not None:
+            sync_rotation(box)
         self.box = box if box is not None else self._start()
         self.stuck = False
         self.aborts: list[str] = []
@@ -597,6 +627,7 @@ class Hunt:
     def _start(self) -> Sandbox:
         box = Sandbox(scenario())
         self.own.append(box)
+        sync_rotation(box)
         return box
 
     def close(self) -> None:
