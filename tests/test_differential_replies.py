@@ -259,6 +259,51 @@ TCP_SHAPES: list[Shape] = [
 ]
 
 
+# A pair goes over TCP when either UDP reply is truncated, and then both replies are read over
+# TCP: the other query's TCP reply is not what that query asked alone reads (its own UDP reply),
+# and a pair is read over TCP as soon as one of its queries' UDP reply is truncated.  The cache
+# gave a pair's TCP reply to the query alone, and made a pair of replies that came different
+# ways (one over TCP after its own TC, one over UDP).
+def cache_path_shape(sid: str, a_udp: Any, a_tcp: Any, aaaa_udp: Any, aaaa_tcp: Any) -> Shape:
+    name = sid + D
+    rules = [
+        {"name": name, "qtype": A, "transport": "udp", "action": "forge", **a_udp},
+        {"name": name, "qtype": A, "transport": "tcp", "action": "forge", **a_tcp},
+        {"name": name, "qtype": AAAA, "transport": "udp", "action": "forge", **aaaa_udp},
+        {"name": name, "qtype": AAAA, "transport": "tcp", "action": "forge", **aaaa_tcp},
+    ]
+    for r in rules[2:]:
+        r["delay"] = 0.03
+    pair_first: list[Case] = [
+        ("getaddrinfo", (name, 80, 0, ST, 0, 0)),
+        ("h_errno", ()),
+        ("gethostbyname", (name,)),
+        ("h_errno", ()),
+        ("gethostbyname_ex", (name,)),
+        ("h_errno", ()),
+        ("getaddrinfo", (name, 80, socket.AF_INET6, ST, 0, 0)),
+        ("getaddrinfo", (name, 80, 0, ST, 0, CANON)),
+        ("h_errno", ()),
+        ("getaddrinfo", (name, 80, socket.AF_INET, ST, 0, CANON)),
+        ("getaddrinfo", (name, None)),
+    ]
+    return sid, rules, pair_first
+
+
+A1 = {"answer": [a4()]}
+A2 = {"answer": [a4("192.0.2.2")]}
+S1 = {"answer": [a6()]}
+S2 = {"answer": [a6("2001:db8::2")]}
+TC0 = {"tc": True, "answer": []}
+TCP_SHAPES += [
+    cache_path_shape("tcpath-a-tc", TC0, A2, S1, S2),
+    cache_path_shape("tcpath-aaaa-tc", A1, A2, TC0, S2),
+    cache_path_shape("tcpath-a-notimp-tc", {**TC0, "rcode": 4}, A2, TC0, S2),
+    cache_path_shape("tcpath-a-notimp", {"rcode": 4, "answer": []}, A2, TC0, S2),
+    cache_path_shape("tcpath-a-servfail-tc", {**TC0, "rcode": 2}, A2, S1, S2),
+]
+
+
 def ptr_shape(sid: str, i: int, answer: list[list[Any]], v6: bool = False, **kw: Any) -> Shape:
     if v6:
         address = "2001:db8:77::%x" % i

@@ -10,6 +10,13 @@ reading code (``nss_dns.py``) as a fresh one and gives the same answer while the
   kept (RFC 2308 §5: "negative responses without SOA records SHOULD NOT be cached");
 * anything else (SERVFAIL, REFUSED, truncated, unparsable, TTL 0) is not kept.
 
+A reply is given back only where glibc, asking the server again, would read that reply: each
+entry remembers how it came (over TCP; as one of an A/AAAA pair that went over TCP).  glibc
+sends a pair over TCP when either UDP reply is truncated, so the reply of the *other* query
+read over TCP is not what that query asked alone reads (its own UDP reply): a pair's TCP replies
+serve pairs only.  And a pair goes over TCP as soon as one query's UDP reply is truncated, so a
+pair is served only from two replies that came the same way (both over TCP, or both not).
+
 The key is the question (name folded to lower case, type, class) plus the query flags that can
 change the reply (RD, AD, CD, and whether EDNS was offered).  The cache is bounded twice: by
 the number of replies and by their bytes (a server answering every name with 64 KB over TCP
@@ -48,6 +55,9 @@ class Entry:
     expires: float
     tcp: bool
     server: object
+    # Read over TCP as one of an A/AAAA pair: the switch may have come from the other query's
+    # truncated UDP reply, so this one serves pairs only.
+    pair: bool = False
 
 
 def key(query: bytes) -> bytes | None:
@@ -157,15 +167,11 @@ class Cache:
         """The cached replies for a query (or an A/AAAA pair, both needed), as ``send`` would
         give them: first reply in the first slot."""
         e1 = self._get(query1, now)
-        if e1 is None:
+        e2 = None if query2 is None else self._get(query2, now)
+        if not _usable(e1, e2, query2 is not None):
             self.misses += 1
             return None
-        e2 = None
-        if query2 is not None:
-            e2 = self._get(query2, now)
-            if e2 is None:
-                self.misses += 1
-                return None
+        assert e1 is not None
         self.hits += 1
         r1 = _echo(query1, e1.reply)
         return SendResult(
@@ -185,12 +191,11 @@ class Cache:
     def expiry_keyed(self, key1: bytes | None, key2: bytes | None, now: float) -> float:
         """:meth:`expiry` by the queries' keys (:func:`key`; ``key2`` None: one query)."""
         e1 = self._get_keyed(key1, now)
-        if e1 is None:
+        e2 = None if key2 is None else self._get_keyed(key2, now)
+        if not _usable(e1, e2, key2 is not None):
             return now
-        if key2 is None:
-            return e1.expires
-        e2 = self._get_keyed(key2, now)
-        return now if e2 is None else min(e1.expires, e2.expires)
+        assert e1 is not None
+        return e1.expires if e2 is None else min(e1.expires, e2.expires)
 
     def store(self, query1: bytes, query2: bytes | None, sent: SendResult, now: float) -> float:
         """Keep what can be kept of ``sent``'s replies; the time the answer as a whole expires
@@ -248,7 +253,8 @@ class Cache:
                     if ttl is None:
                         expires = now
                         continue
-                    self._put(key, Entry(reply, now + ttl, sent.tcp, sent.server), now)
+                    entry = Entry(reply, now + ttl, sent.tcp, sent.server, two and sent.tcp)
+                    self._put(key, entry, now)
                     expires = min(expires, now + ttl)
                     stored += 1
                     break
@@ -303,6 +309,17 @@ class Cache:
         while entries and full():
             _key, oldest = entries.popitem(last=False)
             self.bytes -= len(oldest.reply)
+
+
+def _usable(e1: Entry | None, e2: Entry | None, two: bool) -> bool:
+    """Whether the entries answer the query (``two``: the A/AAAA pair) as the server would:
+    a lone query not from a pair's TCP reply, a pair from two replies that came the same way
+    (glibc takes both over TCP when either UDP reply is truncated)."""
+    if e1 is None:
+        return False
+    if not two:
+        return not e1.pair
+    return e2 is not None and e1.tcp == e2.tcp
 
 
 def _echo(query: bytes, reply: bytes) -> bytes:
