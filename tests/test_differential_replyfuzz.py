@@ -228,14 +228,16 @@ class ReplyGen:
         elif k < 0.2 and transport == "tcp":
             out["echo_qtype"] = r.choice([A, AAAA, PTR, TXT])
         elif transport == "udp" and r.random() < self.slow:
-            # Over UDP, a reply neither resolver takes: a timeout.
-            key = r.choice(["echo_qtype", "qdcount", "id_xor", "question", "cut"])
+            # Over UDP, a reply neither resolver takes: a timeout.  (Not a reply cut inside
+            # its question: glibc 2.36 compares the question with its answer buffer up to the
+            # buffer's end, not the datagram's, so bytes left there from before decide whether
+            # it takes such a reply; nothing outside glibc's memory can say what it does.)
+            key = r.choice(["echo_qtype", "qdcount", "id_xor", "question"])
             out[key] = {
                 "echo_qtype": AAAA if qtype == A else A,
                 "qdcount": r.choice([0, 2]),
                 "id_xor": 0x0101,
                 "question": "zz" + D,
-                "cut": r.choice([2, 11, 12, 13, 16 + len(qname)]),
             }[key]
         if r.random() < 0.2:
             out["authority"] = [
