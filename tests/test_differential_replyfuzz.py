@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from tests.sandbox import dnsservers
-from tests.sandbox.harness import Sandbox, SandboxError, unavailable_reason
+from tests.sandbox.harness import Sandbox, SandboxError, Scenario, unavailable_reason
 from tests.test_differential_dns import HOSTS, scenario
 
 pytestmark = pytest.mark.skipif(
@@ -45,12 +45,16 @@ pytestmark = pytest.mark.skipif(
 A, NS, CNAME, SOA, PTR, TXT, AAAA = 1, 2, 5, 6, 12, 16, 28
 D = ".fx.example.test"
 ST = socket.SOCK_STREAM
-REPLYFUZZ = scenario(
-    "replyfuzz",
-    resolv="nameserver 127.0.0.3\nsearch fx.example.test example.test\n"
-    "options timeout:1 attempts:1\n",
-    hosts=HOSTS,
-)
+RESOLV = "nameserver 127.0.0.3\nsearch fx.example.test example.test\noptions timeout:1 attempts:1\n"
+REPLYFUZZ = scenario("replyfuzz", resolv=RESOLV, hosts=HOSTS)
+
+
+def with_options(options: str) -> Scenario:
+    """The hunt's scenario with more resolv.conf options (``edns0``, ``single-request``, ...)."""
+    if not options:
+        return REPLYFUZZ
+    return scenario("replyfuzz " + options, resolv=RESOLV + f"options {options}\n", hosts=HOSTS)
+
 
 Call = tuple[str, tuple[Any, ...]]
 Rules = list[dict[str, Any]]
@@ -359,7 +363,11 @@ def run_round(box: Sandbox, rules: Rules, calls: list[Call], bad: list[Mismatch]
 
 
 def hunt(
-    rounds: int, seed: int, box: Sandbox | None = None, slow: float = 0.0
+    rounds: int,
+    seed: int,
+    box: Sandbox | None = None,
+    slow: float = 0.0,
+    where: Scenario = REPLYFUZZ,
 ) -> tuple[int, list[Mismatch]]:
     """``rounds`` forged rounds: (cases compared, mismatches)."""
     rng = Random(f"replies-{seed}")
@@ -367,7 +375,7 @@ def hunt(
     cases = 0
     own = box is None
     if box is None:
-        box = Sandbox(REPLYFUZZ)
+        box = Sandbox(where)
     try:
         for i in range(rounds):
             rules, calls = make_round(rng, i, slow)
@@ -378,7 +386,7 @@ def hunt(
                 if not own:
                     raise
                 box.close()
-                box = Sandbox(REPLYFUZZ)
+                box = Sandbox(where)
         box.fault([])
     finally:
         if own:
@@ -430,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--slow", type=float, default=0.0, help="chance of a reply never taken (a timeout)"
     )
+    ap.add_argument("--options", default="", help="more resolv.conf options, e.g. 'edns0'")
     ap.add_argument("--dump", help="write every mismatch to this JSON file")
     opts = ap.parse_args(argv)
     reason = unavailable_reason() or dnsservers.available()
@@ -437,11 +446,11 @@ def main(argv: list[str] | None = None) -> int:
         print(reason)
         return 2
     started = time.monotonic()
-    cases, bad = hunt(opts.rounds, opts.seed, slow=opts.slow)
+    cases, bad = hunt(opts.rounds, opts.seed, slow=opts.slow, where=with_options(opts.options))
     spent = time.monotonic() - started
     print(
         f"== forged replies: {opts.rounds} rounds, {cases} cases, {len(bad)} mismatches "
-        f"({spent:.1f} s, seed {opts.seed})"
+        f"({spent:.1f} s, seed {opts.seed}{', options ' + opts.options if opts.options else ''})"
     )
     if opts.dump:
         with open(opts.dump, "w") as f:
