@@ -223,10 +223,7 @@ def candidates(
     (:func:`sources`)."""
     if gen is None:
         gen = _generation()
-    if probed is None or len(probed) != len(dests):
-        sources = [_source(f, d, s) for f, d, s in dests]
-    else:
-        sources = list(probed)
+    sources = [_source(f, d, s) for f, d, s in dests] if probed is None else list(probed)
     if not any(src is not None for src in sources):
         return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
     table = ifaddrs.source_table(gen)

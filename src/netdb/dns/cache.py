@@ -167,7 +167,7 @@ class Cache:
         """The cached replies for a query (or an A/AAAA pair, both needed), as ``send`` would
         give them: first reply in the first slot."""
         e1 = self._get(query1, now)
-        e2 = None if query2 is None else self._get(query2, now)
+        e2 = None if e1 is None or query2 is None else self._get(query2, now)
         if not _usable(e1, e2, query2 is not None):
             self.misses += 1
             return None
@@ -191,7 +191,7 @@ class Cache:
     def expiry_keyed(self, key1: bytes | None, key2: bytes | None, now: float) -> float:
         """:meth:`expiry` by the queries' keys (:func:`key`; ``key2`` None: one query)."""
         e1 = self._get_keyed(key1, now)
-        e2 = None if key2 is None else self._get_keyed(key2, now)
+        e2 = None if e1 is None or key2 is None else self._get_keyed(key2, now)
         if not _usable(e1, e2, key2 is not None):
             return now
         assert e1 is not None
