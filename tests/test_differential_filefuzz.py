@@ -15,7 +15,6 @@ hosts-multi-off, hosts-veth, services, protocols, nsswitch, hostconf, gaiconf).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import random
@@ -26,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.sandbox import hunt as hunt_cli
 from tests.sandbox.harness import Sandbox, SandboxError, Scenario, unavailable_reason
 
 Call = tuple[str, tuple[Any, ...]]
@@ -846,12 +846,8 @@ def test_filefuzz(sandboxes: Callable[[Scenario], Sandbox], area: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = hunt_cli.parser(__doc__, 200)
     ap.add_argument("areas", nargs="*", default=AREAS)
-    ap.add_argument("--rounds", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--show", type=int, default=20)
-    ap.add_argument("--dump", help="write every mismatch (whole files) to this JSON file")
     opts = ap.parse_args(argv)
     reason = unavailable_reason()
     if reason:
@@ -862,15 +858,9 @@ def main(argv: list[str] | None = None) -> int:
     for area in opts.areas:
         cases, bad = hunt(area, opts.rounds, opts.seed)
         print(f"== {area}: {opts.rounds} files, {cases} cases, {len(bad)} mismatches")
-        if bad:
-            status = 1
-            print(_report(bad, opts.show))
-            dump.extend([area, label, func, repr(args), g, o] for label, func, args, g, o in bad)
-    if opts.dump:
-        import json
-
-        with open(opts.dump, "w") as f:
-            json.dump(dump, f)
+        rows = [[area, label, func, repr(args), g, o] for label, func, args, g, o in bad]
+        dump.extend(rows)
+        status |= hunt_cli.conclude(opts, bad, dump, _report)
     return status
 
 

@@ -24,7 +24,6 @@ The test runs a bounded number of rounds with a fixed seed.  For a longer hunt:
 
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 import pytest
 
 from tests.sandbox import dnsservers
+from tests.sandbox import hunt as hunt_cli
 from tests.sandbox.harness import Sandbox, SandboxError, Scenario, unavailable_reason
 from tests.test_differential_dns import HOSTS, scenario
 
@@ -431,15 +431,11 @@ def test_replyfuzz() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--show", type=int, default=20)
+    ap = hunt_cli.parser(__doc__, 200)
     ap.add_argument(
         "--slow", type=float, default=0.0, help="chance of a reply never taken (a timeout)"
     )
     ap.add_argument("--options", default="", help="more resolv.conf options, e.g. 'edns0'")
-    ap.add_argument("--dump", help="write every mismatch to this JSON file")
     opts = ap.parse_args(argv)
     reason = unavailable_reason() or dnsservers.available()
     if reason:
@@ -452,13 +448,8 @@ def main(argv: list[str] | None = None) -> int:
         f"== forged replies: {opts.rounds} rounds, {cases} cases, {len(bad)} mismatches "
         f"({spent:.1f} s, seed {opts.seed}{', options ' + opts.options if opts.options else ''})"
     )
-    if opts.dump:
-        with open(opts.dump, "w") as f:
-            json.dump([[r, fn, repr(a), g, o] for r, fn, a, g, o in bad], f)
-    if bad:
-        print(_report(bad, opts.show))
-        return 1
-    return 0
+    rows = [[r, fn, repr(a), g, o] for r, fn, a, g, o in bad]
+    return hunt_cli.conclude(opts, bad, rows, _report)
 
 
 if __name__ == "__main__":

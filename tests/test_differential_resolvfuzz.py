@@ -27,7 +27,6 @@ The test runs a bounded number of rounds with a fixed seed.  For a longer hunt:
 
 from __future__ import annotations
 
-import argparse
 import re
 import socket
 import sys
@@ -40,6 +39,7 @@ from typing import Any
 import pytest
 
 from tests.sandbox import dnsservers
+from tests.sandbox import hunt as hunt_cli
 from tests.sandbox.harness import Sandbox, SandboxError, Scenario, unavailable_reason
 
 pytestmark = pytest.mark.skipif(
@@ -793,12 +793,7 @@ def test_resolvfuzz() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rounds", type=int, default=500)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--show", type=int, default=20)
-    ap.add_argument("--dump", help="write every mismatch (whole files) to this JSON file")
-    opts = ap.parse_args(argv)
+    opts = hunt_cli.parser(__doc__, 500).parse_args(argv)
     reason = unavailable_reason() or dnsservers.available()
     if reason:
         print(reason)
@@ -810,15 +805,8 @@ def main(argv: list[str] | None = None) -> int:
         f"== resolv.conf: {opts.rounds} files, {cases} cases, {len(bad)} mismatches, "
         f"{aborts} rounds where glibc aborted ({spent:.1f} s, seed {opts.seed})"
     )
-    if opts.dump:
-        import json
-
-        with open(opts.dump, "w") as f:
-            json.dump([[t, e, fn, repr(a), g, o] for t, e, fn, a, g, o in bad], f)
-    if bad:
-        print(_report(bad, opts.show))
-        return 1
-    return 0
+    rows = [[t, e, fn, repr(a), g, o] for t, e, fn, a, g, o in bad]
+    return hunt_cli.conclude(opts, bad, rows, _report)
 
 
 if __name__ == "__main__":
