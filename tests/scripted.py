@@ -60,7 +60,9 @@ from netdb.dns.ops import (
 )
 from netdb.dns.query import SendOptions, SendState
 from netdb.hostent import Address
-from netdb.sort import Candidate, Policy, sort_candidates
+from netdb.sort import Candidate, Policy
+from netdb.sort import order as sort_order
+from netdb.steps import Steps, done
 
 ZONES = Path(__file__).resolve().parent / "fixtures" / "zones"
 # (zone name, file): as tests/sandbox/dnsservers.py loads them into Knot.
@@ -734,18 +736,23 @@ def _loopback_source(a: Address) -> tuple[bytes | None, int]:
     return None, 0
 
 
-def loopback_order(policy: Policy) -> Callable[[Sequence[Address], int], list[int]]:
-    """glibc's order in a namespace with only a loopback interface (the differential sandbox's
-    ``loopback`` profile): RFC 3484 where only loopback and unspecified destinations have a
-    source (loopback itself)."""
+def loopback_candidates(addresses: Sequence[Address]) -> list[Candidate]:
+    """The addresses as RFC 3484 candidates in a namespace with only a loopback interface (the
+    differential sandbox's ``loopback`` profile): only loopback and unspecified destinations
+    have a source (loopback itself)."""
+    out = []
+    for i, a in enumerate(addresses):
+        src, plen = _loopback_source(a)
+        out.append(Candidate(a.family, a.packed, src, plen, index=i))
+    return out
 
-    def order(addresses: Sequence[Address], group: int = 1, probed: Any = None) -> list[int]:
-        cands = []
-        for i, a in enumerate(addresses):
-            src, plen = _loopback_source(a)
-            for j in range(group):
-                cands.append(Candidate(a.family, a.packed, src, plen, index=i * group + j))
-        return [c.index for c in sort_candidates(cands, policy)]
+
+def loopback_order(policy: Policy) -> Callable[[Sequence[Address], int], list[int]]:
+    """glibc's order in a namespace with only a loopback interface (see
+    :func:`loopback_candidates`)."""
+
+    def order(addresses: Sequence[Address], group: int = 1) -> list[int]:
+        return sort_order(loopback_candidates(addresses), policy, group)
 
     return order
 
@@ -776,11 +783,8 @@ class FixedFacts(Resolver):
     def ifname(self, index: int) -> str | None:
         return next((n for n, i in self._interfaces.items() if i == index), None)
 
-    def order(self, addresses: Sequence[Address], group: int = 1, probed: Any = None) -> list[int]:
-        return self._order(addresses, group)
-
-    def sources(self, addresses: Sequence[Address]) -> list[Any]:
-        return [None] * len(addresses)  # the fixed facts' order probes nothing
+    def order(self, addresses: Sequence[Address], group: int = 1) -> Steps[list[int]]:
+        return done(self._order(addresses, group))
 
 
 class ScriptedResolver(FixedFacts):

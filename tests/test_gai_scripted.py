@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from netdb import gai
 from netdb.dns import wire
 from tests import scripted
 
@@ -2121,27 +2120,35 @@ def test_a_hosts_file_answer_asks_no_server(tmp_path: Path) -> None:
     assert res.net.asked == []
 
 
-def test_a_long_answer_is_ordered_in_slices_with_a_pause_between(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """1,300 addresses for one name (hosts lines, glibc takes them all): their sources are
-    probed :data:`gai.ORDER_STEP` at a time, with a ``Pause`` request after each slice (the
-    asyncio driver lets the loop run there), and the answer is the one made in one go."""
+def test_a_long_answer_is_ordered_in_steps_with_a_pause_at_each(tmp_path: Path) -> None:
+    """1,300 addresses for one name (hosts lines, glibc takes them all): the context's order is
+    a stepped computation (``netdb.steps``) and the lookup makes one ``Pause`` request at each
+    of its steps (the asyncio driver lets the loop run there); the answer is the one made with
+    the order in one go."""
+    from netdb import sort
+    from netdb.sort import Policy
+
     lines = "".join(f"10.{i >> 8}.{i & 255}.1 many\n" for i in range(1000))
     lines += "".join(f"2001:db8::{i:x} many\n" for i in range(300))
-    seen: list[int] = []
+    taken: list[int] = []
 
-    class Counting(scripted.ScriptedResolver):
-        def sources(self, addresses: Any) -> list[Any]:
-            seen.append(len(addresses))
-            return super().sources(addresses)
+    class Stepped(scripted.ScriptedResolver):
+        def order(self, addresses: Any, group: int = 1) -> Any:
+            inner = sort.order_steps(scripted.loopback_candidates(addresses), Policy.glibc(), group)
+            while True:
+                try:
+                    next(inner)
+                except StopIteration as stop:
+                    return stop.value
+                taken.append(len(addresses))
+                yield
 
     files = scripted.write_etc(tmp_path, hosts=lines)
-    res = Counting(files, scripted.Net({scripted.KNOT: scripted.Authority(_zones())}))
-    sliced, _ = run(res, ("many", 80, 0, STREAM))
-    assert seen == [512, 512, 276] and res.net.pauses == 3
-    assert len(sliced) == 1300 and res.net.asked == []
-    monkeypatch.setattr(gai, "ORDER_STEP", 10**6)
-    seen.clear()
-    whole, _ = run(res, ("many", 80, 0, STREAM))
-    assert (seen, res.net.pauses, whole) == ([], 3, sliced)
+    net = scripted.Net({scripted.KNOT: scripted.Authority(_zones())})
+    res = Stepped(files, net)
+    stepped, _ = run(res, ("many", 80, 0, STREAM))
+    assert len(taken) >= 3 and res.net.pauses == len(taken) and set(taken) == {1300}
+    assert len(stepped) == 1300 and res.net.asked == []
+    plain = scripted.ScriptedResolver(files, net)
+    whole, _ = run(plain, ("many", 80, 0, STREAM))
+    assert (plain.net.pauses, whole) == (len(taken), stepped)

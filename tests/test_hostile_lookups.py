@@ -144,10 +144,9 @@ def test_thousands_of_addresses_answered_in_time(
     64 KB over TCP, a few less in the largest datagram): the lookup takes every one, each for
     three socket types, sorts and returns them within its deadline, and holds the loop for
     less than :data:`MAX_STALL` (the best of three tries: a busy machine's pause is not the
-    lookup's).  The sources the order needs are probed ``gai.ORDER_STEP`` answers at a time
-    with the loop free between slices (measured: 0.04-0.05 s, where probing all 6,432 in one
-    go held it 0.07 s).  The asyncio lookup goes first, so that it finds no order the other
-    left."""
+    lookup's).  The order is made in steps (``netdb.steps``: probes, descriptions and the sort
+    in slices) with the loop free between them.  The asyncio lookup goes first, so that it
+    finds no order the other left."""
     box = sandboxes(PROXIED)
     name = "both.example.test"
     gaps: list[float] = []

@@ -146,18 +146,29 @@ def test_kernel_watch_in_many_threads_at_once() -> None:
     assert errors == []
 
 
-def test_an_order_from_sources_probed_in_slices_is_the_order_made_in_one_go() -> None:
-    """getaddrinfo probes a long answer's sources a slice at a time (``route.sources``) and
-    hands them to the order: the same permutation as the order probing them itself."""
+def test_a_long_order_is_made_in_steps_and_is_the_order_made_in_one_go() -> None:
+    """getaddrinfo orders a long answer in steps (``route.order_steps``: sources probed and
+    candidates described a slice at a time, then the stepped sort): the permutation is that of
+    the candidates probed in one go and sorted in one go, and the source of each candidate is
+    the kernel's."""
+    from netdb import steps
     from netdb.sort import Policy
+    from netdb.sort import order as sort_order
 
     dests = [(socket.AF_INET, bytes([127, 0, i >> 8, i & 255]), 0) for i in range(700)]
     dests += [(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, a), 0) for a in V6]
     dests += [(socket.AF_INET, socket.inet_pton(socket.AF_INET, a), 0) for a in V4]
-    probed = route.sources(dests[:300]) + route.sources(dests[300:])
-    assert probed == [route.source_address(f, d, s) for f, d, s in dests]
+    cands = route.candidates(dests)
+    assert [c.src for c in cands] == [route.source_address(f, d, s) for f, d, s in dests]
     for policy in (Policy.glibc(), Policy.rfc6724()):
-        route._orders.clear()
-        assert route.order_destinations(dests, policy, 3, probed) == route.order_destinations(
-            dests, policy, 3
-        )
+        stepper = route.order_steps(dests, policy, 3)
+        taken = 0
+        while True:
+            try:
+                next(stepper)
+            except StopIteration as stop:
+                stepped = stop.value
+                break
+            taken += 1
+        assert taken >= 2 * len(dests) // steps.STEP
+        assert stepped == sort_order(cands, policy, 3) == route.order_destinations(dests, policy, 3)

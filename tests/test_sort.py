@@ -593,14 +593,61 @@ def test_keyed_order_is_the_merge_sorts(cands: list[Candidate], policy: Policy, 
     ``sort_candidates`` give glibc's order, grouped or not."""
     cands = [Candidate(*dataclasses.astuple(c)[:-1], index=i) for i, c in enumerate(cands)]
     want = _merged(cands, policy, group)
-    keyed = sort._keyed_order(
-        [sort._attrs(policy, c, i) for i, c in enumerate(cands)], policy.go_quirks
-    )
-    assert (keyed is not None) == _transitive_on(cands, policy)
-    if keyed is not None:
-        assert [cands[i].index * group + j for i in keyed for j in range(group)] == want
-    assert sort_order(cands, policy, group) == want
+    got, merge_sorted = _ordered_watching(cands, policy, group)
+    assert merge_sorted == (len(cands) > 1 and not _transitive_on(cands, policy))
+    assert got == want
     assert [c.index for c in sort_candidates(grouped(cands, group), policy)] == want
+
+
+def _ordered_watching(cands: list[Candidate], policy: Policy, group: int) -> tuple[list[int], bool]:
+    """``order``'s answer, and whether it took the merge sort (``sort._merged``)."""
+    used: list[bool] = []
+    real = sort._merged
+
+    def watched(*args: Any) -> Any:
+        used.append(True)
+        return (yield from real(*args))
+
+    sort._merged = watched  # type: ignore[assignment]
+    try:
+        return sort_order(cands, policy, group), bool(used)
+    finally:
+        sort._merged = real  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("group", [1, 3])
+@pytest.mark.parametrize("mixed", [True, False])
+def test_a_long_sort_takes_steps_and_gives_the_merge_sorts_order(group: int, mixed: bool) -> None:
+    """3,000 destinations (IPv4 and IPv4-mapped IPv6 that tie on rules 1-8, so rule 9 is not
+    transitive and the merge sort runs; or IPv4 only, sorted by key): ``order_steps`` yields
+    between slices, never more than a slice's work apart (``steps.WORK`` comparisons, or
+    ``steps.STEP`` candidates described), and gives the reference merge sort's order."""
+    from netdb import steps
+
+    mapped = b"\x00" * 10 + b"\xff\xff"
+    cands = []
+    for i in range(3000):
+        v4 = bytes([10, 1, (i >> 8) & 255, i & 255])
+        src = bytes([10, 0, i % 3, 1])
+        if mixed and i % 2:
+            cands.append(Candidate(AF_INET6, mapped + v4, mapped + src, 104, index=i))
+        else:
+            cands.append(Candidate(AF_INET, v4, src, 8 + 8 * (i % 3), index=i))
+    policy = Policy.glibc()
+    stepper = sort.order_steps(cands, policy, group)
+    taken = 0
+    while True:
+        try:
+            next(stepper)
+        except StopIteration as stop:
+            got = stop.value
+            break
+        taken += 1
+    n = len(cands) * group
+    least = (n * (n.bit_length() - 1)) // steps.WORK if mixed else 3 * len(cands) // steps.STEP
+    assert taken >= least
+    assert got == _merged(cands, policy, group)
+    assert _ordered_watching(cands, policy, group) == (got, mixed)
 
 
 def _transitive_on(cands: list[Candidate], policy: Policy) -> bool:

@@ -65,6 +65,7 @@ from .errors import (
 from .hostent import Address, Status
 from .hosts import CPYTHON_BUFLEN, HostsDatabase
 from .sort import Policy
+from .steps import Steps
 
 T = TypeVar("T")
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -545,18 +546,13 @@ class Resolver:
         except (OSError, OverflowError, ValueError):
             return None
 
-    def order(
-        self, addresses: Sequence[Address], group: int = 1, probed: Sequence[Any] | None = None
-    ) -> list[int]:
+    def order(self, addresses: Sequence[Address], group: int = 1) -> Steps[list[int]]:
         gai_conf = self._files.gai()
         if self._policy is None or self._policy_key is not gai_conf:
             self._policy = Policy.rfc6724() if self._rfc6724 else Policy.glibc(gai_conf)
             self._policy_key = gai_conf
         dests = [(a.family, a.packed, a.scope_id) for a in addresses]
-        return _route.order_destinations(dests, self._policy, group, probed)
-
-    def sources(self, addresses: Sequence[Address]) -> list[Any]:
-        return _route.sources([(a.family, a.packed, a.scope_id) for a in addresses])
+        return _route.order_steps(dests, self._policy, group)
 
     def idn_to_ascii(self, name: str) -> str:
         if "\\" in name:

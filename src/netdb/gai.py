@@ -23,7 +23,7 @@ from __future__ import annotations
 import errno as _errno
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from . import trace as _trace
 from ._frozen import fast_init
@@ -80,6 +80,9 @@ from .errors import (
 )
 from .hostent import ERANGE, Address, HostAnswer, Status
 from .hosts import NETDB_INTERNAL, HostsDatabase
+from .steps import Steps, finish
+
+T = TypeVar("T")
 
 # Flags glibc accepts (AI_IDN_ALLOW_UNASSIGNED / AI_IDN_USE_STD3_ASCII_RULES are deprecated, 0x300).
 _GOOD_FLAGS = (
@@ -145,17 +148,11 @@ class GaiContext(Protocol):
     def ifname(self, index: int) -> str | None:
         """Interface name of ``index``, None when there is none."""
 
-    def order(
-        self, addresses: Sequence[Address], group: int, probed: Sequence[Any] | None = None
-    ) -> list[int]:
+    def order(self, addresses: Sequence[Address], group: int) -> Steps[list[int]]:
         """The RFC 3484 order of the answers, each address standing for ``group`` consecutive
         answers (one per socket type): a permutation of ``len(addresses) * group`` indexes.
-        ``probed``: what :meth:`sources` gave for the same addresses, when the caller asked in
-        steps (see :data:`ORDER_STEP`)."""
-
-    def sources(self, addresses: Sequence[Address]) -> list[Any]:
-        """The kernel's source address for each of ``addresses`` (opaque to the caller, for
-        :meth:`order`): the probes the order needs, made for a slice of the answers."""
+        Stepped (:mod:`netdb.steps`): a long answer's order is made in slices, each step a
+        :class:`Pause` of the lookup."""
 
     def local_domain(self) -> Generator[Op, Any, str]:
         """The domain ``NI_NOFQDN`` strips (glibc's ``nrl_domainname``)."""
@@ -678,25 +675,21 @@ def getaddrinfo(
     addresses = found.addresses
     if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
         addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
-    probed = None
-    if len(addresses) > ORDER_STEP and st:
-        probed = yield from _probe_in_steps(ctx, addresses)
-    return results(ctx, addresses, st, found.canon, probed)
+    order = None
+    if len(addresses) > 1 and st:
+        order = yield from _paced(ctx.order(addresses, len(st)))
+    return results(ctx, addresses, st, found.canon, order)
 
 
-ORDER_STEP = 512
-"""The most answers whose sources the order probes in one go (a probe is a connect and a
-getsockname, a few microseconds): a longer answer (thousands of addresses in a 64 KB reply,
-or a hosts file's) is probed a slice at a time with a :class:`Pause` between slices, so that
-the asyncio driver lets the event loop run meanwhile."""
-
-
-def _probe_in_steps(ctx: GaiContext, addresses: Sequence[Address]) -> Generator[Op, Any, list[Any]]:
-    probed: list[Any] = []
-    for start in range(0, len(addresses), ORDER_STEP):
-        probed += ctx.sources(addresses[start : start + ORDER_STEP])
+def _paced(steps: Steps[T]) -> Generator[Op, Any, T]:
+    """A stepped computation (:mod:`netdb.steps`) with a :class:`Pause` request at each step,
+    where the asyncio driver lets the event loop run other tasks."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
         yield PAUSE
-    return probed
 
 
 def prologue(
@@ -767,11 +760,11 @@ def results(
     addresses: Sequence[Address],
     st: Sequence[_ServTuple],
     canon: str | None,
-    probed: Sequence[Any] | None = None,
+    order: Sequence[int] | None = None,
 ) -> list[AddrInfo]:
     """The answer list: one entry per address and service tuple, in glibc's order, the
-    canonical name on the first entry (``probed``: the sources the order needs, when
-    :func:`_probe_in_steps` made the probes already)."""
+    canonical name on the first entry (``order``: that order, when the caller made it in
+    steps; else it is made here in one go)."""
     if not addresses:
         raise GaiError(EAI_NONAME)
     out: list[AddrInfo] = []
@@ -789,7 +782,9 @@ def results(
     if len(addresses) > 1:
         # glibc sorts its whole answer list (one entry per address and socket type), which can
         # split one address's entries; the canonical name then goes to the new first entry.
-        out = [out[i] for i in ctx.order(addresses, len(st), probed)]
+        if order is None:
+            order = finish(ctx.order(addresses, len(st)))
+        out = [out[i] for i in order]
     if canon:
         f0, s0, p0, _, sa0 = out[0]
         out[0] = (f0, s0, p0, canon, sa0)

@@ -39,6 +39,7 @@ from typing import NamedTuple, Protocol
 from ._frozen import fast_init
 from .config.gaiconf import GaiConf, PolicyRule, ScopeRule
 from .constants import AF_INET, AF_INET6
+from .steps import STEP, WORK, Steps, finish
 
 _MAPPED_INT = 0xFFFF << 32
 _LOOPBACK6 = 1
@@ -492,30 +493,96 @@ def _ranks(a: _Attrs, go: bool) -> tuple[int, ...]:
     )
 
 
-def _keyed_order(attrs: list[_Attrs], go: bool) -> list[int] | None:
-    """The merge sort's permutation through one sort by key, when the comparison is a total
-    order on ``attrs``: every group of candidates that tie on rules 1-8 has one family for
-    rule 9 (or none), so within it rule 9 then rule 10 rank, and between groups rules 1-8 do.
-    Any sort then gives the merge sort's order (the only one).  None when some group mixes
-    families, where rule 9 is not transitive and only glibc's merge sort says what comes out.
-
-    Time O(n log n) in C: the merge sort makes O(n log n) comparisons in Python (about 0.2 s
-    for the 19,000 answers two 64 KB replies give)."""
-    families: dict[tuple[int, ...], int] = {}
-    keys: list[tuple[tuple[int, ...], int, int]] = []
-    for a in attrs:
-        ranks = _ranks(a, go)
-        if families.setdefault(ranks, a.family) != a.family:
-            return None
-        keys.append((ranks, -a.common, a.pos))  # (family -1, no rule 9: common is 0)
-    keys.sort()
-    return [k[2] for k in keys]
+def _rank_ids(attrs: Sequence[_Attrs], go: bool) -> Steps[list[int]]:
+    """Rules 1-8 of each candidate (:func:`_ranks`) as the rank of that tuple among the
+    distinct ones present (comparing two ids compares the tuples); stepped."""
+    n = len(attrs)
+    ranks: list[tuple[int, ...]] = []
+    for start in range(0, n, STEP):
+        ranks += [_ranks(a, go) for a in attrs[start : start + STEP]]
+        if n > STEP:
+            yield
+    ids = {r: i for i, r in enumerate(sorted(set(ranks)))}
+    return [ids[r] for r in ranks]
 
 
-MEMO_MAX = 64
-"""Candidate lists longer than this are not kept in the memo of orders: a key holds each
-candidate's attributes, and a server that answers with thousands of addresses would fill the
-memo's 1,024 entries with gigabytes of them."""
+_Merged = tuple[int, int, int, int]
+"""What the merge sort compares of one answer: (rules 1-8 as a rank id, rule 9's family, rule
+9's score, position)."""
+
+
+def _merge_some(
+    left: list[_Merged], right: list[_Merged], out: list[_Merged], i: int, j: int, limit: int
+) -> tuple[int, int]:
+    """One merge of glibc's ``msort``, for at most ``limit`` comparisons (a negative limit:
+    no limit): ``left[i]`` is taken unless ``right[j]`` is preferred (see :func:`_compare`; a
+    rank id decides rules 1-8 as :func:`_ranks` does).  Where the merge stopped."""
+    nl = len(left)
+    nr = len(right)
+    while i < nl and j < nr and limit:
+        a = left[i]
+        b = right[j]
+        if a[0] != b[0]:
+            right_first = b[0] < a[0]
+        elif a[1] == b[1] != -1 and a[2] != b[2]:
+            right_first = b[2] > a[2]  # rule 9
+        else:
+            right_first = b[3] < a[3]  # rule 10
+        if right_first:
+            out.append(b)
+            j += 1
+        else:
+            out.append(a)
+            i += 1
+        limit -= 1
+    return i, j
+
+
+def _msort(items: list[_Merged]) -> list[_Merged]:
+    """glibc's ``msort_with_tmp`` on ``items`` in one go (halves of n // 2 and n - n // 2)."""
+    n = len(items)
+    if n <= 1:
+        return items
+    left = _msort(items[: n // 2])
+    right = _msort(items[n // 2 :])
+    out: list[_Merged] = []
+    i, j = _merge_some(left, right, out, 0, 0, -1)
+    out += left[i:]
+    out += right[j:]
+    return out
+
+
+_LEAF = 256
+"""Runs this short are merge-sorted in one go inside the stepped sort (about 1 ms)."""
+
+
+def _msort_steps(items: list[_Merged], spent: list[int]) -> Steps[list[_Merged]]:
+    """:func:`_msort` with a step after every :data:`~netdb.steps.WORK` comparisons or so
+    (``spent``: the comparisons made since the last step)."""
+    n = len(items)
+    if n <= _LEAF:
+        spent[0] += n * n.bit_length()
+        if spent[0] >= WORK:
+            spent[0] = 0
+            yield
+        return _msort(items)
+    left = yield from _msort_steps(items[: n // 2], spent)
+    right = yield from _msort_steps(items[n // 2 :], spent)
+    out: list[_Merged] = []
+    i = j = 0
+    while True:
+        limit = max(WORK - spent[0], 1)
+        i2, j2 = _merge_some(left, right, out, i, j, limit)
+        spent[0] += (i2 - i) + (j2 - j)
+        i, j = i2, j2
+        if spent[0] >= WORK:
+            spent[0] = 0
+            yield
+        if i == len(left) or j == len(right):
+            break
+    out += left[i:]
+    out += right[j:]
+    return out
 
 
 def sort_candidates(
@@ -527,7 +594,7 @@ def sort_candidates(
     The comparison is glibc's, and so is the sort: a merge sort whose outcome can depend on
     the algorithm, because rule 9 never compares two families and so the comparison is not
     transitive when IPv4 and IPv6 destinations meet.  Where it is transitive (see
-    :func:`_keyed_order`), one sort by key gives the same order faster.
+    :func:`_positions`), one sort by key gives the same order faster.
     """
     if len(cands) < 2:
         return list(cands)
@@ -535,26 +602,65 @@ def sort_candidates(
     go = policy.go_quirks
     if told is not None:
         return [cands[a.pos] for a in _merge_sort(attrs, go, told)]
-    # The sort's outcome is a function of the attributes (positions aside, which are 0..n-1)
-    # and the policy's quirks: many destinations share them, so the permutation is kept.
-    key = (tuple([a[:-1] for a in attrs]), go) if len(attrs) <= MEMO_MAX else None
-    order = _orders.get(key) if key is not None else None
-    if order is None:
-        first = attrs[0][:-1]
-        if all(a[:-1] == first for a in attrs):
-            order = list(range(len(attrs)))  # every comparison reaches rule 10
-        else:
-            order = _keyed_order(attrs, go) or [a.pos for a in _merge_sort(attrs, go)]
-        if key is not None:
-            if len(_orders) >= 1024:
-                _orders.clear()
-            _orders[key] = order
-    return [cands[i] for i in order]
+    return [cands[p] for p in finish(_positions(attrs, go, 1))]
 
 
-_orders: dict[tuple[tuple[tuple[object, ...], ...], bool], list[int]] = {}
-"""Permutations :func:`sort_candidates` found, by the candidates' attributes (a pure memo of
-lists of at most :data:`MEMO_MAX`)."""
+def _positions(attrs: list[_Attrs], go: bool, group: int) -> Steps[list[int]]:
+    """The sorted order of the answer list in which each of ``attrs`` stands for ``group``
+    consecutive answers, as positions in that list; stepped (:mod:`netdb.steps`).
+
+    When the comparison is a total order on ``attrs`` (every group of candidates that tie on
+    rules 1-8 has one family for rule 9, or none), within a group rule 9 then rule 10 rank,
+    and between groups rules 1-8 do: any sort gives the merge sort's order (the only one).  So
+    one sort by key runs, in C, on one integer per candidate (rules 1-8 as a rank id, rule 9's
+    score, the position), and the answers of one candidate stay together in their order.  When
+    some group mixes families, rule 9 is not transitive and only glibc's merge sort says what
+    comes out: it runs over the whole answer list, ``group`` answers per candidate, as
+    glibc's does (in Python: O(n log n) comparisons, about 0.1 s for 20,000 answers)."""
+    n = len(attrs)
+    sliced = n > STEP
+    ranks = yield from _rank_ids(attrs, go)
+    families: dict[int, int] = {}
+    keys: list[int] = []
+    for start in range(0, n, STEP):
+        for i in range(start, min(n, start + STEP)):
+            a = attrs[i]
+            if families.setdefault(ranks[i], a.family) != a.family:
+                return (yield from _merged(attrs, ranks, group))
+            keys.append(ranks[i] << 48 | (255 - a.common) << 32 | i)
+        if sliced:
+            yield
+    keys.sort()
+    out: list[int] = []
+    for start in range(0, n, STEP):
+        out += [
+            (k & 0xFFFFFFFF) * group + j for k in keys[start : start + STEP] for j in range(group)
+        ]
+        if sliced:
+            yield
+    return out
+
+
+def _merged(attrs: list[_Attrs], ranks: list[int], group: int) -> Steps[list[int]]:
+    """:func:`_positions` by glibc's merge sort (``ranks``: :func:`_rank_ids`)."""
+    n = len(attrs)
+    items: list[_Merged] = []
+    for start in range(0, n, STEP):
+        items += [
+            (ranks[i], attrs[i].family, attrs[i].common, i * group + j)
+            for i in range(start, min(n, start + STEP))
+            for j in range(group)
+        ]
+        if n > STEP:
+            yield
+    merged = yield from _msort_steps(items, [0])
+    return [m[3] for m in merged]
+
+
+MEMO_MAX = 64
+"""Candidate lists longer than this are not kept in ``route``'s memo of orders: a key holds
+each destination, and a server that answers with thousands of addresses would fill the
+memo's entries with megabytes of them."""
 
 
 def grouped(cands: list[Candidate], group: int) -> list[Candidate]:
@@ -580,14 +686,24 @@ def grouped(cands: list[Candidate], group: int) -> list[Candidate]:
 
 def order(cands: list[Candidate], policy: Policy, group: int = 1) -> list[int]:
     """The tags of :func:`grouped` ``(cands, group)`` in the order :func:`sort_candidates`
-    gives them.  Where the comparison is a total order (:func:`_keyed_order`) the answers of
-    one candidate stay together in their order, so the candidates are sorted once each, not
-    ``group`` times over."""
-    if len(cands) >= 2:
-        keyed = _keyed_order([_attrs(policy, c, i) for i, c in enumerate(cands)], policy.go_quirks)
-        if keyed is not None:
-            return [cands[i].index * group + j for i in keyed for j in range(group)]
-    return [c.index for c in sort_candidates(grouped(cands, group), policy)]
+    gives them (:func:`order_steps` run through)."""
+    return finish(order_steps(cands, policy, group))
+
+
+def order_steps(cands: Sequence[Candidate], policy: Policy, group: int = 1) -> Steps[list[int]]:
+    """:func:`order`, stepped (:mod:`netdb.steps`): a long list is described a slice of
+    :data:`~netdb.steps.STEP` candidates at a time and sorted with a step every
+    :data:`~netdb.steps.WORK` comparisons (see :func:`_positions`)."""
+    n = len(cands)
+    if n < 2:
+        return [c.index * group + j for c in cands for j in range(group)]
+    attrs: list[_Attrs] = []
+    for start in range(0, n, STEP):
+        attrs += [_attrs(policy, c, i) for i, c in enumerate(cands[start : start + STEP], start)]
+        if n > STEP:
+            yield
+    positions = yield from _positions(attrs, policy.go_quirks, group)
+    return [cands[p // group].index * group + p % group for p in positions]
 
 
 def decide(a: Candidate, b: Candidate, policy: Policy) -> tuple[int, int]:
@@ -619,5 +735,6 @@ __all__ = [
     "decide",
     "grouped",
     "order",
+    "order_steps",
     "sort_candidates",
 ]

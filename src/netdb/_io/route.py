@@ -34,10 +34,13 @@ from collections.abc import Callable, Sequence
 from .. import trace
 from ..config.gaiconf import PolicyRule
 from ..sort import MEMO_MAX, PREFER_DA, RULES, Candidate, Policy, grouped, order, sort_candidates
+from ..sort import order_steps as order_steps_of
+from ..steps import STEP, Steps, finish
 from . import ifaddrs, watch
 from .watch import WATCH
 
 _MAPPED = b"\x00" * 10 + b"\xff\xff"
+_LOOP4 = b"\x7f\x00\x00\x01"
 _PROBE_TYPE = int(socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
 _AF_INET6 = int(socket.AF_INET6)
 _inet_ntop = _socket.inet_ntop
@@ -204,95 +207,107 @@ def _lookup_keys(dests: Sequence[tuple[int, bytes, int]], gen: int) -> list[bool
     return through_ipv4
 
 
-def sources(dests: Sequence[tuple[int, bytes, int]]) -> list[bytes | None]:
-    """Source(D) of each ``(family, packed, scope_id)`` destination (None: no route): the
-    probes :func:`order_destinations` would make, for a caller that makes them in steps."""
-    _generation()
-    return [_source(f, d, s) for f, d, s in dests]
-
-
-def candidates(
-    dests: Sequence[tuple[int, bytes, int]],
-    gen: int | None = None,
-    probed: Sequence[bytes | None] | None = None,
-) -> list[Candidate]:
+def candidates(dests: Sequence[tuple[int, bytes, int]], gen: int | None = None) -> list[Candidate]:
     """One :class:`Candidate` per ``(family, packed, scope_id)`` destination, as glibc fills
     its ``sort_result`` entries; ``index`` is the destination's position.  ``gen``: the
-    kernel-state generation when the caller has just read it (:func:`_generation`);
-    ``probed``: the destinations' sources when the caller has probed them already
-    (:func:`sources`)."""
-    if gen is None:
-        gen = _generation()
-    sources = [_source(f, d, s) for f, d, s in dests] if probed is None else list(probed)
+    kernel-state generation when the caller has just read it (:func:`_generation`)."""
+    return finish(candidates_steps(dests, _generation() if gen is None else gen))
+
+
+def candidates_steps(dests: Sequence[tuple[int, bytes, int]], gen: int) -> Steps[list[Candidate]]:
+    """:func:`candidates`, stepped (:mod:`netdb.steps`): a long list is probed and described a
+    slice of :data:`~netdb.steps.STEP` destinations at a time."""
+    n = len(dests)
+    sliced = n > STEP
+    sources: list[bytes | None] = []
+    for start in range(0, n, STEP):
+        sources += [_source(f, d, s) for f, d, s in dests[start : start + STEP]]
+        if sliced:
+            yield
     if not any(src is not None for src in sources):
         return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
     table = ifaddrs.source_table(gen)
     through_ipv4 = _lookup_keys(dests, gen)
     found: list[ifaddrs.InterfaceAddress | None] = []
-    for (family, _, _), src, via4 in zip(dests, sources, through_ipv4, strict=True):
-        if src is None or table is None:
-            found.append(None)
-            continue
-        if family == socket.AF_INET:
-            key = _MAPPED + (b"\x7f\x00\x00\x01" if via4 and src[0] == 127 else src)
-        else:
-            key = src
-        found.append(table.find(key))
+    for start in range(0, n, STEP):
+        for i in range(start, min(n, start + STEP)):
+            src = sources[i]
+            if src is None or table is None:
+                found.append(None)
+            elif dests[i][0] == socket.AF_INET:
+                found.append(
+                    table.find(_MAPPED + (_LOOP4 if through_ipv4[i] and src[0] == 127 else src))
+                )
+            else:
+                found.append(table.find(src))
+        if sliced:
+            yield
     # Rule 7 needs the interfaces' types only when two usable destinations leave through
     # different interfaces (or one through an interface glibc could not name).
     usable_ifaces = {
         None if a is None else a.index for a, s in zip(found, sources, strict=True) if s
     }
     types = ifaddrs.link_types(gen) if len(usable_ifaces) > 1 else None
-    out = []
-    for i, ((family, dst, _), src, addr) in enumerate(zip(dests, sources, found, strict=True)):
-        if src is None:
-            out.append(Candidate(family, dst, None, index=i))
-            continue
-        if addr is None:
-            out.append(Candidate(family, dst, src, src_native=types is None, index=i))
-            continue
-        native = types is None or (
-            addr.index in types and types[addr.index] not in ifaddrs.TUNNEL_TYPES
-        )
-        out.append(
-            Candidate(
-                family,
-                dst,
-                src,
-                src_prefixlen=addr.prefixlen,
-                src_deprecated=addr.deprecated,
-                src_home=addr.home,
-                src_native=native,
-                index=i,
-            )
-        )
+    out: list[Candidate] = []
+    for start in range(0, n, STEP):
+        for i in range(start, min(n, start + STEP)):
+            family, dst, _ = dests[i]
+            src, addr = sources[i], found[i]
+            if src is None:
+                out.append(Candidate(family, dst, None, index=i))
+            elif addr is None:
+                out.append(Candidate(family, dst, src, src_native=types is None, index=i))
+            else:
+                native = types is None or (
+                    addr.index in types and types[addr.index] not in ifaddrs.TUNNEL_TYPES
+                )
+                out.append(
+                    Candidate(
+                        family,
+                        dst,
+                        src,
+                        src_prefixlen=addr.prefixlen,
+                        src_deprecated=addr.deprecated,
+                        src_home=addr.home,
+                        src_native=native,
+                        index=i,
+                    )
+                )
+        if sliced:
+            yield
     return out
 
 
 def order_destinations(
-    dests: Sequence[tuple[int, bytes, int]],
-    policy: Policy,
-    group: int = 1,
-    probed: Sequence[bytes | None] | None = None,
+    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int = 1
 ) -> list[int]:
-    """The order glibc's getaddrinfo gives ``(family, packed, scope_id)`` destinations.
+    """The order glibc's getaddrinfo gives ``(family, packed, scope_id)`` destinations
+    (:func:`order_steps` run through).
 
     With ``group`` = 1 the result is a permutation of destination indexes.  With ``group`` > 1
     each destination stands for ``group`` consecutive answers (one per socket type, as
     getaddrinfo lists them) and the result is a permutation of ``len(dests) * group`` answer
-    indexes, sorted as glibc sorts its whole answer list.  ``probed``: the destinations'
-    sources, when the caller probed them in steps (:func:`sources`).
+    indexes, sorted as glibc sorts its whole answer list.
     """
+    return finish(order_steps(dests, policy, group))
+
+
+def order_steps(
+    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int = 1
+) -> Steps[list[int]]:
+    """:func:`order_destinations`, stepped (:mod:`netdb.steps`): a long answer (thousands of
+    addresses in a 64 KB reply or a hosts file) is probed, described and sorted in slices, so
+    that the asyncio driver lets the loop run between them."""
     n = len(dests)
     if n < 2:  # glibc sorts only when there is more than one address
         return list(range(n * group))
     gen = _generation()
     rec = trace.recorder()
     if rec is not None:
-        return _explained_order(dests, policy, group, rec, probed)
+        return _explained_order(dests, policy, group, rec)
     if n > MEMO_MAX:  # kept in no memo: a long answer would hold megabytes in each entry
-        return order(candidates(dests, gen, probed), policy, group)
+        cands = yield from candidates_steps(dests, gen)
+        return (yield from order_steps_of(cands, policy, group))
     memo_key = (tuple(dests), policy, group)
     known = _orders.get(memo_key)
     if known is not None:
@@ -315,12 +330,11 @@ def _explained_order(
     policy: Policy,
     group: int,
     rec: trace.Recorder,
-    probed: Sequence[bytes | None] | None = None,
 ) -> list[int]:
     """:func:`order_destinations` for an explained lookup: the same sort, computed afresh (the
     memo of orders is a cache of this pure computation), with its table, each destination's
     source address and every comparison recorded."""
-    cands = candidates(dests, probed=probed)
+    cands = candidates(dests)
     shown = []
     for c in cands:
         if c.src is None:
