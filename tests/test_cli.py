@@ -412,6 +412,40 @@ def test_module_entry_point() -> None:
     assert proc.stdout.startswith("usage: netdb services")
 
 
+INTERRUPTED_IMPORT = """
+import sys
+
+class Interrupt:
+    # A Ctrl-C that lands while netdb's command line is being imported.
+    def find_spec(self, name, path=None, target=None):
+        if name == "netdb.cli":
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+import _netdb_cli
+
+sys.exit(_netdb_cli.main())
+"""
+
+
+def test_console_script_interrupted_while_it_starts() -> None:
+    """The ``netdb`` console script (``_netdb_cli.main``) runs the command, and a Ctrl-C that
+    lands while netdb is still being imported ends it with status 130 and nothing on stderr
+    (it was a traceback from inside an import)."""
+    env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_IMPORT], capture_output=True, text=True, env=env
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "")
+    script = (
+        "import sys, _netdb_cli; sys.argv[1:] = ['services', '--help']; sys.exit(_netdb_cli.main())"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("usage: netdb services")
+
+
 # --- differential: netdb against the real getent in the sandbox --------------------------------
 
 

@@ -24,5 +24,5 @@ def test_ruff_format() -> None:
 
 
 def test_mypy_strict() -> None:
-    res = _run(sys.executable, "-m", "mypy", "--strict", "src/netdb")
+    res = _run(sys.executable, "-m", "mypy", "--strict", "src/netdb", "src/_netdb_cli.py")
     assert res.returncode == 0, res.stdout + res.stderr
