@@ -142,3 +142,36 @@ def test_the_coroutine_form(resolver: netdb.Resolver) -> None:
     assert outcome(b.outcome) == outcome(resolver.gethostbyname, "nosuch")
     assert c.outcome() == ("web.example.test", "http")
     assert any(isinstance(s, trace.NssSource) for s in a.steps)
+
+
+@pytest.mark.parametrize(("count", "recorded"), [(100, True), (400, False)])
+def test_a_long_sort_is_summed_up_not_recorded_comparison_by_comparison(
+    tmp_path: Path, count: int, recorded: bool
+) -> None:
+    """One name on many hosts lines (``multi on``): up to ``route.EXPLAINED_MAX`` answers the
+    explanation holds every comparison of the sort; beyond, the table and the sources as ever,
+    then a ``sort`` fact instead of the n log n comparisons (the sort runs in steps, as a
+    plain lookup's), and the outcome is the plain call's."""
+    from netdb._io import route
+
+    lines = [f"127.2.{i >> 8}.{i & 255} many" for i in range(count)]
+    lines += [f"::ffff:127.3.{i >> 8}.{i & 255} many" for i in range(count // 4)]
+    res = files_resolver(tmp_path, "\n".join(lines) + "\n")
+    (tmp_path / "host.conf").write_text("multi on\n")
+    res.invalidate()
+    plain = res.getaddrinfo("many", 80)
+    res.invalidate()
+    exp = netdb.explain(res.getaddrinfo, "many", 80)
+    assert exp.outcome() == plain and len(plain) == 3 * (count + count // 4)
+    compared = [s for s in exp.steps if isinstance(s, trace.Compared)]
+    facts = [s for s in exp.steps if isinstance(s, trace.Fact) and s.what == "sort"]
+    [policy] = [s for s in exp.steps if isinstance(s, trace.SortPolicy)]
+    assert len(policy.destinations) == count + count // 4
+    assert (len(plain) > route.EXPLAINED_MAX) == (not recorded)
+    if recorded:
+        assert compared and not facts
+    else:
+        assert not compared
+        assert [f.detail for f in facts] == [
+            f"{len(plain)} answers: comparisons not recorded (more than {route.EXPLAINED_MAX})"
+        ]

@@ -303,8 +303,16 @@ def order_steps(
         return list(range(n * group))
     gen = _generation()
     rec = trace.recorder()
-    if rec is not None:
+    if rec is not None and n * group <= EXPLAINED_MAX:
         return _explained_order(dests, policy, group, rec)
+    if rec is not None:
+        # Too long to record each comparison (n log n of them): the table and the sources
+        # are recorded, and the order is made as a plain lookup's is.
+        cands = yield from candidates_steps(dests, gen)
+        _record_policy(cands, policy, rec)
+        said = f"{n * group} answers: comparisons not recorded (more than {EXPLAINED_MAX})"
+        rec.add(trace.Fact("sort", said))
+        return (yield from order_steps_of(cands, policy, group))
     if n > MEMO_MAX:  # kept in no memo: a long answer would hold megabytes in each entry
         cands = yield from candidates_steps(dests, gen)
         return (yield from order_steps_of(cands, policy, group))
@@ -335,6 +343,28 @@ def _explained_order(
     memo of orders is a cache of this pure computation), with its table, each destination's
     source address and every comparison recorded."""
     cands = candidates(dests)
+    _record_policy(cands, policy, rec)
+    expanded = grouped(cands, group)
+    names = {c.index: _text(c.family, c.dst) for c in expanded}
+    if group > 1:
+        names = {i: f"{t} (#{i % group + 1} of its {group} socket types)" for i, t in names.items()}
+    by_pos = [names[c.index] for c in expanded]
+
+    def told(a: int, b: int, preferred: int, rule: int) -> None:
+        first, second = (a, b) if preferred == PREFER_DA else (b, a)
+        rec.add(trace.Compared(by_pos[first], by_pos[second], rule, RULES[rule]))
+
+    return [c.index for c in sort_candidates(expanded, policy, told)]
+
+
+EXPLAINED_MAX = 512
+"""The longest answer list (addresses times socket types) whose sort an explained lookup
+records comparison by comparison (a few thousand steps at most); a longer one is sorted as a
+plain lookup's is, in steps, with a ``sort`` fact saying so."""
+
+
+def _record_policy(cands: Sequence[Candidate], policy: Policy, rec: trace.Recorder) -> None:
+    """The sort's policy table and each destination's source, as one step."""
     shown = []
     for c in cands:
         if c.src is None:
@@ -352,17 +382,6 @@ def _explained_order(
         rule_line("label", r) for r in policy.labels
     )
     rec.add(trace.SortPolicy(origin, rows, tuple(shown)))
-    expanded = grouped(cands, group)
-    names = {c.index: _text(c.family, c.dst) for c in expanded}
-    if group > 1:
-        names = {i: f"{t} (#{i % group + 1} of its {group} socket types)" for i, t in names.items()}
-    by_pos = [names[c.index] for c in expanded]
-
-    def told(a: int, b: int, preferred: int, rule: int) -> None:
-        first, second = (a, b) if preferred == PREFER_DA else (b, a)
-        rec.add(trace.Compared(by_pos[first], by_pos[second], rule, RULES[rule]))
-
-    return [c.index for c in sort_candidates(expanded, policy, told)]
 
 
 def rule_line(word: str, rule: PolicyRule) -> str:
