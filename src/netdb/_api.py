@@ -49,7 +49,7 @@ from .config.loader import FileSet, SystemFiles
 from .config.resolv import NAMESERVER_PORT, ResolvConf
 from .constants import AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_PASSIVE, SOCK_DGRAM
 from .dns.cache import Cache
-from .dns.ops import HErrno, Note, Op, Server
+from .dns.ops import PAUSE, HErrno, Note, Op, Server
 from .dns.query import SendOptions, SendState
 from .dns.search import Context, SearchConfig
 from .errors import (
@@ -65,7 +65,7 @@ from .errors import (
 from .hostent import Address, Status
 from .hosts import CPYTHON_BUFLEN, HostsDatabase
 from .sort import Policy
-from .steps import Steps
+from .steps import STEP, Steps
 
 T = TypeVar("T")
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -735,7 +735,13 @@ class Resolver:
             results = yield from gai.getaddrinfo(self, *key, db=db)
         except GaiError as exc:
             return exc
-        return _gai_tuple(results)
+        if len(results) <= STEP:
+            return _gai_tuple(results)
+        converted: list[Any] = []
+        for start in range(0, len(results), STEP):  # a long answer: the loop runs in between
+            converted += _gai_tuple(results[start : start + STEP])
+            yield PAUSE
+        return tuple(converted)
 
     def _gai_steps(self, key: tuple[Any, ...]) -> Generator[Op, Any, tuple[Any, ...] | GaiError]:
         """The getaddrinfo lookup every driver runs: the express lane's generator where its

@@ -80,7 +80,7 @@ from .errors import (
 )
 from .hostent import ERANGE, Address, HostAnswer, Status
 from .hosts import NETDB_INTERNAL, HostsDatabase
-from .steps import Steps, finish
+from .steps import STEP, Steps, finish
 
 T = TypeVar("T")
 
@@ -675,10 +675,7 @@ def getaddrinfo(
     addresses = found.addresses
     if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
         addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
-    order = None
-    if len(addresses) > 1 and st:
-        order = yield from _paced(ctx.order(addresses, len(st)))
-    return results(ctx, addresses, st, found.canon, order)
+    return (yield from _paced(results_steps(ctx, addresses, st, found.canon)))
 
 
 def _paced(steps: Steps[T]) -> Generator[Op, Any, T]:
@@ -756,35 +753,45 @@ def is_numeric(ctx: GaiContext, host: str, family: int, flags: int) -> bool:
 
 
 def results(
-    ctx: GaiContext,
-    addresses: Sequence[Address],
-    st: Sequence[_ServTuple],
-    canon: str | None,
-    order: Sequence[int] | None = None,
+    ctx: GaiContext, addresses: Sequence[Address], st: Sequence[_ServTuple], canon: str | None
 ) -> list[AddrInfo]:
+    """The answer list (:func:`results_steps` run through)."""
+    return finish(results_steps(ctx, addresses, st, canon))
+
+
+def results_steps(
+    ctx: GaiContext, addresses: Sequence[Address], st: Sequence[_ServTuple], canon: str | None
+) -> Steps[list[AddrInfo]]:
     """The answer list: one entry per address and service tuple, in glibc's order, the
-    canonical name on the first entry (``order``: that order, when the caller made it in
-    steps; else it is made here in one go)."""
+    canonical name on the first entry.  Stepped (:mod:`netdb.steps`): a long answer's entries
+    are made a slice of addresses at a time, and its order in steps (``ctx.order``)."""
     if not addresses:
         raise GaiError(EAI_NONAME)
+    n = len(addresses)
     out: list[AddrInfo] = []
-    for a in addresses:
-        if a.family == AF_INET6:
-            sockaddr_host = format_ipv6(a.packed)
-            for s in st:
-                out.append(
-                    (AF_INET6, s.socktype, s.protocol, "", (sockaddr_host, s.port, 0, a.scope_id))
-                )
-        else:
-            sockaddr_host = format_ipv4(a.packed)
-            for s in st:
-                out.append((a.family, s.socktype, s.protocol, "", (sockaddr_host, s.port)))
-    if len(addresses) > 1:
+    for start in range(0, n, STEP):
+        for a in addresses[start : start + STEP]:
+            if a.family == AF_INET6:
+                host = format_ipv6(a.packed)
+                scope = a.scope_id
+                for s in st:
+                    out.append((AF_INET6, s.socktype, s.protocol, "", (host, s.port, 0, scope)))
+            else:
+                host = format_ipv4(a.packed)
+                for s in st:
+                    out.append((a.family, s.socktype, s.protocol, "", (host, s.port)))
+        if n > STEP:
+            yield
+    if n > 1:
         # glibc sorts its whole answer list (one entry per address and socket type), which can
         # split one address's entries; the canonical name then goes to the new first entry.
-        if order is None:
-            order = finish(ctx.order(addresses, len(st)))
-        out = [out[i] for i in order]
+        order = yield from ctx.order(addresses, len(st))
+        ordered: list[AddrInfo] = []
+        for start in range(0, len(order), STEP):
+            ordered += [out[i] for i in order[start : start + STEP]]
+            if n > STEP:
+                yield
+        out = ordered
     if canon:
         f0, s0, p0, _, sa0 = out[0]
         out[0] = (f0, s0, p0, canon, sa0)
