@@ -783,7 +783,10 @@ class FixedFacts(Resolver):
     def ifname(self, index: int) -> str | None:
         return next((n for n, i in self._interfaces.items() if i == index), None)
 
-    def order(self, addresses: Sequence[Address], group: int = 1) -> Steps[list[int]]:
+    def order(self, addresses: Sequence[Address], group: int = 1) -> list[int]:
+        return self._order(addresses, group)
+
+    def order_steps(self, addresses: Sequence[Address], group: int = 1) -> Steps[list[int]]:
         return done(self._order(addresses, group))
 
 

@@ -2133,7 +2133,7 @@ def test_a_long_answer_is_ordered_in_steps_with_a_pause_at_each(tmp_path: Path) 
     taken: list[int] = []
 
     class Stepped(scripted.ScriptedResolver):
-        def order(self, addresses: Any, group: int = 1) -> Any:
+        def order_steps(self, addresses: Any, group: int = 1) -> Any:
             inner = sort.order_steps(scripted.loopback_candidates(addresses), Policy.glibc(), group)
             while True:
                 try:

@@ -546,13 +546,21 @@ class Resolver:
         except (OSError, OverflowError, ValueError):
             return None
 
-    def order(self, addresses: Sequence[Address], group: int = 1) -> Steps[list[int]]:
+    def order(self, addresses: Sequence[Address], group: int = 1) -> list[int]:
+        dests = [(a.family, a.packed, a.scope_id) for a in addresses]
+        return _route.order_destinations(dests, self._sort_policy(), group)
+
+    def order_steps(self, addresses: Sequence[Address], group: int = 1) -> Steps[list[int]]:
+        dests = [(a.family, a.packed, a.scope_id) for a in addresses]
+        return _route.order_steps(dests, self._sort_policy(), group)
+
+    def _sort_policy(self) -> Policy:
+        """The RFC 6724 policy: glibc's table, or gai.conf's while that file stands."""
         gai_conf = self._files.gai()
         if self._policy is None or self._policy_key is not gai_conf:
             self._policy = Policy.rfc6724() if self._rfc6724 else Policy.glibc(gai_conf)
             self._policy_key = gai_conf
-        dests = [(a.family, a.packed, a.scope_id) for a in addresses]
-        return _route.order_steps(dests, self._policy, group)
+        return self._policy
 
     def idn_to_ascii(self, name: str) -> str:
         if "\\" in name:

@@ -80,7 +80,7 @@ from .errors import (
 )
 from .hostent import ERANGE, Address, HostAnswer, Status
 from .hosts import NETDB_INTERNAL, HostsDatabase
-from .steps import STEP, Steps, finish
+from .steps import STEP, Steps
 
 T = TypeVar("T")
 
@@ -148,10 +148,12 @@ class GaiContext(Protocol):
     def ifname(self, index: int) -> str | None:
         """Interface name of ``index``, None when there is none."""
 
-    def order(self, addresses: Sequence[Address], group: int) -> Steps[list[int]]:
+    def order(self, addresses: Sequence[Address], group: int) -> list[int]:
         """The RFC 3484 order of the answers, each address standing for ``group`` consecutive
-        answers (one per socket type): a permutation of ``len(addresses) * group`` indexes.
-        Stepped (:mod:`netdb.steps`): a long answer's order is made in slices, each step a
+        answers (one per socket type): a permutation of ``len(addresses) * group`` indexes."""
+
+    def order_steps(self, addresses: Sequence[Address], group: int) -> Steps[list[int]]:
+        """:meth:`order`, stepped (:mod:`netdb.steps`), for a long answer: each step becomes a
         :class:`Pause` of the lookup."""
 
     def local_domain(self) -> Generator[Op, Any, str]:
@@ -675,6 +677,8 @@ def getaddrinfo(
     addresses = found.addresses
     if found.got_ipv6 and flags & (AI_V4MAPPED | AI_ALL) == AI_V4MAPPED:
         addresses = [a for a in addresses if not a.packed.startswith(_V4MAPPED_PREFIX)]
+    if len(addresses) <= STEP:
+        return results(ctx, addresses, st, found.canon)
     return (yield from _paced(results_steps(ctx, addresses, st, found.canon)))
 
 
@@ -755,43 +759,59 @@ def is_numeric(ctx: GaiContext, host: str, family: int, flags: int) -> bool:
 def results(
     ctx: GaiContext, addresses: Sequence[Address], st: Sequence[_ServTuple], canon: str | None
 ) -> list[AddrInfo]:
-    """The answer list (:func:`results_steps` run through)."""
-    return finish(results_steps(ctx, addresses, st, canon))
+    """The answer list: one entry per address and service tuple, in glibc's order, the
+    canonical name on the first entry."""
+    if not addresses:
+        raise GaiError(EAI_NONAME)
+    out = _entries(addresses, st)
+    if len(addresses) > 1:
+        # glibc sorts its whole answer list (one entry per address and socket type), which can
+        # split one address's entries; the canonical name then goes to the new first entry.
+        out = [out[i] for i in ctx.order(addresses, len(st))]
+    return _canon_first(out, canon)
 
 
 def results_steps(
     ctx: GaiContext, addresses: Sequence[Address], st: Sequence[_ServTuple], canon: str | None
 ) -> Steps[list[AddrInfo]]:
-    """The answer list: one entry per address and service tuple, in glibc's order, the
-    canonical name on the first entry.  Stepped (:mod:`netdb.steps`): a long answer's entries
-    are made a slice of addresses at a time, and its order in steps (``ctx.order``)."""
+    """:func:`results`, stepped (:mod:`netdb.steps`), for a long answer: its entries made and
+    put in order a slice of addresses at a time, its order made in steps
+    (``ctx.order_steps``)."""
     if not addresses:
         raise GaiError(EAI_NONAME)
     n = len(addresses)
     out: list[AddrInfo] = []
     for start in range(0, n, STEP):
-        for a in addresses[start : start + STEP]:
-            if a.family == AF_INET6:
-                host = format_ipv6(a.packed)
-                scope = a.scope_id
-                for s in st:
-                    out.append((AF_INET6, s.socktype, s.protocol, "", (host, s.port, 0, scope)))
-            else:
-                host = format_ipv4(a.packed)
-                for s in st:
-                    out.append((a.family, s.socktype, s.protocol, "", (host, s.port)))
-        if n > STEP:
-            yield
+        out += _entries(addresses[start : start + STEP], st)
+        yield
     if n > 1:
-        # glibc sorts its whole answer list (one entry per address and socket type), which can
-        # split one address's entries; the canonical name then goes to the new first entry.
-        order = yield from ctx.order(addresses, len(st))
+        order = yield from ctx.order_steps(addresses, len(st))
         ordered: list[AddrInfo] = []
         for start in range(0, len(order), STEP):
             ordered += [out[i] for i in order[start : start + STEP]]
-            if n > STEP:
-                yield
+            yield
         out = ordered
+    return _canon_first(out, canon)
+
+
+def _entries(addresses: Sequence[Address], st: Sequence[_ServTuple]) -> list[AddrInfo]:
+    """One answer per address and service tuple, in that order."""
+    out: list[AddrInfo] = []
+    for a in addresses:
+        if a.family == AF_INET6:
+            host = format_ipv6(a.packed)
+            scope = a.scope_id
+            for s in st:
+                out.append((AF_INET6, s.socktype, s.protocol, "", (host, s.port, 0, scope)))
+        else:
+            host = format_ipv4(a.packed)
+            for s in st:
+                out.append((a.family, s.socktype, s.protocol, "", (host, s.port)))
+    return out
+
+
+def _canon_first(out: list[AddrInfo], canon: str | None) -> list[AddrInfo]:
+    """The answers with the canonical name (if any) on the first one."""
     if canon:
         f0, s0, p0, _, sa0 = out[0]
         out[0] = (f0, s0, p0, canon, sa0)

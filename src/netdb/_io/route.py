@@ -289,7 +289,21 @@ def order_destinations(
     getaddrinfo lists them) and the result is a permutation of ``len(dests) * group`` answer
     indexes, sorted as glibc sorts its whole answer list.
     """
-    return finish(order_steps(dests, policy, group))
+    n = len(dests)
+    if n < 2:  # glibc sorts only when there is more than one address
+        return list(range(n * group))
+    gen = _generation()
+    if n > MEMO_MAX or trace.recorder() is not None:
+        return finish(order_steps(dests, policy, group))
+    memo_key = (tuple(dests), policy, group)
+    known = _orders.get(memo_key)
+    if known is not None:
+        return list(known)
+    found = order(candidates(dests, gen), policy, group)
+    if len(_orders) >= _CACHE_LIMIT:
+        _orders.clear()
+    _orders[memo_key] = found
+    return list(found)
 
 
 def order_steps(
@@ -313,18 +327,11 @@ def order_steps(
         said = f"{n * group} answers: comparisons not recorded (more than {EXPLAINED_MAX})"
         rec.add(trace.Fact("sort", said))
         return (yield from order_steps_of(cands, policy, group))
-    if n > MEMO_MAX:  # kept in no memo: a long answer would hold megabytes in each entry
-        cands = yield from candidates_steps(dests, gen)
-        return (yield from order_steps_of(cands, policy, group))
-    memo_key = (tuple(dests), policy, group)
-    known = _orders.get(memo_key)
-    if known is not None:
-        return list(known)
-    found = order(candidates(dests, gen), policy, group)
-    if len(_orders) >= _CACHE_LIMIT:
-        _orders.clear()
-    _orders[memo_key] = found
-    return list(found)
+    if n <= MEMO_MAX:
+        return order_destinations(dests, policy, group)  # the memo of short answers' orders
+    # A long answer is kept in no memo: it would hold megabytes in each entry.
+    cands = yield from candidates_steps(dests, gen)
+    return (yield from order_steps_of(cands, policy, group))
 
 
 def _text(family: int, packed: bytes | None) -> str:
