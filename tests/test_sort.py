@@ -600,19 +600,19 @@ def test_keyed_order_is_the_merge_sorts(cands: list[Candidate], policy: Policy, 
 
 
 def _ordered_watching(cands: list[Candidate], policy: Policy, group: int) -> tuple[list[int], bool]:
-    """``order``'s answer, and whether it took the merge sort (``sort._merged``)."""
+    """``order``'s answer, and whether it took the merge sort (``sort._merge_items``)."""
     used: list[bool] = []
-    real = sort._merged
+    real = sort._merge_items
 
     def watched(*args: Any) -> Any:
         used.append(True)
-        return (yield from real(*args))
+        return real(*args)
 
-    sort._merged = watched  # type: ignore[assignment]
+    sort._merge_items = watched  # type: ignore[assignment]
     try:
         return sort_order(cands, policy, group), bool(used)
     finally:
-        sort._merged = real  # type: ignore[assignment]
+        sort._merge_items = real  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize("group", [1, 3])

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ._frozen import fast_init
 from .config.gaiconf import GaiConf, PolicyRule, ScopeRule
 from .constants import AF_INET, AF_INET6
-from .steps import STEP, WORK, Steps, finish
+from .steps import STEP, WORK, Steps
 
 _MAPPED_INT = 0xFFFF << 32
 _LOOPBACK6 = 1
@@ -493,17 +493,46 @@ def _ranks(a: _Attrs, go: bool) -> tuple[int, ...]:
     )
 
 
-def _rank_ids(attrs: Sequence[_Attrs], go: bool) -> Steps[list[int]]:
+def _rank_ids(ranks: list[tuple[int, ...]]) -> list[int]:
     """Rules 1-8 of each candidate (:func:`_ranks`) as the rank of that tuple among the
-    distinct ones present (comparing two ids compares the tuples); stepped."""
-    n = len(attrs)
-    ranks: list[tuple[int, ...]] = []
-    for start in range(0, n, STEP):
-        ranks += [_ranks(a, go) for a in attrs[start : start + STEP]]
-        if n > STEP:
-            yield
+    distinct ones present: comparing two ids compares the tuples."""
     ids = {r: i for i, r in enumerate(sorted(set(ranks)))}
     return [ids[r] for r in ranks]
+
+
+_Key = tuple[Any, int, int]
+"""A candidate's sort key when the comparison is a total order: (its rules 1-8, as the tuple
+:func:`_ranks` gives or as a rank id; 255 less rule 9's score; its position)."""
+
+
+def _keys(
+    attrs: list[_Attrs],
+    ranks: Sequence[Any],
+    lo: int,
+    hi: int,
+    families: dict[Any, int],
+    keys: list[_Key],
+) -> bool:
+    """The sort keys of ``attrs[lo:hi]`` appended to ``keys``; False, as soon as a candidate
+    ties on rules 1-8 with one of another family for rule 9 (``families``: the family seen for
+    each rank), where no key can stand for the comparison."""
+    for i in range(lo, hi):
+        a = attrs[i]
+        if families.setdefault(ranks[i], a.family) != a.family:
+            return False
+        keys.append((ranks[i], 255 - a.common, i))
+    return True
+
+
+def _merge_items(
+    attrs: list[_Attrs], ranks: list[int], group: int, lo: int, hi: int
+) -> list[_Merged]:
+    """What the merge sort compares of the answers of ``attrs[lo:hi]``, ``group`` each."""
+    return [
+        (ranks[i], attrs[i].family, attrs[i].common, i * group + j)
+        for i in range(lo, hi)
+        for j in range(group)
+    ]
 
 
 _Merged = tuple[int, int, int, int]
@@ -602,57 +631,60 @@ def sort_candidates(
     go = policy.go_quirks
     if told is not None:
         return [cands[a.pos] for a in _merge_sort(attrs, go, told)]
-    return [cands[p] for p in finish(_positions(attrs, go, 1))]
+    return [cands[p] for p in _positions(attrs, go, 1)]
 
 
-def _positions(attrs: list[_Attrs], go: bool, group: int) -> Steps[list[int]]:
+def _positions(attrs: list[_Attrs], go: bool, group: int) -> list[int]:
     """The sorted order of the answer list in which each of ``attrs`` stands for ``group``
-    consecutive answers, as positions in that list; stepped (:mod:`netdb.steps`).
+    consecutive answers, as positions in that list.
 
     When the comparison is a total order on ``attrs`` (every group of candidates that tie on
     rules 1-8 has one family for rule 9, or none), within a group rule 9 then rule 10 rank,
     and between groups rules 1-8 do: any sort gives the merge sort's order (the only one).  So
-    one sort by key runs, in C, on one integer per candidate (rules 1-8 as a rank id, rule 9's
-    score, the position), and the answers of one candidate stay together in their order.  When
-    some group mixes families, rule 9 is not transitive and only glibc's merge sort says what
-    comes out: it runs over the whole answer list, ``group`` answers per candidate, as
-    glibc's does (in Python: O(n log n) comparisons, about 0.1 s for 20,000 answers)."""
+    one sort by key runs, in C, on one key per candidate (:func:`_keys`), and the answers
+    of one candidate stay together in their order.  When some group mixes families, rule 9 is
+    not transitive and only glibc's merge sort says what comes out: it runs over the whole
+    answer list, ``group`` answers per candidate, as glibc's does (in Python: O(n log n)
+    comparisons, about 0.1 s for 20,000 answers)."""
     n = len(attrs)
-    sliced = n > STEP
-    ranks = yield from _rank_ids(attrs, go)
-    families: dict[int, int] = {}
-    keys: list[int] = []
-    for start in range(0, n, STEP):
-        for i in range(start, min(n, start + STEP)):
-            a = attrs[i]
-            if families.setdefault(ranks[i], a.family) != a.family:
-                return (yield from _merged(attrs, ranks, group))
-            keys.append(ranks[i] << 48 | (255 - a.common) << 32 | i)
-        if sliced:
-            yield
-    keys.sort()
-    out: list[int] = []
-    for start in range(0, n, STEP):
-        out += [
-            (k & 0xFFFFFFFF) * group + j for k in keys[start : start + STEP] for j in range(group)
-        ]
-        if sliced:
-            yield
-    return out
+    ranks = [_ranks(a, go) for a in attrs]
+    keys: list[_Key] = []
+    if _keys(attrs, ranks, 0, n, {}, keys):
+        keys.sort()
+        if group == 1:
+            return [k[2] for k in keys]
+        return [k[2] * group + j for k in keys for j in range(group)]
+    ids = _rank_ids(ranks)
+    return [m[3] for m in _msort(_merge_items(attrs, ids, group, 0, n))]
 
 
-def _merged(attrs: list[_Attrs], ranks: list[int], group: int) -> Steps[list[int]]:
-    """:func:`_positions` by glibc's merge sort (``ranks``: :func:`_rank_ids`)."""
+def _positions_steps(attrs: list[_Attrs], go: bool, group: int) -> Steps[list[int]]:
+    """:func:`_positions`, stepped (:mod:`netdb.steps`): each pass over the candidates a slice
+    of :data:`~netdb.steps.STEP` at a time, the merge sort with a step every
+    :data:`~netdb.steps.WORK` comparisons."""
     n = len(attrs)
+    tuples: list[tuple[int, ...]] = []
+    for lo in range(0, n, STEP):
+        tuples += [_ranks(a, go) for a in attrs[lo : lo + STEP]]
+        yield
+    ranks = _rank_ids(tuples)  # integers: a long list's keys then sort fast
+    families: dict[Any, int] = {}
+    keys: list[_Key] = []
+    for lo in range(0, n, STEP):
+        if not _keys(attrs, ranks, lo, min(n, lo + STEP), families, keys):
+            break
+        yield
+    else:
+        keys.sort()
+        out: list[int] = []
+        for lo in range(0, n, STEP):
+            out += [k[2] * group + j for k in keys[lo : lo + STEP] for j in range(group)]
+            yield
+        return out
     items: list[_Merged] = []
-    for start in range(0, n, STEP):
-        items += [
-            (ranks[i], attrs[i].family, attrs[i].common, i * group + j)
-            for i in range(start, min(n, start + STEP))
-            for j in range(group)
-        ]
-        if n > STEP:
-            yield
+    for lo in range(0, n, STEP):
+        items += _merge_items(attrs, ranks, group, lo, min(n, lo + STEP))
+        yield
     merged = yield from _msort_steps(items, [0])
     return [m[3] for m in merged]
 
@@ -686,23 +718,32 @@ def grouped(cands: list[Candidate], group: int) -> list[Candidate]:
 
 def order(cands: list[Candidate], policy: Policy, group: int = 1) -> list[int]:
     """The tags of :func:`grouped` ``(cands, group)`` in the order :func:`sort_candidates`
-    gives them (:func:`order_steps` run through)."""
-    return finish(order_steps(cands, policy, group))
+    gives them (see :func:`_positions`)."""
+    if len(cands) < 2:
+        return [c.index * group + j for c in cands for j in range(group)]
+    attrs = [_attrs(policy, c, i) for i, c in enumerate(cands)]
+    return _tags(cands, _positions(attrs, policy.go_quirks, group), group)
 
 
 def order_steps(cands: Sequence[Candidate], policy: Policy, group: int = 1) -> Steps[list[int]]:
-    """:func:`order`, stepped (:mod:`netdb.steps`): a long list is described a slice of
-    :data:`~netdb.steps.STEP` candidates at a time and sorted with a step every
-    :data:`~netdb.steps.WORK` comparisons (see :func:`_positions`)."""
+    """:func:`order`, stepped (:mod:`netdb.steps`), for a long list: described a slice of
+    :data:`~netdb.steps.STEP` candidates at a time and sorted in steps
+    (:func:`_positions_steps`)."""
     n = len(cands)
     if n < 2:
         return [c.index * group + j for c in cands for j in range(group)]
     attrs: list[_Attrs] = []
-    for start in range(0, n, STEP):
-        attrs += [_attrs(policy, c, i) for i, c in enumerate(cands[start : start + STEP], start)]
-        if n > STEP:
-            yield
-    positions = yield from _positions(attrs, policy.go_quirks, group)
+    for lo in range(0, n, STEP):
+        attrs += [_attrs(policy, c, i) for i, c in enumerate(cands[lo : lo + STEP], lo)]
+        yield
+    positions = yield from _positions_steps(attrs, policy.go_quirks, group)
+    return _tags(cands, positions, group)
+
+
+def _tags(cands: Sequence[Candidate], positions: list[int], group: int) -> list[int]:
+    """The tags of the answers at ``positions`` of the grouped list (``group`` per candidate)."""
+    if group == 1:
+        return [cands[p].index for p in positions]
     return [cands[p // group].index * group + p % group for p in positions]
 
 

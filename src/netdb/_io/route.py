@@ -211,70 +211,111 @@ def candidates(dests: Sequence[tuple[int, bytes, int]], gen: int | None = None) 
     """One :class:`Candidate` per ``(family, packed, scope_id)`` destination, as glibc fills
     its ``sort_result`` entries; ``index`` is the destination's position.  ``gen``: the
     kernel-state generation when the caller has just read it (:func:`_generation`)."""
-    return finish(candidates_steps(dests, _generation() if gen is None else gen))
+    if gen is None:
+        gen = _generation()
+    n = len(dests)
+    sources = [_source(f, d, s) for f, d, s in dests]
+    if not any(src is not None for src in sources):
+        return _unusable(dests)
+    table = ifaddrs.source_table(gen)
+    found = _found(dests, sources, _lookup_keys(dests, gen), table, 0, n)
+    return _described(dests, sources, found, _types(found, sources, gen), 0, n)
 
 
 def candidates_steps(dests: Sequence[tuple[int, bytes, int]], gen: int) -> Steps[list[Candidate]]:
-    """:func:`candidates`, stepped (:mod:`netdb.steps`): a long list is probed and described a
-    slice of :data:`~netdb.steps.STEP` destinations at a time."""
+    """:func:`candidates`, stepped (:mod:`netdb.steps`), for a long list: probed, looked up
+    and described a slice of :data:`~netdb.steps.STEP` destinations at a time."""
     n = len(dests)
-    sliced = n > STEP
     sources: list[bytes | None] = []
-    for start in range(0, n, STEP):
-        sources += [_source(f, d, s) for f, d, s in dests[start : start + STEP]]
-        if sliced:
-            yield
+    for lo in range(0, n, STEP):
+        sources += [_source(f, d, s) for f, d, s in dests[lo : lo + STEP]]
+        yield
     if not any(src is not None for src in sources):
-        return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
+        return _unusable(dests)
     table = ifaddrs.source_table(gen)
     through_ipv4 = _lookup_keys(dests, gen)
     found: list[ifaddrs.InterfaceAddress | None] = []
-    for start in range(0, n, STEP):
-        for i in range(start, min(n, start + STEP)):
-            src = sources[i]
-            if src is None or table is None:
-                found.append(None)
-            elif dests[i][0] == socket.AF_INET:
-                found.append(
-                    table.find(_MAPPED + (_LOOP4 if through_ipv4[i] and src[0] == 127 else src))
-                )
-            else:
-                found.append(table.find(src))
-        if sliced:
-            yield
-    # Rule 7 needs the interfaces' types only when two usable destinations leave through
-    # different interfaces (or one through an interface glibc could not name).
+    for lo in range(0, n, STEP):
+        found += _found(dests, sources, through_ipv4, table, lo, min(n, lo + STEP))
+        yield
+    types = _types(found, sources, gen)
+    out: list[Candidate] = []
+    for lo in range(0, n, STEP):
+        out += _described(dests, sources, found, types, lo, min(n, lo + STEP))
+        yield
+    return out
+
+
+def _unusable(dests: Sequence[tuple[int, bytes, int]]) -> list[Candidate]:
+    return [Candidate(f, d, None, index=i) for i, (f, d, _) in enumerate(dests)]
+
+
+def _found(
+    dests: Sequence[tuple[int, bytes, int]],
+    sources: list[bytes | None],
+    through_ipv4: list[bool],
+    table: ifaddrs.SourceTable | None,
+    lo: int,
+    hi: int,
+) -> list[ifaddrs.InterfaceAddress | None]:
+    """The interface address of the source of each of ``dests[lo:hi]``, as glibc looks it up
+    (through an IPv4 socket, any 127/8 source as 127.0.0.1)."""
+    out: list[ifaddrs.InterfaceAddress | None] = []
+    for i in range(lo, hi):
+        src = sources[i]
+        if src is None or table is None:
+            out.append(None)
+        elif dests[i][0] == socket.AF_INET:
+            out.append(table.find(_MAPPED + (_LOOP4 if through_ipv4[i] and src[0] == 127 else src)))
+        else:
+            out.append(table.find(src))
+    return out
+
+
+def _types(
+    found: list[ifaddrs.InterfaceAddress | None], sources: list[bytes | None], gen: int
+) -> dict[int, int] | None:
+    """The interfaces' link types, when rule 7 needs them: when two usable destinations leave
+    through different interfaces (or one through an interface glibc could not name)."""
     usable_ifaces = {
         None if a is None else a.index for a, s in zip(found, sources, strict=True) if s
     }
-    types = ifaddrs.link_types(gen) if len(usable_ifaces) > 1 else None
+    return ifaddrs.link_types(gen) if len(usable_ifaces) > 1 else None
+
+
+def _described(
+    dests: Sequence[tuple[int, bytes, int]],
+    sources: list[bytes | None],
+    found: list[ifaddrs.InterfaceAddress | None],
+    types: dict[int, int] | None,
+    lo: int,
+    hi: int,
+) -> list[Candidate]:
+    """The candidates ``dests[lo:hi]`` make, their sources described."""
     out: list[Candidate] = []
-    for start in range(0, n, STEP):
-        for i in range(start, min(n, start + STEP)):
-            family, dst, _ = dests[i]
-            src, addr = sources[i], found[i]
-            if src is None:
-                out.append(Candidate(family, dst, None, index=i))
-            elif addr is None:
-                out.append(Candidate(family, dst, src, src_native=types is None, index=i))
-            else:
-                native = types is None or (
-                    addr.index in types and types[addr.index] not in ifaddrs.TUNNEL_TYPES
+    for i in range(lo, hi):
+        family, dst, _ = dests[i]
+        src, addr = sources[i], found[i]
+        if src is None:
+            out.append(Candidate(family, dst, None, index=i))
+        elif addr is None:
+            out.append(Candidate(family, dst, src, src_native=types is None, index=i))
+        else:
+            native = types is None or (
+                addr.index in types and types[addr.index] not in ifaddrs.TUNNEL_TYPES
+            )
+            out.append(
+                Candidate(
+                    family,
+                    dst,
+                    src,
+                    src_prefixlen=addr.prefixlen,
+                    src_deprecated=addr.deprecated,
+                    src_home=addr.home,
+                    src_native=native,
+                    index=i,
                 )
-                out.append(
-                    Candidate(
-                        family,
-                        dst,
-                        src,
-                        src_prefixlen=addr.prefixlen,
-                        src_deprecated=addr.deprecated,
-                        src_home=addr.home,
-                        src_native=native,
-                        index=i,
-                    )
-                )
-        if sliced:
-            yield
+            )
     return out
 
 
