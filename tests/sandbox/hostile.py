@@ -24,6 +24,10 @@ reply's length to aim for (at most 65,535: a TCP message; 65,507 fits a UDP data
                     distinct A or 2,300 AAAA addresses in 64 KB; PTR records naming it): every
                     one a valid answer, so the lookup's sort, merge and result building take
                     all of them
+``mapped``          the same in 127.0.0.0/8, with the AAAA records IPv4-mapped (::ffff:127.x.y.z):
+                    addresses a loopback-only host can reach in both families, whose RFC 6724
+                    order (under a gai.conf that gives 127/8 global scope) only glibc's merge
+                    sort decides, rule 9 comparing no IPv4 address with an IPv6 one
 ==================  ===========================================================================
 """
 
@@ -39,6 +43,7 @@ SHAPES = (
     "loop",
     "questions",
     "addresses",
+    "mapped",
 )
 _RR = struct.Struct("!HHIH")
 _REACH = 0x3FFF  # the last offset a compression pointer can name (14 bits)
@@ -67,11 +72,15 @@ def _chain(start: int, links: int, first_target: int) -> bytes:
     return bytes(out)
 
 
-def _rdata_for(qtype: int, i: int = 0) -> tuple[int, bytes]:
+def _rdata_for(qtype: int, i: int = 0, mapped: bool = False) -> tuple[int, bytes]:
     """(type, RDATA) of an address record answering ``qtype``: loopback, or for ``i`` > 0 the
-    ``i``-th of distinct addresses (198.18.0.0/15, 2001:db8::/32)."""
+    ``i``-th of distinct addresses (198.18.0.0/15, 2001:db8::/32; ``mapped``: 127.1.0.0/16 in
+    A records, the same IPv4-mapped in AAAA ones)."""
     if qtype == PTR:
         return PTR, _ptr(12)
+    if mapped and i:
+        v4 = bytes((127, 1 + (i >> 16) % 2)) + (i & 0xFFFF).to_bytes(2, "big")
+        return (AAAA, bytes(10) + b"\xff\xff" + v4) if qtype == AAAA else (A, v4)
     if qtype == AAAA:
         return AAAA, (b"\x20\x01\x0d\xb8" + bytes(8) + i.to_bytes(4, "big")) if i else _LOOP6
     return A, (bytes((198, 18 + (i >> 16) % 2)) + (i & 0xFFFF).to_bytes(2, "big")) if i else _LOOP4
@@ -135,11 +144,11 @@ def reply(query: bytes, shape: str, size: int = 65000) -> bytes:
         return struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, qd, 0, 0, 0) + (
             bytes(body)
         )
-    if shape == "addresses":
+    if shape in ("addresses", "mapped"):
         count = 0
         while 12 + len(body) + 12 + 16 <= size and count < 65535:
             count += 1
-            rtype, rdata = _rdata_for(qtype, count)
+            rtype, rdata = _rdata_for(qtype, count, shape == "mapped")
             body += b"\xc0\x0c" + _RR.pack(rtype, 1, 60, len(rdata)) + rdata
         header = struct.pack("!HHHHHH", struct.unpack_from("!H", query)[0], 0x8180, 1, count, 0, 0)
         return header + bytes(body)
