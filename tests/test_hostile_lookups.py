@@ -149,20 +149,28 @@ def test_thousands_of_addresses_answered_in_time(
     finds no order the other left."""
     box = sandboxes(PROXIED)
     name = "both.example.test"
-    gaps: list[float] = []
     try:
         box.fault(_rules(name, "addresses", transport))
-        for _ in range(3):
-            found = _probe(box, "getaddrinfo", name, "aio-first")
-            for mode in ("sync", "aio"):
-                assert found[mode]["outcome"] == "ok", found
-                assert found[mode]["seconds"] < DEADLINE + SLACK, (mode, found)
-            gaps.append(found["aio"]["max_gap"])
-            if gaps[-1] < MAX_STALL:
-                break
+        gaps = _stalls(box, name)
     finally:
         box.fault([])
     assert min(gaps) < MAX_STALL, gaps
+
+
+def _stalls(box: Sandbox, name: str) -> list[float]:
+    """The longest the asyncio loop was held by getaddrinfo(``name``, 80), over up to three
+    tries (until one stays under :data:`MAX_STALL`: a busy machine's pause is not the
+    lookup's); every try, blocking and asyncio, answers within its deadline."""
+    gaps: list[float] = []
+    for _ in range(3):
+        found = _probe(box, "getaddrinfo", name, "aio-first")
+        for mode in ("sync", "aio"):
+            assert found[mode]["outcome"] == "ok", found
+            assert found[mode]["seconds"] < DEADLINE + SLACK, (mode, found)
+        gaps.append(found["aio"]["max_gap"])
+        if gaps[-1] < MAX_STALL:
+            break
+    return gaps
 
 
 MERGED = PROXIED.with_files(
@@ -190,16 +198,10 @@ def test_thousands_of_addresses_merge_sorted_as_glibc_sorts_them(
         ("getaddrinfo", (name, 80)),
         ("getaddrinfo", (name, 80, socket.AF_INET6, 0, 0, socket.AI_V4MAPPED | socket.AI_ALL)),
     ]
-    gaps: list[float] = []
     try:
         box.fault(_rules(name, "mapped", transport))
         compare(box, iter(calls))
-        for _ in range(3):
-            found = _probe(box, "getaddrinfo", name, "aio-first")
-            assert found["aio"]["outcome"] == found["sync"]["outcome"] == "ok", found
-            gaps.append(found["aio"]["max_gap"])
-            if gaps[-1] < MAX_STALL:
-                break
+        gaps = _stalls(box, name)
     finally:
         box.fault([])
     assert min(gaps) < MAX_STALL, gaps
