@@ -5,7 +5,10 @@ returns its result: the RFC 6724 order of a long answer (``sort.order_steps``,
 ``route.order_steps``: thousands of addresses from a 64 KB reply or a hosts file) is one.  The
 getaddrinfo core turns each step into a :class:`~netdb.dns.ops.Pause` request, where the asyncio
 driver lets the loop run other tasks and the blocking driver goes straight on; a caller outside
-the core runs a stepped computation through with :func:`finish`.  Short inputs take no steps.
+the core runs a stepped computation through with :func:`finish`.  A short input (at most
+:data:`STEP` addresses: nearly every lookup) goes through the plain versions instead
+(``sort.order``, ``route.order_destinations``, ``gai.results``), which the stepped ones share
+their per-slice work with: the generators would cost a short lookup more than they spare it.
 """
 
 from __future__ import annotations
