@@ -64,27 +64,28 @@ SIZES = {"udp": 65507, "tcp": 65535}
 
 
 def plain_read_name(data: bytes, offset: int, memo: object = None) -> tuple[bytes, int]:
-    """The codec's rule without its memo: pointers strictly backwards from the name's start or
-    the last target, at most ``wire.MAX_HOPS`` of them, at most 255 bytes."""
+    """The codec's rule without its memo: each pointer strictly before the start of the part
+    it ends (the name's start or the last target), the part it leads to ending before that
+    start too, at most ``wire.MAX_HOPS`` pointers, at most 255 bytes."""
     out = b""
-    pos, limit, hops, after = offset, offset, 0, -1
+    pos, limit, bound, hops, after = offset, offset, len(data), 0, -1
     while True:
-        if pos >= len(data):
-            raise wire.WireError("name runs past the end", pos)
+        if pos >= bound:
+            raise wire.WireError("name runs past the end, or into the pointer to it", pos)
         n = data[pos]
         if n == 0:
             pos += 1
             break
         if n & 0xC0 == 0:
-            if pos + 1 + n > len(data):
-                raise wire.WireError("label runs past the end", pos)
+            if pos + 1 + n > bound:
+                raise wire.WireError("label runs past the end, or into the pointer to it", pos)
             if len(out) + n + 2 > 255:
                 raise wire.WireError("name longer than 255 bytes", pos)
             out += data[pos : pos + 1 + n]
             pos += 1 + n
         elif n & 0xC0 == 0xC0:
-            if pos + 1 >= len(data):
-                raise wire.WireError("pointer runs past the end", pos)
+            if pos + 2 > bound:
+                raise wire.WireError("pointer runs past the end, or into the pointer to it", pos)
             target = ((n & 0x3F) << 8) | data[pos + 1]
             if after < 0:
                 after = pos + 2
@@ -93,6 +94,7 @@ def plain_read_name(data: bytes, offset: int, memo: object = None) -> tuple[byte
             hops += 1
             if hops > wire.MAX_HOPS:
                 raise wire.WireError("name follows too many compression pointers", pos)
+            bound = limit
             limit = pos = target
         else:
             raise wire.WireError("reserved label type", pos)
@@ -203,6 +205,7 @@ EXPECTED_CODEC = {
     "capped_chains": "ok",
     "label_run": "ok",
     "addresses": "ok",
+    "mapped": "ok",
 }
 
 

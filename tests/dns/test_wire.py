@@ -687,7 +687,24 @@ READ_NAME: list[tuple[str, bytes, int, tuple[bytes, int] | int]] = [
     ("two-pointer loop", b"\xc0\x02\xc0\x00", 2, 0),
     ("start past the end", b"\x01a\x00", 3, 3),
     ("pointer to root", b"\x00\xc0\x00", 1, (b"\x00", 3)),
+    # the part a pointer leads to must end before the part the pointer ends (as dnspython has
+    # it): here the label at 1 would read the pointer at 3 that leads to it
+    ("runs into its pointer", b"\x00\x03abc\xc0\x01", 5, 5),
+    ("label over its pointer", b"\x00\x04ab\xc0\x01\x00", 4, 1),
+    ("ends just before its pointer", b"\x00\x02ab\x00\xc0\x01", 5, (b"\x02ab\x00", 7)),
 ]
+
+
+def test_read_name_overlap_through_the_memo() -> None:
+    """The name at 1 (a 4-byte label, then the root) is read first and kept in the message's
+    memo; the pointer at 4 leads to it, but that label runs over the pointer itself: refused
+    all the same, at the label."""
+    data = b"\x00\x04ab\xc0\x01\x00"
+    memo: dict[int, Any] = {}
+    assert wire._read_name(data, 1, memo) == (b"\x04ab\xc0\x01\x00", 7)
+    with pytest.raises(wire.WireError) as info:
+        wire._read_name(data, 4, memo)
+    assert info.value.offset == 1
 
 
 @pytest.mark.parametrize(

@@ -319,24 +319,29 @@ can use; more is a chain of pointers to pointers, which no encoder writes."""
 
 # What the name starting at an offset reads as, in one message: (the name from there on, the
 # first pointer's target on the way or -1, pointers followed, offset just after the name as
-# written there).  See :func:`_read_name`.
-_Memo = dict[int, tuple[bytes, int, int, int]]
+# written there, offset just after the part the first pointer leads to or 0).  See
+# :func:`_read_name`.
+_Memo = dict[int, tuple[bytes, int, int, int, int]]
 
 
 def _read_name(data: bytes, offset: int, memo: _Memo) -> tuple[bytes, int]:
     """(uncompressed name, offset after the name where it was written) starting at ``offset``.
 
-    A pointer must point strictly before the name's first byte or the previous pointer's target,
-    so every chain of pointers ends (RFC 1035 §4.1.4: pointers refer to a *prior* occurrence),
-    and a name follows at most :data:`MAX_HOPS` of them.
+    A name is read in parts: the bytes at ``offset`` up to a pointer, the bytes at its target
+    up to the next pointer, and so on.  A pointer must point strictly before the start of the
+    part it ends, so every chain of pointers ends (RFC 1035 §4.1.4: pointers refer to a *prior*
+    occurrence), and the part it leads to must end before that start too: a name may not run
+    into the bytes that pointed at it (dnspython's rule; glibc's parser, in ``nss_dns.py``, has
+    no such rule and keeps its own).  A name follows at most :data:`MAX_HOPS` pointers.
 
     Bounded work: ``memo`` (one per message) keeps what every offset read so far reads as, and a
     walk stops at the first offset already read.  Every byte of a message is walked at most once
     whatever its names point at, so a message costs time linear in its size (a reply made of
-    long chains of pointers would otherwise cost the square of it).  Reusing an offset is exact:
-    from an offset ``p`` reached with pointer limit ``L <= p`` the walk goes on as it went from
-    ``p`` alone, provided its first pointer goes below ``L`` (checked); each later pointer is
-    bounded by the one before it, wherever the walk began.
+    long chains of pointers would otherwise cost the square of it).  Reusing an offset ``p`` is
+    exact: the walk from ``p`` alone met the same rules with bounds at least as wide, so it goes
+    on as it went, provided that its first pointer goes below the start of the walk's current
+    part, that its first part ends within the walk's bound and that the part its first pointer
+    leads to ends before that start (checked); every later part is bounded as it was.
     """
     hit = memo.get(offset)
     if hit is not None:
@@ -346,28 +351,29 @@ def _read_name(data: bytes, offset: int, memo: _Memo) -> tuple[bytes, int]:
     total = 1  # octets of the name so far, its root's zero octet counted
     hops = 0
     pos = offset
-    limit = offset  # a pointer must go below this
+    limit = offset  # the start of the part being read: its pointer must go below this
+    bound = end  # the part being read must end by this
     recall = True
     while True:
-        if pos >= end:
-            raise WireError("name runs past the end", pos)
+        if pos >= bound:
+            raise WireError("name runs past the end, or into the pointer to it", pos)
         n = data[pos]
         if n == 0:
-            tail = (b"\x00", -1, 0, pos + 1)
+            tail = (b"\x00", -1, 0, pos + 1, 0)
             break
         kind = n & 0xC0
         if kind == 0:
             stop = pos + 1 + n
-            if stop > end:
-                raise WireError("label runs past the end", pos)
+            if stop > bound:
+                raise WireError("label runs past the end, or into the pointer to it", pos)
             total += n + 1
             if total > 255:
                 raise WireError("name longer than 255 bytes", pos)
             steps.append((pos, data[pos:stop]))
             pos = stop
         elif kind == 0xC0:
-            if pos + 1 >= end:
-                raise WireError("pointer runs past the end", pos)
+            if pos + 2 > bound:
+                raise WireError("pointer runs past the end, or into the pointer to it", pos)
             target = ((n & 0x3F) << 8) | data[pos + 1]
             if target >= limit:
                 raise WireError("compression pointer does not point backwards", pos)
@@ -375,29 +381,37 @@ def _read_name(data: bytes, offset: int, memo: _Memo) -> tuple[bytes, int]:
             if hops > MAX_HOPS:
                 raise WireError("name follows too many compression pointers", pos)
             steps.append((pos, target))
+            bound = limit
             limit = target
             pos = target
         else:
             raise WireError("reserved label type", pos)
         hit = memo.get(pos) if recall else None
         if hit is not None:
-            # Read before: the same name from here on, if its first pointer obeys our limit and
-            # the whole stays within the bounds.  If not, the walk goes on by itself to raise
-            # at the offset where the name breaks (it ends: the message fails).
-            if hit[1] < limit and total + len(hit[0]) - 1 <= 255 and hops + hit[2] <= MAX_HOPS:
+            # Read before: the same name from here on, if it obeys this walk's bounds (see
+            # above).  If not, the walk goes on by itself to raise at the offset where the name
+            # breaks (it ends: the message fails).
+            if (
+                hit[1] < limit
+                and hit[3] <= bound
+                and hit[4] <= limit
+                and total + len(hit[0]) - 1 <= 255
+                and hops + hit[2] <= MAX_HOPS
+            ):
                 tail = hit
                 break
             recall = False
     # Every offset walked now reads as the rest of this name from there on.
-    name, first, nhops, after = tail
+    name, first, nhops, after, after2 = tail
     for at, step in reversed(steps):
         if isinstance(step, bytes):
             name = step + name
         else:
             first = step
             nhops += 1
+            after2 = after
             after = at + 2
-        memo[at] = (name, first, nhops, after)
+        memo[at] = (name, first, nhops, after, after2)
     return name, after
 
 
