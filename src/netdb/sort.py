@@ -689,12 +689,6 @@ def _positions_steps(attrs: list[_Attrs], go: bool, group: int) -> Steps[list[in
     return [m[3] for m in merged]
 
 
-MEMO_MAX = 64
-"""Candidate lists longer than this are not kept in ``route``'s memo of orders: a key holds
-each destination, and a server that answers with thousands of addresses would fill the
-memo's entries with megabytes of them."""
-
-
 def grouped(cands: list[Candidate], group: int) -> list[Candidate]:
     """Each candidate as ``group`` consecutive answers (getaddrinfo's one per socket type),
     the ``j``-th of candidate ``c`` tagged ``c.index * group + j``."""

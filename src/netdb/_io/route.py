@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 
 from .. import trace
 from ..config.gaiconf import PolicyRule
-from ..sort import MEMO_MAX, PREFER_DA, RULES, Candidate, Policy, grouped, order, sort_candidates
+from ..sort import PREFER_DA, RULES, Candidate, Policy, grouped, order, sort_candidates
 from ..sort import order_steps as order_steps_of
 from ..steps import STEP, Steps, finish
 from . import ifaddrs, watch
@@ -322,20 +322,33 @@ def _described(
 def order_destinations(
     dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int = 1
 ) -> list[int]:
-    """The order glibc's getaddrinfo gives ``(family, packed, scope_id)`` destinations
-    (:func:`order_steps` run through).
+    """The order glibc's getaddrinfo gives ``(family, packed, scope_id)`` destinations.
 
     With ``group`` = 1 the result is a permutation of destination indexes.  With ``group`` > 1
     each destination stands for ``group`` consecutive answers (one per socket type, as
     getaddrinfo lists them) and the result is a permutation of ``len(dests) * group`` answer
-    indexes, sorted as glibc sorts its whole answer list.
+    indexes, sorted as glibc sorts its whole answer list.  A short answer's order is kept in a
+    memo; a long one, or an explained lookup's, is :func:`order_steps` run through.
     """
     n = len(dests)
     if n < 2:  # glibc sorts only when there is more than one address
         return list(range(n * group))
-    gen = _generation()
     if n > MEMO_MAX or trace.recorder() is not None:
         return finish(order_steps(dests, policy, group))
+    return _memo_order(dests, policy, group, _generation())
+
+
+MEMO_MAX = 64
+"""Destination lists longer than this are not kept in the memo of orders: a key holds each
+destination, and a server that answers with thousands of addresses would fill the memo's
+entries with megabytes of them."""
+
+
+def _memo_order(
+    dests: Sequence[tuple[int, bytes, int]], policy: Policy, group: int, gen: int
+) -> list[int]:
+    """The order of a short list (at most :data:`MEMO_MAX`), through the memo of orders
+    (dropped with the sources when the kernel's state changes, see :func:`_generation`)."""
     memo_key = (tuple(dests), policy, group)
     known = _orders.get(memo_key)
     if known is not None:
@@ -369,7 +382,7 @@ def order_steps(
         rec.add(trace.Fact("sort", said))
         return (yield from order_steps_of(cands, policy, group))
     if n <= MEMO_MAX:
-        return order_destinations(dests, policy, group)  # the memo of short answers' orders
+        return _memo_order(dests, policy, group, gen)
     # A long answer is kept in no memo: it would hold megabytes in each entry.
     cands = yield from candidates_steps(dests, gen)
     return (yield from order_steps_of(cands, policy, group))
