@@ -36,7 +36,7 @@ import re
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from netdb import express
 from netdb._api import Resolver
@@ -63,6 +63,8 @@ from netdb.hostent import Address
 from netdb.sort import Candidate, Policy
 from netdb.sort import order as sort_order
 from netdb.steps import Steps, done
+
+T = TypeVar("T")
 
 ZONES = Path(__file__).resolve().parent / "fixtures" / "zones"
 # (zone name, file): as tests/sandbox/dnsservers.py loads them into Knot.
@@ -734,6 +736,17 @@ def _loopback_source(a: Address) -> tuple[bytes | None, int]:
     if a.packed in (_LOOP6, bytes(16)):
         return _LOOP6, 128
     return None, 0
+
+
+def run_counting(steps: Steps[T]) -> tuple[T, int]:
+    """A stepped computation (``netdb.steps``) run through: (its result, the steps it took)."""
+    taken = 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value, taken  # type: ignore[no-any-return]
+        taken += 1
 
 
 def loopback_candidates(addresses: Sequence[Address]) -> list[Candidate]:

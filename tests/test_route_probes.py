@@ -17,6 +17,7 @@ import threading
 import pytest
 
 from netdb._io import route
+from tests.scripted import run_counting
 
 V4 = ["127.0.0.1", "127.0.0.9", "127.1.2.3", "0.0.0.0", "255.255.255.255", "224.0.0.1"]
 V6 = ["::1", "::ffff:127.0.0.1", "fe80::1", "ff02::1", "2001:db8::1", "::"]
@@ -161,14 +162,6 @@ def test_a_long_order_is_made_in_steps_and_is_the_order_made_in_one_go() -> None
     cands = route.candidates(dests)
     assert [c.src for c in cands] == [route.source_address(f, d, s) for f, d, s in dests]
     for policy in (Policy.glibc(), Policy.rfc6724()):
-        stepper = route.order_steps(dests, policy, 3)
-        taken = 0
-        while True:
-            try:
-                next(stepper)
-            except StopIteration as stop:
-                stepped = stop.value
-                break
-            taken += 1
+        stepped, taken = run_counting(route.order_steps(dests, policy, 3))
         assert taken >= 2 * len(dests) // steps.STEP
         assert stepped == sort_order(cands, policy, 3) == route.order_destinations(dests, policy, 3)

@@ -48,6 +48,7 @@ from netdb.sort import (
     sort_candidates,
 )
 from netdb.sort import order as sort_order
+from tests.scripted import run_counting
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "rfc6724_sort_vectors.json"
 
@@ -634,15 +635,7 @@ def test_a_long_sort_takes_steps_and_gives_the_merge_sorts_order(group: int, mix
         else:
             cands.append(Candidate(AF_INET, v4, src, 8 + 8 * (i % 3), index=i))
     policy = Policy.glibc()
-    stepper = sort.order_steps(cands, policy, group)
-    taken = 0
-    while True:
-        try:
-            next(stepper)
-        except StopIteration as stop:
-            got = stop.value
-            break
-        taken += 1
+    got, taken = run_counting(sort.order_steps(cands, policy, group))
     n = len(cands) * group
     least = (n * (n.bit_length() - 1)) // steps.WORK if mixed else 3 * len(cands) // steps.STEP
     assert taken >= least
