@@ -15,8 +15,9 @@ programs written for ``socket`` and asyncio (``netdb run`` does it for a whole p
 The functions here all use one default :class:`Resolver`:
 
 * settings: the system's files, as glibc reads them -- ``/etc/nsswitch.conf``, ``/etc/hosts``,
-  ``/etc/host.conf``, ``/etc/resolv.conf`` (with ``LOCALDOMAIN`` and ``RES_OPTIONS``),
-  ``/etc/gai.conf``, ``/etc/services``, ``/etc/protocols``; a changed file is seen within a
+  ``/etc/host.conf`` (or the file ``RESOLV_HOST_CONF`` names), ``/etc/resolv.conf`` (with
+  ``LOCALDOMAIN`` and ``RES_OPTIONS``), the file ``HOSTALIASES`` names, ``/etc/gai.conf``,
+  ``/etc/services``, ``/etc/protocols``; a changed file is seen within a
   second (its size, mtime and inode are checked at most once a second).  Where ``/etc/services``
   or ``/etc/protocols`` is missing, a bundled registry answers (``NETDB_BUNDLED_REGISTRY=0``
   turns that off, as glibc has none);
@@ -191,8 +192,8 @@ _DNS_CACHE = (
     "neither)"
 )
 _HOST_FILES = (
-    "``/etc/hosts``, ``/etc/host.conf``, ``/etc/resolv.conf`` with ``LOCALDOMAIN`` and "
-    "``RES_OPTIONS``"
+    "``/etc/hosts``, ``/etc/host.conf`` (or ``RESOLV_HOST_CONF``'s file), ``/etc/resolv.conf`` "
+    "with ``LOCALDOMAIN`` and ``RES_OPTIONS``, ``HOSTALIASES``'s file"
 )
 
 

@@ -480,7 +480,7 @@ class Resolver:
             single_request="single-request" in opts,
             single_request_reopen="single-request-reopen" in opts,
         )
-        return SearchConfig.from_resolv(conf, send)
+        return SearchConfig.from_resolv(conf, send, self._files.host_aliases())
 
     def _dns_context(self) -> Context:
         assert self._search is not None

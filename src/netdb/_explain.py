@@ -31,10 +31,10 @@ FUNCTIONS = ("getaddrinfo", "getnameinfo", "gethostbyname", "gethostbyname_ex", 
 """The lookups that can be explained."""
 
 _FILES = {
-    "getaddrinfo": ("nsswitch", "hosts", "host_conf", "resolv", "gai", "services"),
+    "getaddrinfo": ("nsswitch", "hosts", "host_conf", "resolv", "host_aliases", "gai", "services"),
     "getnameinfo": ("nsswitch", "hosts", "host_conf", "resolv", "services"),
-    "gethostbyname": ("nsswitch", "hosts", "host_conf", "resolv", "gai"),
-    "gethostbyname_ex": ("nsswitch", "hosts", "host_conf", "resolv", "gai"),
+    "gethostbyname": ("nsswitch", "hosts", "host_conf", "resolv", "host_aliases", "gai"),
+    "gethostbyname_ex": ("nsswitch", "hosts", "host_conf", "resolv", "host_aliases", "gai"),
     "gethostbyaddr": ("nsswitch", "hosts", "host_conf", "resolv", "gai"),
 }
 
@@ -289,6 +289,8 @@ def _files_steps(resolver: Resolver, name: str, rec: trace.Recorder) -> None:
     for role in _FILES[name]:
         w = watched[role]
         value = w.get()
+        if role == "host_aliases" and not w.path:
+            continue  # the environment names no HOSTALIASES file
         present = os.path.exists(w.path)
         ms = None if w.parse_seconds is None else round(w.parse_seconds * 1000, 3)
         rec.add(trace.FileRead(w.path, present, ms, _lines(role, value, resolver)))
@@ -318,6 +320,8 @@ def _lines(role: str, value: Any, resolver: Resolver) -> tuple[str, ...]:
         return tuple(map(trace.c_text, out))
     if role == "host_conf":
         return (f"multi {'on' if value.multi else 'off'}",)
+    if role == "host_aliases":
+        return (f"{len(value.entries)} aliases (for names without a dot)",)
     if role == "hosts":
         return (f"{len(value.entries)} usable lines",)
     if role == "services":

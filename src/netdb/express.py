@@ -369,6 +369,8 @@ def plan(
     if way.myhostname is not None and not nss_myhostname.foreign(way.myhostname(), host):
         return None
     cfg = way.config
+    if cfg.aliases.entries and "." not in host and cfg.aliases.lookup(host) is not None:
+        return None  # res_search asks the HOSTALIASES name instead: the full path does
     domain = way.first_domain
     if not (host.count(".") >= cfg.ndots or host.endswith(".") or domain is None):
         qname = host + "." + domain

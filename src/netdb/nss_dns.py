@@ -32,7 +32,7 @@ from typing import Any
 
 from .constants import AF_INET, AF_INET6
 from .dns.ops import HErrno, Op
-from .dns.search import A_AND_AAAA, Context, QueryResult, res_query, res_search
+from .dns.search import A_AND_AAAA, Context, QueryResult, hostalias, res_query, res_search
 from .dns.wire import name_from_text
 from .errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from .hostent import ERANGE, Address, HostAnswer, Status
@@ -517,6 +517,15 @@ def _search_failed(r: QueryResult) -> Generator[Op, Any, HostAnswer]:
     return HostAnswer(Status.NOTFOUND, h_errno=r.h_errno)
 
 
+def _aliased(ctx: Context, name: str) -> str:
+    """The name nss_dns searches: a name with no dot becomes the one HOSTALIASES gives it (and
+    ``res_search`` then looks that one up in the file again)."""
+    if "." in name:
+        return name
+    alias = hostalias(ctx, name)
+    return name if alias is None else alias
+
+
 def gethostbyname4(
     ctx: Context, name: str, buflen: int | None = None
 ) -> Generator[Op, Any, HostAnswer]:
@@ -524,6 +533,7 @@ def gethostbyname4(
     caller's buffer (getaddrinfo's scratch buffer), too small for the answer: :data:`ERANGE`."""
     if not res_hnok(name):
         return HostAnswer(Status.NOTFOUND, h_errno=HOST_NOT_FOUND)
+    name = _aliased(ctx, name)
     if ctx.config.no_aaaa:
         r = yield from res_search(ctx, name, T_A)
         if r.n < 0:
@@ -552,6 +562,7 @@ def gethostbyname3(
         qtype = T_AAAA
     else:
         return HostAnswer(Status.UNAVAIL, h_errno=NO_DATA)
+    name = _aliased(ctx, name)
     r = yield from res_search(ctx, name, qtype)
     if r.n < 0:
         return (yield from _search_failed(r))

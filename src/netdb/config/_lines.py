@@ -53,6 +53,19 @@ def nss_lines(text: str) -> Iterator[tuple[int, str, int, int]]:
         yield index + 1, string, raw_length, nul
 
 
+def fgets_pieces(text: str, size: int) -> Iterator[str]:
+    """The C strings a loop of ``fgets(buf, size, fp)`` reads from ``text``: pieces of at most
+    ``size - 1`` characters, each ending after its newline (kept) or where the buffer filled,
+    and each cut at its first NUL byte (where the C string ends)."""
+    pos = 0
+    limit = size - 1
+    while pos < len(text):
+        newline = text.find("\n", pos, pos + limit)
+        stop = pos + limit if newline < 0 else newline + 1
+        yield text[pos:stop].split("\x00", 1)[0]
+        pos = stop
+
+
 def fields(line: str) -> list[str]:
     """The whitespace-separated fields of ``line`` before any ``#``."""
     hash_at = line.find("#")

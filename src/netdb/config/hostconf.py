@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ._lines import SPACE, ascii_lower
+from ._lines import SPACE, ascii_lower, fgets_pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +44,9 @@ _WORD_END = SPACE + "#,"
 
 def _c_lines(text: str) -> Iterator[str]:
     """The C strings ``parse_line`` is handed: ``fgets`` pieces of at most 255 bytes, each cut at
-    its newline and at its first NUL byte."""
-    pos = 0
-    while pos < len(text):
-        newline = text.find("\n", pos, pos + _LINE_BYTES)
-        stop = pos + _LINE_BYTES if newline < 0 else newline + 1
-        piece = text[pos:stop]
-        pos = stop
-        yield piece.split("\n", 1)[0].split("\x00", 1)[0]
+    its newline (``do_init`` overwrites it) and at its first NUL byte."""
+    for piece in fgets_pieces(text, _LINE_BYTES + 1):
+        yield piece.split("\n", 1)[0]
 
 
 def _skip(text: str, i: int, chars: str, stop: bool) -> int:

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from . import registry
 from .gaiconf import GaiConf, parse_gai_conf
+from .hostaliases import HostAliases, parse_host_aliases
 from .hostconf import HostConf, parse_host_conf
 from .hosts import HostsFile, parse_hosts, parse_hosts_steps
 from .nsswitch import NsswitchConf, parse_nsswitch
@@ -85,7 +86,9 @@ class WatchedFile(Generic[T]):
     """One file and its parsed value, re-read when the file changes.
 
     ``steps``: the parser in steps (a generator that pauses between chunks of work and returns
-    the value), for files that can be large; :meth:`refresh_steps` uses it.
+    the value), for files that can be large; :meth:`refresh_steps` uses it.  ``locate``: where
+    the file is, asked again at each check (a path the environment names, which a program can
+    change as it runs); ``path`` is then the one last asked.
     """
 
     def __init__(
@@ -96,8 +99,10 @@ class WatchedFile(Generic[T]):
         check_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         steps: Callable[[str | None], Generator[None, None, T]] | None = None,
+        locate: Callable[[], str] | None = None,
     ) -> None:
-        self.path = path
+        self.path = path if locate is None else locate()
+        self._locate = locate
         self._parser = parser
         self._steps = steps
         self._interval = check_interval
@@ -110,11 +115,13 @@ class WatchedFile(Generic[T]):
         self.parse_seconds: float | None = None
 
     def _identity(self) -> object:
+        if self._locate is not None:
+            self.path = self._locate()
         try:
             st = os.stat(self.path)
         except OSError:
             return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
+        return (self.path, st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
 
     def _changed(self) -> tuple[bool, object]:
         """Whether the value must be parsed again, and the file's identity then: ``stat`` at
@@ -280,8 +287,21 @@ class FileSet:
         self._protocols = watch(files.protocols, protocols)
         self._nsswitch = watch(files.nsswitch, lambda t: parse_nsswitch(t, files.nsswitch))
         self._gai = watch(files.gai, lambda t: parse_gai_conf(t, files.gai))
-        self._host_conf = watch(
-            files.host_conf, lambda t: parse_host_conf(t, env_map, files.host_conf)
+        # res_hconf.c reads the file RESOLV_HOST_CONF names instead of host.conf, and
+        # res_search the HOSTALIASES file: both named by the environment when the file is read.
+        self._host_conf: WatchedFile[HostConf] = WatchedFile(
+            files.host_conf,
+            lambda t: parse_host_conf(t, env_map, self._host_conf.path),
+            check_interval=check_interval,
+            clock=clock,
+            locate=lambda: env_map.get("RESOLV_HOST_CONF", files.host_conf),
+        )
+        self._host_aliases: WatchedFile[HostAliases] = WatchedFile(
+            "",
+            lambda t: parse_host_aliases(t, self._host_aliases.path),
+            check_interval=check_interval,
+            clock=clock,
+            locate=lambda: env_map.get("HOSTALIASES", ""),
         )
         self._resolv = watch(
             files.resolv,
@@ -295,6 +315,7 @@ class FileSet:
             self._gai,
             self._host_conf,
             self._resolv,
+            self._host_aliases,
         )
 
     def snapshot(self) -> tuple[object, ...]:
@@ -324,8 +345,18 @@ class FileSet:
 
     def watched(self) -> dict[str, WatchedFile[Any]]:
         """Each watched file by its role (``hosts``, ``services``, ``protocols``, ``nsswitch``,
-        ``gai``, ``host_conf``, ``resolv``): what ``netdb explain`` reports on."""
-        roles = ("hosts", "services", "protocols", "nsswitch", "gai", "host_conf", "resolv")
+        ``gai``, ``host_conf``, ``resolv``, ``host_aliases``): what ``netdb explain`` reports
+        on."""
+        roles = (
+            "hosts",
+            "services",
+            "protocols",
+            "nsswitch",
+            "gai",
+            "host_conf",
+            "resolv",
+            "host_aliases",
+        )
         return dict(zip(roles, self._all, strict=True))
 
     def hosts(self) -> HostsFile:
@@ -348,6 +379,9 @@ class FileSet:
 
     def resolv(self) -> ResolvConf:
         return self._resolv.get()
+
+    def host_aliases(self) -> HostAliases:
+        return self._host_aliases.get()
 
     def invalidate(self) -> None:
         self._snapshot = None

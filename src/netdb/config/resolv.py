@@ -397,7 +397,8 @@ def candidate_names(conf: ResolvConf, name: str, *, rfc7686: bool = False) -> tu
     it was not tried yet, unless it has no dot and "no-tld-query" is set.  Names too long for
     glibc's buffer are left out (glibc fails them without a query).  The walk stops early on
     some answers; that is the caller's business.  ``rfc7686=True`` drops ``.onion`` names
-    (RFC 7686 §2, as Go does; glibc 2.36 does not).  HOSTALIASES is not consulted.
+    (RFC 7686 §2, as Go does; glibc 2.36 does not).  HOSTALIASES is not consulted (bulk's
+    ``--search`` walks absolute names only).
     """
     dots = name.count(".")
     trailing_dot = name.endswith(".")

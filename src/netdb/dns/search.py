@@ -16,8 +16,8 @@ requests of ``ops.py``.  As in glibc:
   NO_RECOVERY (anything else).
 * ``no-aaaa``: an AAAA query is sent as an A query and its reply turned into "no data" (the
   RCODE kept, so NXDOMAIN stays NXDOMAIN).
-* HOSTALIASES is not read (a documented difference: netdb never reads files named by the
-  environment of the calling process).
+* A name with no dot that the HOSTALIASES file maps (``config/hostaliases.py``) is asked as the
+  name it stands for, as it is: no search list, and nothing else tried.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 
 from .. import trace as _trace
 from .._frozen import fast_init
+from ..config.hostaliases import HostAliases
 from ..config.resolv import ResolvConf
 from ..errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from . import wire
@@ -39,6 +40,7 @@ from .query import SendOptions, SendResult, SendState, send
 A_AND_AAAA = -1  # glibc's T_QUERY_A_AND_AAAA
 MAXDNAME = 1025
 EDNS_PAYLOAD = 1200  # RESOLV_EDNS_BUFFER_SIZE
+NO_ALIASES = HostAliases()  # no HOSTALIASES file
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +55,12 @@ class SearchConfig:
     no_aaaa: bool = False
     no_tld_query: bool = False
     sortlist: tuple[tuple[bytes, bytes], ...] = ()
+    aliases: HostAliases = NO_ALIASES
 
     @classmethod
-    def from_resolv(cls, conf: ResolvConf, send: SendOptions) -> SearchConfig:
+    def from_resolv(
+        cls, conf: ResolvConf, send: SendOptions, aliases: HostAliases = NO_ALIASES
+    ) -> SearchConfig:
         opts = conf.options
         return cls(
             send=send,
@@ -69,6 +74,7 @@ class SearchConfig:
                 (bytes(map(int, net.split("."))), bytes(map(int, mask.split("."))))
                 for net, mask in conf.sortlist
             ),
+            aliases=aliases,
         )
 
 
@@ -399,6 +405,9 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
             first = "as-is only (trailing dot)"
         search = tuple(map(_trace.c_text, cfg.search))
         rec.add(_trace.SearchStart(_trace.c_text(name), dots, cfg.ndots, search, first))
+    alias = None if dots else hostalias(ctx, name)
+    if alias is not None:
+        return _with_asked((yield from res_query(ctx, alias, qtype)), ctx)
     if dots >= cfg.ndots or trailing_dot:
         r = yield from res_querydomain(ctx, name, None, qtype)
         if r.n > 0 or trailing_dot or (r.n == 0 and two and r.answer2) or ctx.expired:
@@ -473,6 +482,27 @@ def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryR
         yield HErrno(h_errno)
     a1 = last.answer1 if last is not None else b""
     return QueryResult(-1, a1, b"", h_errno, ctx.errno, tuple(ctx.asked))
+
+
+def hostalias(ctx: Context, name: str) -> str | None:
+    """glibc ``__res_context_hostalias``: the name the HOSTALIASES file gives ``name``, or None.
+
+    ``res_search`` asks that name as it is; nss_dns's host lookups (which try it first, on a
+    name with no dot) search it."""
+    aliases = ctx.config.aliases
+    if not aliases.entries:
+        return None
+    alias = aliases.lookup(name)
+    rec = _trace.recorder()
+    if alias is not None and rec is not None:
+        rec.add(
+            _trace.Fact(
+                "hostaliases",
+                f"{_trace.c_text(aliases.origin)} gives {_trace.c_text(name)} the name"
+                f" {_trace.c_text(alias)}",
+            )
+        )
+    return alias
 
 
 def _with_asked(r: QueryResult, ctx: Context) -> QueryResult:
