@@ -70,3 +70,28 @@ def test_fileset_follows_the_environment(tmp_path: object) -> None:
     assert files.host_conf().origin == str(tmp_path / "hc")
     del env["HOSTALIASES"]
     assert files.host_aliases().lookup("web") is None
+
+
+@pytest.mark.parametrize("role", ["host_aliases", "host_conf"])
+def test_a_device_or_fifo_in_a_files_place_is_bounded(tmp_path: object, role: str) -> None:
+    """``/dev/zero`` or a FIFO with no writer where a file is expected: read without waiting and
+    at most ``SPECIAL_MAX`` bytes (glibc reads the one forever and waits on the other)."""
+    import os
+    import pathlib
+    import time
+
+    from netdb.config.loader import SPECIAL_MAX, read_text
+
+    assert isinstance(tmp_path, pathlib.Path)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert read_text(str(fifo)) == ""
+    zeros = read_text("/dev/zero")
+    assert zeros is not None and len(zeros) == SPECIAL_MAX and not zeros.strip("\x00")
+    for path in ("/dev/zero", str(fifo)):
+        env = {"HOSTALIASES": path, "RESOLV_HOST_CONF": path}
+        files = FileSet(SystemFiles.under(str(tmp_path)), check_interval=0, env=env)
+        value = files.host_aliases() if role == "host_aliases" else files.host_conf()
+        assert value.origin == path
+    assert time.monotonic() - started < 5

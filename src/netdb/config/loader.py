@@ -52,17 +52,39 @@ class Unreadable(str):
         return self
 
 
+SPECIAL_MAX = 1 << 20
+"""The most read from something that is not a regular file (a device, a FIFO) in a file's place."""
+
+
 def read_text(path: str) -> str | None:
     """The file's text (latin-1); None when it cannot be opened (missing, or not allowed), an
     :class:`Unreadable` (empty, with the errno) when it opens but reading fails, as a directory
-    does (glibc's ``fopen`` takes one; the first read fails with EISDIR)."""
+    does (glibc's ``fopen`` takes one; the first read fails with EISDIR).
+
+    Something other than a regular file is read without waiting and only up to
+    :data:`SPECIAL_MAX` bytes: a FIFO with no writer reads as empty and ``/dev/zero`` as a MiB
+    of NUL bytes, where glibc would wait for the writer or read on forever.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return None
     try:
-        with open(fd, "rb", closefd=False) as f:
-            return f.read().decode("latin-1")
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            with open(fd, "rb", closefd=False) as f:
+                return f.read().decode("latin-1")
+        chunks: list[bytes] = []
+        left = SPECIAL_MAX
+        while left > 0:
+            try:
+                chunk = os.read(fd, min(left, 65536))
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("latin-1")
     except OSError as exc:
         return Unreadable(exc.errno or errno.EIO)
     finally:
