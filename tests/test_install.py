@@ -238,6 +238,49 @@ def test_installed_blocks_of_threads_ending_out_of_order() -> None:
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("call", ["install", "uninstall"])
+def test_a_call_outside_every_block_outlasts_another_threads_block(call: str) -> None:
+    """install()/uninstall() from code in no block set the bottom layer: a block another thread
+    has open keeps its resolver until it ends, and then the call is in force (it used to land
+    in that block's layer and be undone with it)."""
+    r0, r1 = spy_resolver(), spy_resolver()
+    before = snapshot()
+    if call == "uninstall":
+        netdb.install(r0)
+    entered, go = threading.Event(), threading.Event()
+
+    def a() -> None:
+        with netdb.installed(r1):
+            entered.set()
+            go.wait()
+
+    t = threading.Thread(target=a)
+    t.start()
+    entered.wait()
+    try:
+        if call == "install":
+            netdb.install(r0)
+        else:
+            netdb.uninstall()
+        assert _install.current() is r1  # the block's layer is still in force
+    finally:
+        go.set()
+        t.join()
+    if call == "install":
+        assert _install.current() is r0
+        netdb.uninstall()
+    assert _install.current() is None
+    assert snapshot() == before
+
+
+def test_install_inside_a_block_lasts_until_it_ends() -> None:
+    r0, r1 = spy_resolver(), spy_resolver()
+    with netdb.installed(r0):
+        netdb.install(r1)
+        assert _install.current() is r1
+    assert _install.current() is None
+
+
 def test_installed_nests_and_gives_back_what_was_there() -> None:
     outer, inner = spy_resolver(), spy_resolver()
     with netdb.installed(outer) as got:

@@ -46,7 +46,9 @@ The contract with other patches of the same attributes (each attribute on its ow
 
 :func:`installed` blocks are layers: each block's exit takes away its own layer and the state
 below it comes back, also when blocks of different threads end out of order.  :func:`install`
-and :func:`uninstall` set the innermost layer (inside a block, until the block ends).
+and :func:`uninstall` set the layer of the calling code: inside a block (of its thread, or of its
+asyncio task), that block's, until it ends; outside every block, the bottom one, which a block
+another thread has open does not undo.
 """
 
 from __future__ import annotations
@@ -288,7 +290,7 @@ def install(resolver: Resolver | None = None) -> None:
     """
     resolver = _checked(resolver)
     with _lock:
-        _layers[-1].resolver = resolver
+        _own_layer().resolver = resolver
         _apply()
 
 
@@ -302,8 +304,20 @@ class _Layer:
         self.resolver = resolver
 
 
-# The innermost layer is in force; install() and uninstall() set it.
+# The innermost layer is in force; install() and uninstall() set the caller's own: that of the
+# innermost block the calling code is in (its thread's, or its task's), the bottom one outside
+# every block, so a call made outside a block outlasts the blocks other threads have open.
 _layers: list[_Layer] = [_Layer(None)]
+_in_block: contextvars.ContextVar[_Layer | None] = contextvars.ContextVar(
+    "netdb_install_block", default=None
+)
+
+
+def _own_layer() -> _Layer:
+    """The layer install() and uninstall() set for the calling code (the lock held): its
+    innermost open block's, or the bottom one."""
+    layer = _in_block.get()
+    return layer if layer is not None and layer in _layers else _layers[0]
 
 
 def _checked(resolver: Resolver | None) -> Resolver:
@@ -369,7 +383,7 @@ def uninstall() -> None:
     someone else has replaced since stays theirs).  Harmless when not installed.  Inside an
     :func:`installed` block, until the block ends."""
     with _lock:
-        _layers[-1].resolver = None
+        _own_layer().resolver = None
         _apply()
 
 
@@ -393,9 +407,11 @@ def installed(resolver: Resolver | None = None) -> Iterator[Resolver]:
     with _lock:
         _layers.append(layer)
         _apply()
+    token = _in_block.set(layer)
     try:
         yield answering
     finally:
+        _in_block.reset(token)
         with _lock:
             _layers.remove(layer)
             _apply()
