@@ -56,6 +56,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -69,6 +70,14 @@ __all__ = ["install", "installed", "uninstall"]
 # was below netdb, so a reference taken while installed keeps working after uninstall()).
 _resolver: Resolver | None = None
 _lock = threading.RLock()
+
+
+def _renew_lock() -> None:
+    global _lock
+    _lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_renew_lock)  # another thread may have held it
 _Key = tuple[Any, str]  # (owner object, attribute name)
 # What uninstall() puts back, while installed; _MISSING if the owner had nothing of its own.
 _saved: dict[_Key, Any] = {}

@@ -35,6 +35,7 @@ import heapq
 import itertools
 import select
 import socket
+import threading
 import time
 import weakref
 from collections.abc import Callable, Generator
@@ -182,8 +183,9 @@ class _Reactor:
             return
         loop = self.loop()
         if loop is not None:
-            if _REACTORS.get(loop) is self:
-                del _REACTORS[loop]
+            with _REACTORS_LOCK:
+                if _REACTORS.get(loop) is self:
+                    del _REACTORS[loop]
             if not loop.is_closed():
                 loop.remove_reader(self.ep.fileno())
         if self.timer is not None:
@@ -220,10 +222,15 @@ class _Reactor:
             loop = self.loop()
             if loop is None:
                 return
-            if self.timer is not None:
-                self.timer.cancel()
-            self.timer_at = when
-            self.timer = loop.call_at(when, self._expire)
+            self._arm_timer(loop, when)
+
+    def _arm_timer(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        """The loop's timer, for ``when`` in monotonic seconds: set by the delay from now, as
+        the loop's own clock (``loop.time()``) need not be ``time.monotonic()``."""
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer_at = when
+        self.timer = loop.call_later(max(0.0, when - time.monotonic()), self._expire)
 
     def _expire(self) -> None:
         self.timer = None
@@ -236,15 +243,15 @@ class _Reactor:
         if timers and not self.ep.closed and (self.timer is None or timers[0][0] < self.timer_at):
             loop = self.loop()
             if loop is not None and not loop.is_closed():
-                if self.timer is not None:
-                    self.timer.cancel()
-                self.timer_at = timers[0][0]
-                self.timer = loop.call_at(self.timer_at, self._expire)
+                self._arm_timer(loop, timers[0][0])
 
 
 _REACTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reactor] = (
     weakref.WeakKeyDictionary()
 )
+# Loops in several threads find, add, reap and drop reactors: one at a time (re-entrant: a
+# reaped lookup's end drops its reactor).
+_REACTORS_LOCK = threading.RLock()
 _last: list[_Reactor] = []  # the reactor found last (most lookups run on one loop)
 
 
@@ -255,10 +262,11 @@ def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
     if last is not None and last.loop() is loop and not last.ep.closed:
         reactor = last
     else:
-        _reap()
-        found = _REACTORS.get(loop)
-        if found is None:
-            found = _REACTORS[loop] = _Reactor(loop)
+        with _REACTORS_LOCK:
+            _reap()
+            found = _REACTORS.get(loop)
+            if found is None:
+                found = _REACTORS[loop] = _Reactor(loop)
         reactor = found
         _last[:] = [reactor]
     reactor.active += 1
@@ -268,7 +276,8 @@ def _reactor(loop: asyncio.AbstractEventLoop) -> _Reactor:
 def _reap() -> None:
     """End the lookups of loops closed while they were in flight (their tasks left pending:
     nothing will ever resume or cancel them, and the loop's reactor holds them): close their
-    sockets and the reactor's epoll set.  Done when a lookup starts on another loop."""
+    sockets and the reactor's epoll set.  Done when a lookup starts on another loop, with
+    ``_REACTORS_LOCK`` held."""
     for loop, reactor in list(_REACTORS.items()):
         if loop.is_closed():
             for lookup in list(reactor.live):
@@ -862,13 +871,17 @@ def _key(resolver: Resolver, kind: str, *args: object) -> tuple[object, ...] | N
         return None
 
 
+_BUSY_WAIT = 0.002
+
+
 async def _files_ready(r: Resolver) -> None:
     """``r``'s files brought up to date with the loop free between steps: a changed hosts file
     is parsed a chunk at a time (a few milliseconds each), not in one go under the loop, and
     calls at once share the one parse.  Called when the files are due a look (at most once a
     second with the default ``check_interval``), before the lookup reads them."""
-    for _ in r._files.refresh_steps():
-        await asyncio.sleep(0)
+    for busy in r._files.refresh_steps():
+        # busy: another thread parses a file in one go (a blocking call): let it, a moment
+        await asyncio.sleep(_BUSY_WAIT if busy else 0)
 
 
 def _resolver(resolver: Resolver | None) -> Resolver:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import array
 import fcntl
 import itertools
+import os
 import socket
 import struct
 import sys
@@ -317,6 +318,14 @@ _IFREQ = 16 + (24 if struct.calcsize("P") == 8 else 16)
 _IFCONF = struct.Struct("@iP")
 _nets: tuple[tuple[int, int], ...] = ()
 _nets_lock = threading.Lock()
+
+
+def _renew_nets_lock() -> None:
+    global _nets_lock
+    _nets_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_nets_lock)  # another thread may have held it
 
 
 def ipv4_networks() -> tuple[tuple[int, int], ...]:

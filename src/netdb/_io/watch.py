@@ -19,6 +19,8 @@ import select
 import socket
 import threading
 
+from .. import _fork
+
 # rtnetlink multicast groups (bit masks of RTNLGRP_* - 1)
 RTMGRP_LINK = 0x1
 RTMGRP_IPV4_IFADDR = 0x10
@@ -60,6 +62,7 @@ class KernelWatch:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        _fork.renew_in_child(self)
         self._sock: socket.socket | None = None
         self._forks = -1  # the fork count when the socket was opened here (-1: never)
         self._generation = 0
@@ -67,6 +70,10 @@ class KernelWatch:
         # the socket of this epoch: opening a new socket starts a new epoch.
         self._epoch = 0
         self._local = threading.local()
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: a fresh lock (the parent's socket is left by :func:`forks`)."""
+        self._lock = threading.Lock()
 
     def _open(self) -> socket.socket | None:
         try:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .. import _fork
 from . import registry
 from .gaiconf import GaiConf, parse_gai_conf
 from .hostaliases import HostAliases, parse_host_aliases
@@ -133,6 +134,7 @@ class WatchedFile(Generic[T]):
         self._state: tuple[object, T] | None = None
         self._next_check = float("-inf")
         self._pending: _StepParse | None = None  # a parse in steps under way
+        _fork.renew_in_child(self)
         #: seconds the last parse took (reading included); None until the first
         self.parse_seconds: float | None = None
 
@@ -174,23 +176,29 @@ class WatchedFile(Generic[T]):
             started = time.perf_counter()
             value = self._parser(None if ident is None else read_text(self.path))
             self._install(ident, value, time.perf_counter() - started)
+            self._pending = None  # a parse in steps left under way is older: not to be installed
         return value
 
-    def refresh_steps(self) -> Generator[None, None, None]:
+    def refresh_steps(self) -> Generator[bool, None, None]:
         """Bring the value up to date in steps: when the file changed, parse it with the
         stepped parser, pausing (yielding) between its chunks; :meth:`get` then finds it fresh.
+        Each pause yields False, or True while another thread holds the file (a :meth:`get`
+        parsing it in one go): the caller then waits a moment rather than block on the lock.
 
         Callers at once share one parse, and one of them drives it: a caller advances it (a
         chunk, under the lock) only when nobody did since its own last turn, so the parse moves
         one chunk per round of the callers however many wait on it, and goes on when the caller
         that drove it stops coming back (a cancelled lookup).  Whoever finishes it installs the
-        value; the others see it installed and return.
+        value; the others see it installed and return.  A parse left under way by callers that
+        all went away is taken up again only while the file is still the one it reads.
         """
         if self._steps is None:
             self.get()
             return
         pending = self._pending
         seen = -1  # the parse's step count at this caller's last turn (-1: it drives)
+        if pending is not None and pending.ident != self._identity():
+            pending = None  # the file changed since that parse began: start afresh
         if pending is None:
             changed, ident = self._changed()
             if not changed:
@@ -201,11 +209,15 @@ class WatchedFile(Generic[T]):
             self._pending = pending
         else:
             seen = pending.taken
-            yield
+            yield False
+        lock = self._lock
         while True:
-            with self._lock:
+            if not lock.acquire(blocking=False):
+                yield True
+                continue
+            try:
                 if self._pending is not pending:
-                    return  # another caller finished it
+                    return  # another caller (or a get()) finished it
                 if seen < 0 or pending.taken == seen:
                     started = time.perf_counter()
                     try:
@@ -218,7 +230,15 @@ class WatchedFile(Generic[T]):
                     pending.seconds += time.perf_counter() - started
                     pending.taken += 1
                 seen = pending.taken
-            yield
+            finally:
+                lock.release()
+            yield False
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: a fresh lock, and no parse in steps (the thread that drove it is
+        not in the child)."""
+        self._lock = threading.Lock()
+        self._pending = None
 
     def invalidate(self) -> None:
         self._state = None
@@ -358,7 +378,7 @@ class FileSet:
         """Whether the next :meth:`snapshot` will look at the files again (``stat``)."""
         return self._snapshot is None or self._interval <= 0 or self._clock() >= self._snap_until
 
-    def refresh_steps(self) -> Generator[None, None, None]:
+    def refresh_steps(self) -> Generator[bool, None, None]:
         """Bring every file up to date, a large hosts file in steps (see
         :meth:`WatchedFile.refresh_steps`): what the asyncio front runs, pausing for the event
         loop at each step, before a lookup whose :meth:`snapshot` is :meth:`due`."""

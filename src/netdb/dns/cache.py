@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import _fork
 from .._frozen import fast_init
 from . import wire
 from .query import SendResult
@@ -133,12 +134,17 @@ class Cache:
         self.max_bytes = max_bytes
         self.bytes = 0  # the bytes of the replies kept
         self._lock = threading.Lock()
+        _fork.renew_in_child(self)
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         # (expiry, insertion number, key) of every entry put, some since replaced or evicted.
         self._expiry: list[tuple[float, int, bytes]] = []
         self._seq = itertools.count()
         self.hits = 0
         self.misses = 0
+
+    def renew_after_fork(self) -> None:
+        """In a forked child: a fresh lock (another thread may have held this one)."""
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,0 +1,236 @@
+"""netdb across threads, event loops with clocks of their own, and fork; a changed file read by
+the asyncio front and a blocking caller at once.
+
+Each test is a defect found by driving netdb the way long-running programs do:
+
+* event loops in several threads finding and reaping their reactors at once;
+* a loop whose ``time()`` is not ``time.monotonic()`` (test frameworks' fake clocks): the
+  lookup's deadline still ends it, without spinning;
+* a fork while another thread holds one of netdb's locks: the child's lookups go on;
+* a parse in steps left under way by a cancelled lookup, of a file that has changed since, is not
+  installed over the newer file;
+* a blocking caller parsing a file in one go does not make the asyncio front wait on its lock.
+
+All run against scripted servers on loopback ports (``tests/loopback.py``) or plain files: no
+namespace needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import netdb
+import netdb.aio
+from netdb.config.loader import WatchedFile
+from tests import scripted
+from tests.loopback import LoopbackServer
+from tests.test_aio_loopback import LoopbackResolver, aoutcome
+
+
+@pytest.fixture
+def knot() -> Generator[LoopbackServer, None, None]:
+    with LoopbackServer(scripted.Authority(scripted.fixture_zones())) as server:
+        yield server
+
+
+def test_event_loops_in_many_threads(tmp_path: Path, knot: LoopbackServer) -> None:
+    """Eight threads, each running loops that look names up one by one with pauses, so that
+    each loop's reactor is made and dropped over and over: reactors are found, made, reaped and
+    dropped by all of them at once (the reaper iterated the loops' table while other threads
+    changed it)."""
+    res = LoopbackResolver(tmp_path, knot.address)
+    names = ("both", "v4only", "v6only", "nothere")
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        async def main() -> None:
+            for i in range(150):
+                got = await aoutcome(netdb.aio.getaddrinfo(names[i % 4], 80, resolver=res))
+                if isinstance(got, tuple) and got[0] == "raise" and got[1] != "gaierror":
+                    raise AssertionError(got)
+                if i % 2:
+                    await asyncio.sleep(0)
+
+        try:
+            for _ in range(3):
+                asyncio.run(main())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often: the race showed within a second
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert not netdb.aio._IN_FLIGHT
+
+
+class _Clock(asyncio.SelectorEventLoop):
+    """A loop whose clock runs ``offset`` seconds away from ``time.monotonic()``."""
+
+    offset = 0.0
+
+    def time(self) -> float:
+        return time.monotonic() + self.offset
+
+
+@pytest.mark.parametrize("offset", [-1000.0, 1000.0])
+def test_a_loop_with_its_own_clock_keeps_the_deadline(tmp_path: Path, offset: float) -> None:
+    silent = scripted.Table({}, default="drop")
+    with LoopbackServer(silent) as server:
+        res = LoopbackResolver(tmp_path, server.address)
+        loop = _Clock()
+        loop.offset = offset
+        try:
+            started, cpu = time.monotonic(), time.process_time()
+            lookup = aoutcome(netdb.aio.getaddrinfo("both", 80, resolver=res, timeout=0.3))
+            # (asyncio's own wait_for keeps the loop's clock: the test fails, never hangs)
+            got = loop.run_until_complete(asyncio.wait_for(lookup, 3))
+            took, spent = time.monotonic() - started, time.process_time() - cpu
+        finally:
+            loop.close()
+    assert scripted.summary(got) == "gaierror -3"
+    assert 0.25 <= took < 1.0  # behind: it never ended; ahead: on time, by spinning
+    assert spent < 0.2
+
+
+def _held(lock: Any) -> tuple[threading.Event, threading.Thread]:
+    """A thread holding ``lock`` until the event is set."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            taken.set()
+            release.wait()
+
+    t = threading.Thread(target=hold)
+    t.start()
+    taken.wait()
+    return release, t
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_fork_while_a_thread_holds_netdbs_locks(tmp_path: Path) -> None:
+    """The child of a fork made while another thread held a file's, the cache's and the
+    install switch's locks still looks up (it waited on them for good)."""
+    from netdb import _install
+
+    hosts = tmp_path / "hosts"
+    hosts.write_text("192.0.2.200 forked.test\n")
+    res = netdb.Resolver(files=netdb.SystemFiles.under(str(tmp_path)), check_interval=0)
+    assert res.gethostbyname("forked.test") == "192.0.2.200"
+    watched = res._files.watched()["hosts"]
+    cache = res.cache
+    assert cache is not None
+    held = [_held(watched._lock), _held(cache._lock), _held(_install._lock)]
+    hosts.write_text("192.0.2.201 forked.test\n")
+    pid = os.fork()
+    if pid == 0:  # the child: the lookup must not wait on the locks of threads it lacks
+        code = 1
+        try:
+            import signal
+
+            signal.alarm(5)
+            ok = res.gethostbyname("forked.test") == "192.0.2.201"
+            _install.install(res)
+            _install.uninstall()
+            cache.clear()
+            code = 0 if ok else 2
+        finally:
+            os._exit(code)
+    for release, t in held:
+        release.set()
+        t.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def _stepped(tmp_path: Path, now: list[float]) -> tuple[Path, WatchedFile[list[str]]]:
+    """A file read in steps (one step a word), checked once a second of ``now[0]``."""
+    path = tmp_path / "f"
+
+    def parse(text: str | None) -> list[str]:
+        return (text or "").split()
+
+    def steps(text: str | None) -> Generator[None, None, list[str]]:
+        words = (text or "").split()
+        for _ in words:
+            yield
+        return words
+
+    return path, WatchedFile(str(path), parse, clock=lambda: now[0], steps=steps)
+
+
+def _rewrite(path: Path, text: str) -> None:
+    path.write_text(text)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def _refresh(watched: WatchedFile[list[str]]) -> None:
+    for _ in watched.refresh_steps():
+        pass
+
+
+def test_a_parse_left_under_way_is_not_installed_over_a_newer_file(tmp_path: Path) -> None:
+    now = [0.0]
+    path, watched = _stepped(tmp_path, now)
+    _rewrite(path, "v1")
+    assert watched.get() == ["v1"]
+    now[0] = 10
+    _rewrite(path, "v2 a b c d")
+    steps = watched.refresh_steps()
+    next(steps)
+    next(steps)  # a lookup cancelled here leaves the parse of v2 under way
+    steps.close()
+    now[0] = 20
+    _rewrite(path, "v3 x")
+    assert watched.get() == ["v3", "x"]  # a blocking call reads v3 ...
+    _refresh(watched)  # ... and the asyncio front does not bring v2 back
+    assert watched.get() == ["v3", "x"]
+    # Without a blocking call in between: the next stepped refresh starts afresh.
+    now[0] = 30
+    _rewrite(path, "v4 a b c d")
+    steps = watched.refresh_steps()
+    next(steps)
+    steps.close()
+    now[0] = 40
+    _rewrite(path, "v5")
+    _refresh(watched)
+    assert watched.get() == ["v5"]
+
+
+def test_the_asyncio_front_does_not_wait_on_a_blocking_parse(tmp_path: Path) -> None:
+    """While another thread holds the file (a get() parsing it in one go), a stepped refresh
+    pauses (yields True) instead of blocking on the lock, and finishes once it is free."""
+    path, watched = _stepped(tmp_path, [0.0])
+    _rewrite(path, "a b")
+    release, t = _held(watched._lock)
+    steps = watched.refresh_steps()
+    paused: list[bool] = []
+    stepping = threading.Thread(target=lambda: paused.extend([next(steps), next(steps)]))
+    try:
+        stepping.start()
+        stepping.join(2)  # (it used to wait on the lock: the test fails, never hangs)
+        assert not stepping.is_alive() and paused == [True, True]
+    finally:
+        release.set()
+        t.join()
+        stepping.join()
+    assert list(steps) == [False, False]  # two words, a pause after each step taken
+    assert watched.get() == ["a", "b"]
