@@ -17,6 +17,7 @@ must be equal (result or exception, and ``h_errno`` after the calls that set it)
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -508,5 +509,63 @@ def test_no_aaaa_reads_the_buffer(sandboxes: Callable[[Scenario], Sandbox]) -> N
             no_aaaa_calls("na-wrong-id" + D),
         ),
         ("na-plain", [rule("na-plain" + D, A, [a4()])], no_aaaa_calls("na-plain" + D)),
+    ]
+    run_shapes(box, shapes)
+
+
+# --- res_search's SERVFAIL test reads the caller's answer buffer -----------------------------
+
+# A reply too large for the answer buffer nss_dns hands res_search (1,024 bytes for one type,
+# 2,048 for A and AAAA) is read into a new 64 KiB one, where the rest of the walk goes on; the
+# walk's "SERVFAIL: try the next domain" test still reads the first buffer, which keeps the last
+# message read into it: here the truncated UDP reply that sent the query over TCP.
+BUF = scenario(
+    "replies-buffer",
+    resolv="nameserver 127.0.0.3\nsearch big.example.test sf.example.test example.test\n"
+    "options timeout:1 attempts:1\n",
+    hosts=HOSTS,
+)
+
+
+def _chain(links: int) -> list[list[Any]]:
+    """CNAMEs of 240-byte names that nothing compresses, ending at a name that does not exist."""
+    names = [
+        ".".join(f"c{i}l{j}-" + "q" * 50 for j in range(4)) + ".big.example.test"
+        for i in range(links)
+    ]
+    out = [["@", CNAME, names[0]]]
+    out += [[a, CNAME, b] for a, b in itertools.pairwise(names)]
+    return out
+
+
+def buffer_shape(sid: str, udp_rcode: int, links: int, search_order: str = "") -> Shape:
+    soa = ["big.example.test", SOA, 60, 60]  # (RDATA: its minimum, the negative TTL)
+    rules: list[dict[str, Any]] = [
+        {"name": "big.example.test", "transport": "udp", "action": "forge", "tc": True,
+         "rcode": udp_rcode},
+        {"name": "big.example.test", "transport": "tcp", "action": "forge", "rcode": 3,
+         "answer": _chain(links), "authority": [soa]},
+        {"name": "sf.example.test", "action": "rcode", "rcode": 2},
+    ]  # fmt: skip
+    calls: list[Case] = [
+        ("gethostbyname_ex", ("both",)),
+        ("h_errno", ()),
+        ("gethostbyname", ("both",)),
+        ("getaddrinfo", ("both", 80, socket.AF_INET, ST)),
+        ("getaddrinfo", ("both", 80, socket.AF_INET6, ST)),
+        ("getaddrinfo", ("both", 80, 0, ST)),
+        ("h_errno", ()),
+        ("getaddrinfo", ("x.y", 80, 0, ST)),  # as-is first (ndots 1): NXDOMAIN, then the list
+    ]
+    return sid, rules, calls + calls  # the second time from netdb's cache
+
+
+def test_servfail_test_reads_the_first_buffer(sandboxes: Callable[[Scenario], Sandbox]) -> None:
+    box = sandboxes(BUF)
+    shapes = [
+        # about 400 bytes: fits; 1,400: too large for one type's buffer only; 2,400: for both
+        buffer_shape(f"buf-tc{rc}-{links}", rc, links)
+        for rc in (0, 2, 3)
+        for links in (1, 3, 5)
     ]
     run_shapes(box, shapes)

@@ -265,10 +265,12 @@ class Unasked(Cache):
         self.own = own
         self.sent = sent
 
-    def lookup(self, query1: bytes, query2: bytes | None, now: float) -> SendResult | None:
+    def lookup(
+        self, query1: bytes, query2: bytes | None, now: float, anslen: int = 0
+    ) -> SendResult | None:
         if self.sent.replaying:
             return None
-        return self.own.lookup(query1, query2, now)
+        return self.own.lookup(query1, query2, now, anslen)
 
     def expiry(self, query1: bytes, query2: bytes | None, now: float) -> float:
         return self.own.expiry(query1, query2, now)

@@ -517,6 +517,13 @@ def _search_failed(r: QueryResult) -> Generator[Op, Any, HostAnswer]:
     return HostAnswer(Status.NOTFOUND, h_errno=r.h_errno)
 
 
+# The answer buffers the host lookups give res_search (with answerp, so that glibc may replace
+# them with larger ones): gethostbyname3_context's 1,024 bytes, gethostbyname4's 2,048 (whose
+# no-aaaa query passes no answerp: its buffer is never replaced).
+HOST_ANSLEN = 1024
+GAI_ANSLEN = 2048
+
+
 def _aliased(ctx: Context, name: str) -> str:
     """The name nss_dns searches: a name with no dot becomes the one HOSTALIASES gives it (and
     ``res_search`` then looks that one up in the file again)."""
@@ -541,7 +548,7 @@ def gethostbyname4(
         if buflen is not None and gaih_overflows(r.answer1[: r.n], None, buflen):
             return ERANGE
         return gaih_getanswer(r.answer1[: r.n], None)
-    r = yield from res_search(ctx, name, A_AND_AAAA)
+    r = yield from res_search(ctx, name, A_AND_AAAA, GAI_ANSLEN)
     if r.n < 0:
         return (yield from _search_failed(r))
     if buflen is not None and gaih_overflows(r.answer1[: r.n], r.answer2 or None, buflen):
@@ -563,7 +570,7 @@ def gethostbyname3(
     else:
         return HostAnswer(Status.UNAVAIL, h_errno=NO_DATA)
     name = _aliased(ctx, name)
-    r = yield from res_search(ctx, name, qtype)
+    r = yield from res_search(ctx, name, qtype, HOST_ANSLEN)
     if r.n < 0:
         return (yield from _search_failed(r))
     ans = getanswer(r.answer1[: r.n], qtype, family, buflen)

@@ -59,6 +59,9 @@ class Entry:
     # Read over TCP as one of an A/AAAA pair: the switch may have come from the other query's
     # truncated UDP reply, so this one serves pairs only.
     pair: bool = False
+    # Read over TCP: the RCODE of the truncated UDP reply before it (glibc's answer buffer
+    # keeps that one when the TCP reply is too large for it: res_search reads it there).
+    tc_rcode: int = 0
 
 
 def key(query: bytes) -> bytes | None:
@@ -169,9 +172,11 @@ class Cache:
             return None
         return entry
 
-    def lookup(self, query1: bytes, query2: bytes | None, now: float) -> SendResult | None:
+    def lookup(
+        self, query1: bytes, query2: bytes | None, now: float, anslen: int = 0
+    ) -> SendResult | None:
         """The cached replies for a query (or an A/AAAA pair, both needed), as ``send`` would
-        give them: first reply in the first slot."""
+        give them: first reply in the first slot; ``anslen`` as ``send`` takes it."""
         e1 = self._get(query1, now)
         e2 = None if e1 is None or query2 is None else self._get(query2, now)
         if not _usable(e1, e2, query2 is not None):
@@ -180,6 +185,11 @@ class Cache:
         assert e1 is not None
         self.hits += 1
         r1 = _echo(query1, e1.reply)
+        rcode, moved = e1.reply[3] & 0xF, False
+        if anslen and len(r1) > anslen:
+            # Too large for the caller's buffer: glibc read it into another, and the caller's
+            # kept the message before it (over UDP, none in this exchange).
+            rcode, moved = (e1.tc_rcode if e1.tcp else wire.NOERROR), True
         return SendResult(
             len(r1),
             r1,
@@ -187,7 +197,8 @@ class Cache:
             0,
             e1.server,  # type: ignore[arg-type]
             e1.tcp,
-            e1.reply[3] & 0xF,
+            rcode,
+            moved=moved,
         )
 
     def expiry(self, query1: bytes, query2: bytes | None, now: float) -> float:
@@ -259,7 +270,9 @@ class Cache:
                     if ttl is None:
                         expires = now
                         continue
-                    entry = Entry(reply, now + ttl, sent.tcp, sent.server, two and sent.tcp)
+                    entry = Entry(
+                        reply, now + ttl, sent.tcp, sent.server, two and sent.tcp, sent.tc_rcode
+                    )
                     self._put(key, entry, now)
                     expires = min(expires, now + ttl)
                     stored += 1

@@ -118,6 +118,12 @@ class SendResult:
     # With ``send(..., scratch=n)``: the caller's answer buffer of n bytes as glibc leaves it
     # (every datagram or TCP message received written over the start of it, zeros at first).
     buffer: bytes = b""
+    # With ``send(..., anslen=n)``: a message for the first slot did not fit the caller's buffer
+    # of n bytes, and glibc read it (and the rest) into a 64 KiB one instead; ``slot1_rcode``
+    # is then the RCODE the caller's own buffer was left with.
+    moved: bool = False
+    # The RCODE of the truncated UDP reply that sent the exchange over TCP (for the cache).
+    tc_rcode: int = 0
 
 
 QuestionKey = tuple[int, tuple[tuple[bytes, int, int], ...], bytes]
@@ -183,6 +189,21 @@ class _Call:
     slot1_rcode: int = 0
     # The first answer buffer itself, kept only when the caller asks (``send``'s scratch).
     buffer: bytearray | None = None
+    # The size of the caller's first answer buffer (0: not followed), and whether glibc has
+    # replaced it with a larger one for a message that did not fit (see ``send``'s anslen).
+    anslen: int = 0
+    moved: bool = False
+    tc_rcode: int = 0
+
+    def slot1(self, size: int, rcode: int) -> None:
+        """A message of ``size`` bytes read into the first slot: into the caller's buffer,
+        unless it does not fit there (glibc's ``send_dg`` asks FIONREAD, ``send_vc`` reads the
+        length first, and both read into a new 64 KiB buffer, which the caller then keeps)."""
+        if not self.moved:
+            if self.anslen and size > self.anslen:
+                self.moved = True
+            else:
+                self.slot1_rcode = rcode
 
     def received(self, data: bytes) -> None:
         """A message read into the first answer buffer, when it is kept (``send`` keeps it for
@@ -227,15 +248,19 @@ def send(
     state: SendState,
     clock: Callable[[], float],
     scratch: int = 0,
+    anslen: int = 0,
 ) -> Generator[Op, Any, SendResult]:
     """glibc ``__res_context_send``: ask the servers until one gives usable replies.
 
     ``scratch`` (one query only): the size of the caller's answer buffer, zeroed first, whose
     contents at the end the result carries (``SendResult.buffer``): glibc's no-aaaa mode reads
-    it whatever ``res_send`` returned."""
+    it whatever ``res_send`` returned.  ``anslen``: the size of the caller's answer buffer when
+    glibc may replace it (``res_search`` passes ``answerp``): ``SendResult.moved`` and
+    ``slot1_rcode`` then say what became of it."""
     if not opts.servers:
         return SendResult(-1, errno=_errno.ESRCH, buffer=bytes(scratch))
     call = _Call(opts, state, clock)
+    call.anslen = anslen
     if scratch > 0 and query2 is None:
         call.buffer = bytearray(scratch)
     call.v_circuit = opts.use_vc or len(query1) > 512 or (query2 is not None and len(query2) > 512)
@@ -278,7 +303,13 @@ def send(
         else:
             err = call.terrno
         result = SendResult(-1, errno=err)
-    if call.buffer is not None or result.slot1_rcode != call.slot1_rcode or call.expired:
+    if (
+        call.buffer is not None
+        or result.slot1_rcode != call.slot1_rcode
+        or call.expired
+        or call.moved
+        or call.tc_rcode
+    ):
         result = SendResult(
             result.n,
             result.answer1,
@@ -289,6 +320,8 @@ def send(
             call.slot1_rcode,
             call.expired,
             b"" if call.buffer is None else bytes(call.buffer),
+            call.moved,
+            call.tc_rcode,
         )
     return result
 
@@ -397,7 +430,7 @@ def _send_dg(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
             rcode = flags3 & 0xF
             first_slot = not (recv1 or recv2) or q2 is None
             if first_slot:
-                call.slot1_rcode = rcode
+                call.slot1(len(data), rcode)
             is_error = rcode in _ERROR_RCODES
             skip_match = len(data) == HFIXEDSZ and data[4:6] == b"\0\0" and is_error
             matching = 0
@@ -433,6 +466,7 @@ def _send_dg(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
                     continue
                 return (yield from _fail(call))
             if not opts.ignore_tc and flags2 & 0x02:
+                call.tc_rcode = rcode
                 call.v_circuit = True
                 yield from call.close_all()
                 return _Exchange(1)
@@ -537,13 +571,15 @@ def _send_vc(call: _Call, ns: int, q1: bytes, q2: bytes | None) -> Generator[Op,
                 call.terrno = (body.errno or 0) if isinstance(body, OSError) else 0
                 return (yield from _fail(call))
             call.received(body)
+            first_slot = not (recv1 or recv2) or q2 is None
+            if first_slot:
+                call.slot1(rlen, body[3] & 0xF)  # read there before its ID is looked at
             rid = body[:2]
             if (recv1 or rid != q1[:2]) and (recv2 or q2 is None or rid != q2[:2]):
                 continue  # a stale reply: wait for ours
-            if not (recv1 or recv2) or q2 is None:
+            if first_slot:
                 resplen = rlen
                 answer1 = body
-                call.slot1_rcode = body[3] & 0xF
             else:
                 answer2 = body
             if not recv1 and rid == q1[:2]:

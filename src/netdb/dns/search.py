@@ -111,12 +111,14 @@ class Context:
     passed."""
 
     __slots__ = (
+        "anslen",
         "asked",
         "cache",
         "clock",
         "config",
         "errno",
         "expired",
+        "moved",
         "rng",
         "slot1_rcode",
         "state",
@@ -139,7 +141,12 @@ class Context:
         self.cache = cache
         self.asked: list[Asked] = []
         self.errno = 0
+        # The RCODE in the answer buffer res_search's caller passed (its SERVFAIL test reads
+        # it there), that buffer's size (0: glibc never replaces it) and whether glibc has
+        # replaced it with a larger one, into which the rest of the walk reads.
         self.slot1_rcode = 0
+        self.anslen = 0
+        self.moved = False
 
 
 def mkquery(ctx: Context, name: str | bytes, qtype: int) -> bytes | None:
@@ -230,7 +237,8 @@ def _ancount(msg: bytes) -> int:
 def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryResult]:
     """glibc ``__res_context_query`` for ``name`` (absolute or not: it is sent as given)."""
     cfg = ctx.config
-    ctx.slot1_rcode = wire.NOERROR
+    if not ctx.moved:
+        ctx.slot1_rcode = wire.NOERROR  # res_query's "hp->rcode = NOERROR", in its buffer
     q2: bytes | None = None
     if qtype == A_AND_AAAA:
         try:
@@ -259,7 +267,10 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
 
     now = ctx.clock()
     cache = ctx.cache
-    cached = cache.lookup(q1, q2, now) if cache is not None else None
+    # The caller's buffer may be replaced (res_send's answerp) while it is still the first;
+    # no-aaaa's A query is sent with none (a large reply is cut to the buffer instead).
+    anslen = 0 if ctx.moved or no_aaaa else ctx.anslen
+    cached = cache.lookup(q1, q2, now, anslen) if cache is not None else None
     rec = _trace.recorder()
     if rec is not None:
         _cache_step(rec, name, qtype, cache, cached, q1, q2, now)
@@ -275,12 +286,15 @@ def res_query(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryRe
             state=ctx.state,
             clock=ctx.clock,
             scratch=NO_AAAA_BUFFER if no_aaaa else 0,
+            anslen=anslen,
         )
         ctx.expired = sent.expired
         now = ctx.clock()
         yield Note(cache.store(q1, q2, sent, now) if cache is not None else now)
     ctx.asked.append(Asked(name, qtype, sent))
-    ctx.slot1_rcode = sent.slot1_rcode
+    if not ctx.moved:
+        ctx.slot1_rcode = sent.slot1_rcode
+        ctx.moved = sent.moved
     failed = False
     if no_aaaa:
         sent, failed = _no_aaaa_result(sent, nquery)
@@ -383,9 +397,18 @@ def _found(r: QueryResult, two: bool) -> bool:
     return r.n > 0 or (r.n == 0 and two and len(r.answer2) > 0)
 
 
-def res_search(ctx: Context, name: str, qtype: int) -> Generator[Op, Any, QueryResult]:
-    """glibc ``__res_context_search``: the search list at work (see the module docstring)."""
+def res_search(
+    ctx: Context, name: str, qtype: int, anslen: int = 0
+) -> Generator[Op, Any, QueryResult]:
+    """glibc ``__res_context_search``: the search list at work (see the module docstring).
+
+    ``anslen``: the size of the answer buffer the caller passes with ``answerp`` (nss_dns: 1,024
+    bytes for one type, 2,048 for A and AAAA), 0 for none.  The walk's SERVFAIL test reads the
+    RCODE there, also once glibc has read a reply too large for it into a buffer of its own and
+    goes on in that one: the caller's then keeps the last message read into it."""
     cfg = ctx.config
+    ctx.anslen = anslen
+    ctx.moved = False
     two = qtype == A_AND_AAAA
     ctx.errno = 0
     h_errno = HOST_NOT_FOUND
