@@ -17,5 +17,7 @@ def main() -> int:
         from netdb.cli import main as command
 
         return command()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "netdb_program", False):
+            raise  # ``netdb run``'s program's own: it ends the process as python would
         return EXIT_INTERRUPT

@@ -62,6 +62,10 @@ LINES: list[tuple[str, str, list[str], str | None]] = [
     ("a.test A extra", "A+AAAA", [], "unexpected text"),
     ("a.test NOSUCH", "NOSUCH", [], "unknown record type"),
     ("a.test 70000", "70000", [], "unknown record type"),
+    # \x1c-\x1f are no blanks (str.split() cut at them in ASCII lines only): one name
+    ("a.test\x1cA", "A+AAAA", ["a.test\\028A"], None),
+    ("bü.test\x1cA", "A+AAAA", ["xn--b-eha.test\\028A"], None),
+    ("a.test TYPE\u00b2", "TYPE\u00b2", [], "unknown record type"),
 ]
 
 

@@ -382,6 +382,17 @@ CLOSED_STREAMS: list[tuple[str, list[str], int, str]] = [
     (">/dev/null 2>&-", ["services", "nope"], 2, ""),
     (">/dev/null 2>&-", ["addrinfo", "nope"], 2, ""),
     (">&- 2>&-", ["services", "echo"], 74, ""),
+    # help and version that cannot be written (they exited 0), stderr that cannot be written
+    # (a traceback and 1): the status alone still says what happened
+    (">/dev/full", ["--help"], 74, "netdb: write error: No space left on device\n"),
+    (">/dev/full", ["--version"], 74, "netdb: write error: No space left on device\n"),
+    (">/dev/full", ["hosts", "--help"], 74, "netdb: write error: No space left on device\n"),
+    (">/dev/full", ["run", "--help"], 74, "netdb run: write error: No space left on device\n"),
+    (">/dev/full 2>/dev/full", ["services", "echo"], 74, ""),
+    (">/dev/null 2>/dev/full", ["services", "nope"], 2, ""),
+    (">/dev/null 2>/dev/full", ["services", "--bogus"], 64, ""),
+    (">/dev/null 2>/dev/full", ["addrinfo", "127.0.0.1", "nosuchservice"], 2, ""),
+    (">/dev/null 2>/dev/full", ["nosuchcommand"], 1, ""),
 ]
 
 
@@ -397,6 +408,60 @@ def test_closed_standard_streams(redirect: str, argv: list[str], status: int, er
         check=False,
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (status, "", err)
+
+
+def _cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "netdb.cli", *argv],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        check=False,
+        cwd=cwd,
+    )
+
+
+def test_bulk_output_that_cannot_be_written(tmp_path: Path) -> None:
+    """The last records not written (-o on a full device) is 74, as for stdout (it was 70,
+    "internal error"); an output that is the input file is refused before it is emptied."""
+    from tests.loopback import closed_port
+
+    names = tmp_path / "names"
+    names.write_text("a.test\nb.test\n")
+    server = ["-s", f"127.0.0.1:{closed_port()}", "--timeout", "0.1", "--retries", "0", "-q"]
+    proc = _cli("bulk", str(names), "-o", "/dev/full", *server)
+    assert (proc.returncode, proc.stderr) == (
+        74,
+        "netdb bulk: /dev/full: No space left on device\n",
+    )
+    proc = _cli("bulk", str(names), "-o", str(names), *server)
+    assert (proc.returncode, proc.stderr) == (
+        64,
+        f"netdb bulk: {names}: the output is the input file\n",
+    )
+    assert names.read_text() == "a.test\nb.test\n"
+    link = tmp_path / "link"
+    link.hardlink_to(names)
+    assert _cli("bulk", str(names), "-o", str(link), "--resume", *server).returncode == 64
+    assert names.read_text() == "a.test\nb.test\n"
+    for port in ("\u0665\u0663", "5_3", " 53"):  # digits of another script, int()'s extras
+        proc = _cli("bulk", str(names), "-s", f"127.0.0.1:{port}")
+        assert proc.returncode == 64 and "bad name server" in proc.stderr
+
+
+def test_end_of_options_and_json_without_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """``netdb -- hosts KEY`` as ``getent -- hosts KEY``; --json with no command or an unknown
+    one prints the usage error as JSON too (it printed nothing)."""
+    rc, out, err = run(capsys, ["--etc", ETC, "--", "services", "echo"])
+    assert (rc, err) == (0, "") and out.startswith("echo")
+    for argv, message in (
+        (["--json"], "missing command"),
+        (["--json", "nope"], "unknown command: nope"),
+    ):
+        rc, out, err = run(capsys, argv)
+        assert rc == 1 and json.loads(out) == {
+            "error": {"kind": "usage", "code": None, "name": None, "message": message}
+        }
 
 
 def test_module_entry_point() -> None:

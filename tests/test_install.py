@@ -520,6 +520,12 @@ def programs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "empty").mkdir()
     (root / "sub").mkdir()
     (root / "bad.py").write_text("print('unclosed'\n")
+    import py_compile
+
+    py_compile.compile(str(root / "probe.py"), cfile=str(root / "probe.pyc"), doraise=True)
+    (root / "compiled").write_bytes((root / "probe.pyc").read_bytes())  # no .pyc suffix
+    (root / "badmagic.pyc").write_bytes(b"xxxx" + bytes(40))
+    (root / "badcode.pyc").write_bytes((root / "probe.pyc").read_bytes()[:20])
     return root
 
 
@@ -558,6 +564,10 @@ def outcome(argv: list[str], cwd: Path, stdin: str) -> tuple[int, str, str]:
         (("app.zip", "-x"), 3),
         (("app.zip", "kbd"), 3),
         (("-", "from", "stdin"), 3),
+        (("probe.pyc", "exit", "3"), 3),  # compiled: python runs the bytecode
+        (("compiled", "kbd"), 3),  # known by its magic number
+        (("badmagic.pyc",), 0),
+        (("badcode.pyc",), 0),
         (("bad.py",), 0),
         (("missing.py",), 0),
         (("-m", "missing"), 0),
@@ -581,6 +591,24 @@ def test_run_gives_what_python_gives(programs: Path, args: tuple[str, ...], repo
     status, out, err = python
     assert ours == (status, out, err.replace(f"{sys.executable}: ", "netdb run: "))
     assert out.count('"when"') == reports, "the program ran (and reported three times) or not"
+
+
+CONSOLE_SCRIPT = "import sys, _netdb_cli; sys.exit(_netdb_cli.main())"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("probe.py", "kbd"), ("-mpkg", "kbd"), ("probe.pyc", "raise"), ("probe.py", "exit", "5")],
+)
+def test_run_through_the_console_script(programs: Path, args: tuple[str, ...]) -> None:
+    """The installed ``netdb`` command (``_netdb_cli.main``, which turns a Ctrl-C while netdb
+    starts into status 130) lets the program's own KeyboardInterrupt end it as python's does:
+    the traceback, then death by SIGINT (it exited 130 in silence)."""
+    python = outcome([sys.executable, *args], programs, "")
+    ours = outcome(
+        [sys.executable, "-c", CONSOLE_SCRIPT, "--etc", str(ETC), "run", *args], programs, ""
+    )
+    assert ours == python
 
 
 def whose_getaddrinfo(_: object = None) -> str:

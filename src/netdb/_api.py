@@ -362,7 +362,7 @@ def _server(host: str, port: int, ifindex: Callable[[str], int]) -> Server:
         addr, _, scope = host.partition("%")
         scope_id = 0
         if scope:
-            scope_id = int(scope) if scope.isdigit() else ifindex(scope)
+            scope_id = int(scope) if scope.isascii() and scope.isdigit() else ifindex(scope)
         return Server(AF_INET6, addr, port, scope_id)
     return Server(AF_INET, host, port)
 
@@ -371,13 +371,21 @@ def _parse_nameserver(text: str) -> tuple[str, int]:
     """``"192.0.2.1"``, ``"192.0.2.1:5353"``, ``"::1"``, ``"[::1]:5353"`` -> (host, port)."""
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
-        port = int(rest[1:]) if rest.startswith(":") else NAMESERVER_PORT
+        port = _port_of(text, rest[1:]) if rest.startswith(":") else NAMESERVER_PORT
     elif text.count(":") == 1:
         host, _, p = text.partition(":")
-        port = int(p)
+        port = _port_of(text, p)
     else:
         host, port = text, NAMESERVER_PORT
     return host, port
+
+
+def _port_of(text: str, digits: str) -> int:
+    """A name server's port: ASCII digits, 1 to 65535 (``int`` would also take ``" 53"``,
+    ``"5_3"`` and other scripts' digits)."""
+    if digits.isascii() and digits.isdigit() and 0 < int(digits) < 65536:
+        return int(digits)
+    raise ValueError(f"bad port in name server {text!r}")
 
 
 class Resolver:

@@ -740,7 +740,9 @@ class Engine(Generic[T]):
             last = heard[-1] if heard else q
             server = self.server_names[last.server] if last.status not in _NO_SERVER else None
             tries = name.tries + sum([x.tries for x in queries])
-        qname = q.qtext if name.cand != job.as_is or job.type == "PTR" else None
+        # the name asked, where it is not the line's: PTR, a search-list name, an IDN's A-label
+        asked_other = name.cand != job.as_is or job.type == "PTR" or not job.name.isascii()
+        qname = q.qtext if asked_other else None
         if status != NOERROR and len(job.qnames) > 1:
             nxt = self._walk(name, (status, answers, cname, error, per, server, qname))
             if nxt >= 0:

@@ -197,6 +197,12 @@ def search_plan(
     return tuple(out), as_is
 
 
+def _blank_fields(text: str) -> list[str]:
+    """The fields of ``text`` between runs of blanks (space, tab, CR, VT, FF)."""
+    stripped = text.strip(" \t\r\v\f")
+    return _BLANKS.split(stripped) if stripped else []
+
+
 def parse_line(
     line: int,
     text: str,
@@ -214,7 +220,11 @@ def parse_line(
     if len(text) > MAX_LINE:
         return _too_long(line, text, default)
     if text.isascii():
-        fields = text.split()
+        if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
+            # (str.split() would cut at these separators too; they are no blanks here)
+            fields = _blank_fields(text)
+        else:
+            fields = text.split()
         if len(fields) == 1 and not search and default != _PTR:
             # The common line, a name alone asked as is: what search_plan gives, quicker.
             name = fields[0]
@@ -226,9 +236,7 @@ def parse_line(
             text.encode("utf-8")
         except UnicodeEncodeError:
             return _not_utf8(line, text, default)
-        fields = _BLANKS.split(text.strip(" \t\r\v\f"))
-        if fields == [""]:
-            fields = []
+        fields = _blank_fields(text)
     if not fields:
         return Job(line, text.strip(), type_label(default), error="empty line")
     name = fields[0]

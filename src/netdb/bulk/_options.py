@@ -31,12 +31,12 @@ def parse_server(text: str) -> Server:
     if host.startswith("["):
         host, _, rest = host[1:].partition("]")
         if rest:
-            if not rest.startswith(":") or not rest[1:].isdigit():
+            if not rest.startswith(":") or not (rest[1:].isascii() and rest[1:].isdigit()):
                 raise ValueError(f"bad name server {text!r}")
             port = int(rest[1:])
     elif host.count(":") == 1:
         host, _, p = host.partition(":")
-        if not p.isdigit():
+        if not (p.isascii() and p.isdigit()):
             raise ValueError(f"bad name server {text!r}")
         port = int(p)
     if not 0 < port < 65536:

@@ -13,7 +13,7 @@ left out when empty):
 ``name``       the name as written on the input line (an address for PTR)
 ``type``       ``A+AAAA`` (both, the default), ``A``, ``PTR``, ``TYPE65``, ...
 ``status``     one of :data:`STATUSES`
-``qname``      the name queried, when it differs from ``name`` (PTR, search list)
+``qname``      the name queried, when it differs from ``name`` (PTR, search list, IDN)
 ``answers``    ``[{"name", "type", "ttl", "data"}, ...]`` of the asked type(s) at the end of the
                CNAME chain, in the server's order (A answers before AAAA answers)
 ``cname``      the CNAME chain followed from the query name: ``[target, target, ...]``

@@ -29,7 +29,6 @@ before the command word is read as if it came right after it, by that command's 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -43,10 +42,12 @@ from . import run as _run_program
 from ._context import Context, ServiceConfigError, make_context
 from ._output import (
     Output,
+    drop_stdout,
     error_object,
     exception_object,
     json_bytes,
     os_message,
+    say,
     silence_closed_stderr,
     text_bytes,
 )
@@ -106,6 +107,22 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(self.prog, message)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """--help and --version: written and flushed here, a failure raised (argparse's own
+        drops it, and the command would exit 0 with nothing written)."""
+        if not message:
+            return
+        out = file or sys.stderr
+        try:
+            out.write(message)
+            out.flush()
+        except (OSError, ValueError) as exc:
+            raise _WriteError(exc) from None
+
+
+class _WriteError(Exception):
+    """Help or version text that could not be written (the ``OSError`` in ``args[0]``)."""
 
 
 class _Help(argparse.HelpFormatter):
@@ -334,6 +351,20 @@ def _command_index(args: Sequence[str]) -> int | None:
     return None
 
 
+def _end_of_options_dropped(args: list[str]) -> list[str]:
+    """``args`` without a ``--`` that ends the global options before the command word
+    (``netdb -- hosts localhost``, as getent takes it)."""
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            return args[:i] + args[i + 1 :]
+        if not word.startswith("-") or word == "-":
+            break
+        i += 2 if _takes_value(word) else 1
+    return args
+
+
 def _wants_json(args: Sequence[str], index: int) -> bool:
     """Whether the command at ``args[index]`` was given --json (or an abbreviation of it)."""
     if args[index] not in JSON_COMMANDS:
@@ -362,9 +393,9 @@ class _Report:
     ) -> int:
         """Say ``message`` (and ``Try 'HINT --help'``) on stderr; with --json, ``{"error": ...}``
         on stdout too (``error``, or a usage error with ``message``)."""
-        sys.stderr.write(f"{PROG}: {message}\n")
+        say(f"{PROG}: {message}\n")
         if hint is not None:
-            sys.stderr.write(f"Try '{hint} --help' for more information.\n")
+            say(f"Try '{hint} --help' for more information.\n")
         if self.json:
             self.out.add(json_bytes({"error": error or error_object("usage", message)}))
         return code
@@ -384,7 +415,7 @@ def _negative_key(args: Sequence[str], keys: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``netdb`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     silence_closed_stderr()
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _end_of_options_dropped(list(sys.argv[1:] if argv is None else argv))
     index = _command_index(args)
     if index is not None and args[index] == "run":
         # The program's SystemExit, KeyboardInterrupt and exit status are its own (cli/run.py).
@@ -402,16 +433,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = _main(args, report)
     except KeyboardInterrupt:
+        if report.json:  # the one JSON value, whatever the outcome: an interruption's
+            report.out = Output()
+            report.out.add(json_bytes({"error": error_object("interrupted", "interrupted")}))
+            try:
+                report.out.flush()
+            except (OSError, KeyboardInterrupt):
+                drop_stdout()
         return EXIT_INTERRUPT
     except SystemExit as exc:  # --help / --version
-        return exc.code if isinstance(exc.code, int) else EXIT_OK
+        status = exc.code if isinstance(exc.code, int) else EXIT_OK
+    except _WriteError as exc:
+        if isinstance(exc.args[0], BrokenPipeError):
+            drop_stdout()
+            return EXIT_SIGPIPE
+        drop_stdout()
+        failure: Any = exc.args[0]
+        return _fail(
+            f"write error: {getattr(failure, 'strerror', None) or failure}", None, EXIT_IOERR
+        )
     try:
         report.out.flush()
     except BrokenPipeError:
-        _drop_stdout()
+        drop_stdout()
         return EXIT_SIGPIPE
     except OSError as exc:
-        _drop_stdout()
+        drop_stdout()
         return _fail(f"write error: {exc.strerror or exc}", None, EXIT_IOERR)
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
@@ -424,6 +471,8 @@ def _main(args: list[str], report: _Report) -> int:
         return report.fail("missing command", PROG, EXIT_COMMAND)
     parser = build_parser()
     index = _command_index(args)
+    # --json with no command, or an unknown one: the usage error as JSON too
+    report.json = any(len(w) >= 3 and "--json".startswith(w) for w in args[:index])
     try:
         # the global options (and --help/--version) before the command word
         ns = parser.parse_args(args if index is None else args[:index])
@@ -455,17 +504,6 @@ def _etc_problem(etc: str | None) -> str | None:
     except OSError as exc:
         return f"--etc {etc}: {exc.strerror or exc}"
     return None
-
-
-def _drop_stdout() -> None:
-    """Point fd 1 at /dev/null so Python's exit-time flush of unwritable output stays quiet."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    os.close(devnull)
 
 
 def _run(ns: argparse.Namespace, args: Sequence[str], report: _Report) -> int:
@@ -549,9 +587,9 @@ def _run_explain(ctx: Context, ns: argparse.Namespace, report: _Report) -> int:
     if failure is None:
         return EXIT_OK
     if failure.message is not None:
-        sys.stderr.write(f"{PROG}: {failure.message}\n")
+        say(f"{PROG}: {failure.message}\n")
         if failure.hint is not None:
-            sys.stderr.write(f"Try '{failure.hint} --help' for more information.\n")
+            say(f"Try '{failure.hint} --help' for more information.\n")
     return failure.status
 
 

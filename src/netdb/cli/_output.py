@@ -81,6 +81,43 @@ def std_buffer(stream: TextIO | None) -> BinaryIO:
     return stream.buffer
 
 
+def say(text: str) -> None:
+    """Write a message to stderr.  When stderr cannot take it (a full disk, a reader gone, a
+    descriptor open for reading only), the rest of the process's messages go nowhere: the exit
+    status still says what happened, and nothing fails at exit on what stderr still held."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        drop_stderr()
+
+
+def drop_stdout() -> None:
+    """Point fd 1 at /dev/null, so that the exit-time flush of what stdout still holds for a
+    reader that went away (or a full disk) is quiet."""
+    try:
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
+        return
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def drop_stderr() -> None:
+    """Messages from now on go to /dev/null: fd 2 as well (an exit-time flush of the old stream
+    then succeeds quietly), and a fresh ``sys.stderr`` with nothing buffered."""
+    try:
+        fd = sys.stderr.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stderr)
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+        return
+    os.dup2(devnull, fd)
+    os.close(devnull)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+
+
 def silence_closed_stderr() -> None:
     """Started with stderr closed (``2>&-``), the command's messages go nowhere; its exit status
     still says what happened.  (The descriptor this opens takes the free number 2 with them.)"""

@@ -37,7 +37,7 @@ from ..bulk._io.workers import ShortageError, WorkerError
 from ..bulk._options import DEFAULT_RETRY_ON, Options, parse_server, system_servers
 from ..bulk._records import LINE_MAKERS, STATUSES, csv_header
 from ..config.resolv import parse_resolv_conf
-from ._output import std_buffer
+from ._output import drop_stdout, say, std_buffer
 
 EXIT_OK = 0
 EXIT_USAGE = 64
@@ -183,7 +183,7 @@ class _Usage(Exception):
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"netdb bulk: {message}\n")
+    say(f"netdb bulk: {message}\n")
     return code
 
 
@@ -457,25 +457,13 @@ def run(ns: argparse.Namespace) -> int:
     try:
         return _run(ns)
     except BrokenPipeError:  # the output's reader went away (| head): quietly, as SIGPIPE would
-        _drop_stdout()
+        drop_stdout()
         return EXIT_SIGPIPE
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
     except Exception as exc:  # "never a traceback": one line, and the status
         first = str(exc).splitlines()[0] if str(exc) else ""
         return _fail(f"internal error: {type(exc).__name__}: {first}", EXIT_SOFTWARE)
-
-
-def _drop_stdout() -> None:
-    """Point fd 1 at /dev/null, so that the exit-time flush of what stdout still holds for a
-    reader that went away is quiet."""
-    try:
-        fd = sys.stdout.fileno()
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except (AttributeError, OSError, ValueError):  # not a real file (tests capture stdout)
-        return
-    os.dup2(devnull, fd)
-    os.close(devnull)
 
 
 def worker_count(path: str, requested: int = 0, cores: int | None = None) -> int:
@@ -504,7 +492,7 @@ def _run(ns: argparse.Namespace) -> int:
         if not 0 <= ns.workers <= MAX_WORKERS:
             raise _Usage(f"--workers must be 0 to {MAX_WORKERS}")
     except _Usage as exc:
-        sys.stderr.write(f"netdb bulk: {exc}\nTry 'netdb bulk --help' for more information.\n")
+        say(f"netdb bulk: {exc}\nTry 'netdb bulk --help' for more information.\n")
         return EXIT_USAGE
     fmt: str = ns.format
     workers = worker_count(ns.input, ns.workers)
@@ -514,6 +502,9 @@ def _run(ns: argparse.Namespace) -> int:
         return _fail(
             f"{ns.input if ns.input != '-' else 'stdin'}: {exc.strerror or exc}", EXIT_NOINPUT
         )
+    if ns.output and _same_file(stream, ns.output):
+        stream.close()
+        return _fail(f"{ns.output}: the output is the input file", EXIT_USAGE)
     try:
         seen = done_lines(ns.output, fmt) if ns.resume else None
     except OSError as exc:
@@ -606,18 +597,47 @@ def _run(ns: argparse.Namespace) -> int:
             f"{exc}; the records written are complete lines: run again with --resume", exc.code
         )
     finally:
-        try:
-            out.flush()
-        finally:
-            if ns.output:
-                out.close()
-            if ns.input != "-":
-                stream.close()
+        closing = _close_output(out, bool(ns.output))
+        if ns.input != "-":
+            stream.close()
+    if closing is not None:  # the last records did not reach the output
+        if progress is not None:
+            progress.end()
+        if isinstance(closing, BrokenPipeError) and not ns.output:
+            raise closing
+        if not ns.output:
+            drop_stdout()
+        return _fail(f"{ns.output or 'output'}: {closing.strerror or closing}", EXIT_IOERR)
     if progress is not None:
         progress.end()
     if not ns.quiet:
-        sys.stderr.write(_summary(per_worker, time.monotonic() - start, interrupted))
+        say(_summary(per_worker, time.monotonic() - start, interrupted))
     return EXIT_INTERRUPT if interrupted else EXIT_OK
+
+
+def _same_file(stream: IO[bytes], path: str) -> bool:
+    """Whether ``path`` names the file ``stream`` reads (writing it would destroy the input)."""
+    try:
+        a, b = os.fstat(stream.fileno()), os.stat(path)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _close_output(out: IO[bytes], owned: bool) -> OSError | None:
+    """Flush the output (and close it when it is the run's own file); the error that kept the
+    last records from it, if any."""
+    failed: OSError | None = None
+    try:
+        out.flush()
+    except OSError as exc:
+        failed = exc
+    if owned:
+        try:
+            out.close()
+        except OSError as exc:
+            failed = failed or exc
+    return failed
 
 
 def _merged(per_worker: dict[int, dict[str, Any]]) -> Counter[str]:

@@ -60,7 +60,9 @@ DESCRIPTION = (
     "search list, each DNS query and reply, the cache, AI_ADDRCONFIG, the RFC 6724 sort, IDNA "
     "and the service expansion; one step per line, then a blank line and the result as "
     "'netdb addrinfo' prints it (for --addr: as 'netdb hosts ADDRESS' prints a hosts entry, "
-    "getent's 'ADDRESS NAME ALIAS...' line).  A control character, bidi override or byte "
+    "getent's 'ADDRESS NAME ALIAS...' line; ADDRESS is read as socket.gethostbyaddr reads it, "
+    "so 127.1 is 127.0.0.1, where netdb hosts looks up what inet_pton does not read as a "
+    "name).  A control character, bidi override or byte "
     "that is not UTF-8 in a name or a file's line is written as Python's repr writes it (\\x1b), "
     "in the result too."
 )

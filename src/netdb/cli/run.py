@@ -34,6 +34,8 @@ import sys
 import types
 from collections.abc import Callable, Sequence
 
+from ._output import drop_stdout, say
+
 USAGE = "usage: netdb run [-h] SCRIPT [ARGS...] | netdb run [-h] -m MODULE [ARGS...]\n"
 HELP = (
     USAGE
@@ -56,12 +58,25 @@ opened, 1 when MODULE can't be found, 64 bad usage.
 """
 )
 EXIT_USAGE = 64
+EXIT_IOERR = 74
 _PROG = "netdb run"
 
 
 def _usage_error(message: str) -> int:
-    sys.stderr.write(f"{_PROG}: {message}\n{USAGE}Try 'netdb run --help' for more information.\n")
+    say(f"{_PROG}: {message}\n{USAGE}Try 'netdb run --help' for more information.\n")
     return EXIT_USAGE
+
+
+def _help() -> int:
+    try:
+        sys.stdout.write(HELP)
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        drop_stdout()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        say(f"{_PROG}: write error: {reason}\n")
+        return EXIT_IOERR
+    return 0
 
 
 def main(args: Sequence[str], etc: str | None = None) -> int:
@@ -73,8 +88,7 @@ def main(args: Sequence[str], etc: str | None = None) -> int:
         return _usage_error("missing SCRIPT or -m MODULE")
     first = args[0]
     if first in ("-h", "--help"):
-        sys.stdout.write(HELP)
-        return 0
+        return _help()
     if first.startswith("-m"):
         if first == "-m" and len(args) < 2:
             return _usage_error("-m needs a MODULE")
@@ -111,10 +125,37 @@ def _run_script(script: str, rest: list[str]) -> int:
         with open(path, "rb") as f:  # python reads the file before anything runs
             source = f.read()
     except OSError as exc:
-        sys.stderr.write(f"{_PROG}: can't open file {path!r}: [Errno {exc.errno}] {exc.strerror}\n")
+        say(f"{_PROG}: can't open file {path!r}: [Errno {exc.errno}] {exc.strerror}\n")
         return 2
     _set_path0(os.path.dirname(os.path.realpath(path)))
+    if _is_pyc(path, source):
+        return _execute(lambda: _run_pyc(source, path, _file_globals(main, path, compiled=True)))
     return _execute(lambda: _run_code(source, path, _file_globals(main, path)))
+
+
+def _is_pyc(path: str, data: bytes) -> bool:
+    """Whether python runs the file as compiled bytecode: its name ends in ``.pyc``, or it
+    starts with the first two bytes of this interpreter's magic number."""
+    import importlib.util
+
+    return path.endswith(".pyc") or data[:2] == importlib.util.MAGIC_NUMBER[:2]
+
+
+def _run_pyc(data: bytes, filename: str, namespace: dict[str, object]) -> None:
+    """Run a ``.pyc`` file's code as python does: the magic number checked, the 16-byte header
+    skipped, the code object read (``RuntimeError`` as python raises it otherwise)."""
+    import importlib.util
+    import marshal
+
+    if data[:4] != importlib.util.MAGIC_NUMBER:
+        raise RuntimeError("Bad magic number in .pyc file")
+    try:
+        code = marshal.loads(data[16:])
+    except (EOFError, ValueError, TypeError):
+        code = None
+    if not isinstance(code, types.CodeType):
+        raise RuntimeError("Bad code object in .pyc file")
+    _run_compiled(code, namespace)
 
 
 def _absolute(script: str) -> str:
@@ -143,14 +184,19 @@ def _fresh_main() -> types.ModuleType:
     return main
 
 
-def _file_globals(main: types.ModuleType, path: str) -> dict[str, object]:
-    """``main``'s namespace as python gives a script file's."""
+def _file_globals(main: types.ModuleType, path: str, compiled: bool = False) -> dict[str, object]:
+    """``main``'s namespace as python gives a script file's (``compiled``: a ``.pyc`` file's)."""
     import importlib.machinery
 
+    loader = (
+        importlib.machinery.SourcelessFileLoader("__main__", path)
+        if compiled
+        else importlib.machinery.SourceFileLoader("__main__", path)
+    )
     main.__dict__.update(
         __file__=path,
         __cached__=None,
-        __loader__=importlib.machinery.SourceFileLoader("__main__", path),
+        __loader__=loader,
         __spec__=None,
         __package__=None,
     )
@@ -168,7 +214,10 @@ def _run_code(source: bytes, filename: str, namespace: dict[str, object]) -> Non
     """Compile and run the program's source in its ``__main__`` namespace; then, as python
     does after running a file (not when the program exits through SystemExit), take
     ``__file__`` and ``__cached__`` back out of it (atexit handlers see them gone)."""
-    code = compile(source, filename, "exec", dont_inherit=True)
+    _run_compiled(compile(source, filename, "exec", dont_inherit=True), namespace)
+
+
+def _run_compiled(code: types.CodeType, namespace: dict[str, object]) -> None:
     try:
         exec(code, namespace)
     except SystemExit:
@@ -252,10 +301,11 @@ def _execute(start: Callable[[], object]) -> int:
         message = _launch_failure(exc)
         if message is None:
             raise
-        sys.stderr.write(f"{_PROG}: {message}\n")
+        say(f"{_PROG}: {message}\n")
         return 1
     except KeyboardInterrupt as exc:
         _print_at_exit(exc, _program_part(exc.__traceback__))
+        exc.netdb_program = True  # type: ignore[attr-defined]  # (the console script lets it by)
         raise
     except BaseException as exc:
         tb = _program_part(exc.__traceback__)
