@@ -962,3 +962,21 @@ def summary(outcome: Any) -> Any:
             out.append(text)
         return out
     return outcome
+
+
+def in_threads(*targets: Callable[[], object], switch_interval: float = 1e-6) -> None:
+    """Run ``targets`` each in a thread of its own and wait for them all, the interpreter
+    switching threads every ``switch_interval`` seconds meanwhile (races show sooner)."""
+    import sys
+    import threading
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(switch_interval)
+    try:
+        threads = [threading.Thread(target=t) for t in targets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)

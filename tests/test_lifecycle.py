@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import threading
 import time
 from collections.abc import Generator
@@ -66,16 +65,7 @@ def test_event_loops_in_many_threads(tmp_path: Path, knot: LoopbackServer) -> No
         except BaseException as exc:  # reported below
             errors.append(exc)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads often: the race showed within a second
-    try:
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
+    scripted.in_threads(*[worker] * 8)  # switching often: the race showed within a second
     assert errors == []
     assert not netdb.aio._IN_FLIGHT
 

@@ -3,12 +3,14 @@ hit gives back, and eviction that stays flat at any size."""
 
 from __future__ import annotations
 
+import functools
 import random
 import struct
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests import scripted
 
 from netdb.dns import cache, wire
 from netdb.dns.query import SendResult
@@ -189,36 +191,25 @@ def test_stale_replies_give_their_bytes_back_first() -> None:
 def test_threads_sharing_a_cache_keep_its_count_and_bytes_true() -> None:
     """Stores, replacements, evictions and stale drops from several threads at once (the
     module's resolver is shared): the bytes counted are the bytes kept, within both bounds."""
-    import sys
-    import threading
 
     c = cache.Cache(size=300, max_bytes=200_000)
     errors: list[Exception] = []
     replies = [_big(i, 1 + i % 40, ttl=1 + i % 3) for i in range(600)]
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
 
-        def churn(seed: int) -> None:
-            rng = random.Random(seed)
-            try:
-                for step in range(5_000):
-                    q, r = replies[rng.randrange(len(replies))]
-                    now = step / 500
-                    if rng.random() < 0.5:
-                        c.store(q, None, sent(r), now=now)
-                    else:
-                        c.lookup(q, None, now=now)
-            except Exception as exc:  # a race the lock should have kept out
-                errors.append(exc)
+    def churn(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for step in range(5_000):
+                q, r = replies[rng.randrange(len(replies))]
+                now = step / 500
+                if rng.random() < 0.5:
+                    c.store(q, None, sent(r), now=now)
+                else:
+                    c.lookup(q, None, now=now)
+        except Exception as exc:  # a race the lock should have kept out
+            errors.append(exc)
 
-        threads = [threading.Thread(target=churn, args=(n,)) for n in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    scripted.in_threads(*[functools.partial(churn, n) for n in range(4)])
     assert errors == []
     assert c.bytes == _kept_bytes(c) <= 200_000
     assert len(c) <= 300
