@@ -47,8 +47,9 @@ _POLLERR = select.POLLERR | select.POLLHUP | select.POLLNVAL
 RECV_SIZE = 65536
 _ON_TIME = object()  # Run._late: the deadline has not passed
 Sock = _socket.socket
-"""The drivers' socket type: the C socket itself, without ``socket.socket``'s Python layer
-(a UDP socket is made and closed per lookup; TCP ones are ``socket.socket``, a subclass)."""
+"""The drivers' socket type: the C socket itself, without ``socket.socket``'s Python layer (a
+socket is made and closed per lookup), and out of reach of a program that replaces
+``socket.socket`` (PySocks, gevent, eventlet do): netdb's sockets are always the kernel's."""
 
 
 def open_udp(server: Server) -> Sock | OSError:
@@ -84,7 +85,7 @@ def open_tcp(server: Server) -> tuple[Sock, int] | OSError:
     """A non-blocking TCP socket with its connect to ``server`` begun: the socket and
     ``connect_ex``'s errno (0, EINPROGRESS/EAGAIN while under way, else why it failed)."""
     try:
-        sock = socket.socket(server.family, socket.SOCK_STREAM | _FLAGS)
+        sock = Sock(server.family, socket.SOCK_STREAM | _FLAGS)
     except OSError as exc:
         return exc
     return sock, sock.connect_ex(server.sockaddr)

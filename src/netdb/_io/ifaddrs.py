@@ -24,7 +24,9 @@ Dumps are kept until ``watch.WATCH`` reports an address, link, route or rule cha
 
 from __future__ import annotations
 
+import _socket
 import array
+import contextlib
 import fcntl
 import itertools
 import os
@@ -112,11 +114,11 @@ def _align(n: int) -> int:
 def _dump(msg_type: int, body: bytes) -> list[tuple[int, bytes]] | None:
     """Send one dump request; (type, payload) of every answer message, None when it failed."""
     try:
-        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, 0)
+        sock = _socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, 0)
     except OSError:
         return None
     out: list[tuple[int, bytes]] = []
-    with sock:
+    with contextlib.closing(sock):
         try:
             sock.settimeout(_TIMEOUT)
             sock.bind((0, 0))
@@ -348,10 +350,10 @@ def ipv4_networks() -> tuple[tuple[int, int], ...]:
 
 def _read_ipv4_networks() -> tuple[tuple[int, int], ...]:
     try:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        sock = _socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
     except OSError:
         return ()
-    with sock:
+    with contextlib.closing(sock):
         fd = sock.fileno()
         size = 64 * _IFREQ
         while True:

@@ -23,6 +23,7 @@ name is read on every lookup.
 
 from __future__ import annotations
 
+import _socket
 import contextlib
 import os
 import socket
@@ -135,10 +136,12 @@ def parse_route(payload: bytes) -> list[Gateway]:
 def outbound_source(family: int, packed: bytes, ifindex: int) -> bytes | None:
     """The address the kernel binds a UDP socket connected towards a gateway to (None: none)."""
     try:
-        sock = socket.socket(family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
+        sock = _socket.socket(
+            family, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK
+        )
     except OSError:
         return None
-    with sock:
+    with contextlib.closing(sock):
         # Both are best effort in systemd too (failures are only logged).
         with contextlib.suppress(OSError):
             if family == socket.AF_INET:

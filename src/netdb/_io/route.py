@@ -183,8 +183,11 @@ def _ipv6_socket_is_v6only(gen: int) -> bool | None:
     if _v6only is not None and _v6only[0] == gen:
         return _v6only[1]
     try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
+        s = _socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        try:
             answer: bool | None = bool(s.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+        finally:
+            s.close()
     except OSError:
         answer = None
     _v6only = (gen, answer)

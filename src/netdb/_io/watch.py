@@ -13,6 +13,7 @@ generation (no caching).
 
 from __future__ import annotations
 
+import _socket
 import errno
 import os
 import select
@@ -63,7 +64,7 @@ class KernelWatch:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         _fork.renew_in_child(self)
-        self._sock: socket.socket | None = None
+        self._sock: _socket.socket | None = None
         self._forks = -1  # the fork count when the socket was opened here (-1: never)
         self._generation = 0
         # A poll object per thread (one object may not be polled by two threads at once), for
@@ -75,9 +76,9 @@ class KernelWatch:
         """In a forked child: a fresh lock (the parent's socket is left by :func:`forks`)."""
         self._lock = threading.Lock()
 
-    def _open(self) -> socket.socket | None:
+    def _open(self) -> _socket.socket | None:
         try:
-            sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+            sock = _socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
             sock.bind((0, GROUPS))
             sock.setblocking(False)
         except OSError:

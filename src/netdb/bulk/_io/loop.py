@@ -9,11 +9,11 @@ of threads (rare, and a slow TCP server must not stall the UDP flow).
 
 from __future__ import annotations
 
+import _socket
 import contextlib
 import queue
 import select
 import selectors
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +45,7 @@ class Run:
         self.socks, owners, down = open_all(options)
         try:
             self.engine: Engine[Any] = Engine(options, owners, make=make, down=down)
-            self._wake_r, self._wake_w = socket.socketpair()
+            self._wake_r, self._wake_w = _socket.socketpair()
             self._wake_r.setblocking(False)
         except BaseException:
             self.close()

@@ -8,6 +8,7 @@ exchange with a deadline, used when a reply came truncated.
 
 from __future__ import annotations
 
+import _socket
 import contextlib
 import errno
 import os
@@ -65,7 +66,7 @@ def drain(
 
 
 def send_all(
-    socks: list[socket.socket],
+    socks: list[_socket.socket],
     sends: list[tuple[int, bytes]],
     unsend: Callable[[int, bytes], None],
     failed: Callable[[int, bytes, OSError], None],
@@ -114,7 +115,7 @@ def send_all(
 
 
 def _send_one(
-    sock: socket.socket,
+    sock: _socket.socket,
     si: int,
     payload: bytes,
     unsend: Callable[[int, bytes], None],
@@ -132,12 +133,12 @@ def _send_one(
 _SHORTAGE = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
 
 
-def open_all(options: Options) -> tuple[list[socket.socket], list[int], dict[int, str]]:
+def open_all(options: Options) -> tuple[list[_socket.socket], list[int], dict[int, str]]:
     """The run's UDP sockets: (sockets, the server index of each, the servers that cannot be
     reached -> why).  A server no socket can be connected to (no route: ENETUNREACH; an
     address family the kernel lacks, ...) is down; running out of descriptors or memory is an
     OSError (nothing opened is left open)."""
-    socks: list[socket.socket] = []
+    socks: list[_socket.socket] = []
     owners: list[int] = []
     down: dict[int, str] = {}
     try:
@@ -158,10 +159,10 @@ def open_all(options: Options) -> tuple[list[socket.socket], list[int], dict[int
     return socks, owners, down
 
 
-def open_udp(server: Server) -> socket.socket:
+def open_udp(server: Server) -> _socket.socket:
     """A non-blocking UDP socket bound to a random port and connected to ``server``."""
     family = socket.AF_INET6 if ":" in server.host else socket.AF_INET
-    s = socket.socket(family, socket.SOCK_DGRAM)
+    s = _socket.socket(family, socket.SOCK_DGRAM)
     try:
         for opt, force, size in (
             (socket.SO_RCVBUF, 33, RCVBUF),  # SO_RCVBUFFORCE
@@ -181,7 +182,7 @@ def open_udp(server: Server) -> socket.socket:
     return s
 
 
-def _recv_exact(s: socket.socket, n: int, deadline: float) -> bytes | None:
+def _recv_exact(s: _socket.socket, n: int, deadline: float) -> bytes | None:
     data = b""
     while len(data) < n:
         left = deadline - time.monotonic()
@@ -200,7 +201,10 @@ def tcp_exchange(server: Server, query: bytes, timeout: float) -> bytes | None:
     the server refused, closed or did not answer within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     try:
-        with socket.create_connection(server.sockaddr[:2], timeout=timeout) as s:
+        s = _socket.socket(server.family, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        with contextlib.closing(s):
+            s.settimeout(timeout)
+            s.connect(server.sockaddr)
             s.sendall(struct.pack("!H", len(query)) + query)
             head = _recv_exact(s, 2, deadline)
             if head is None:
