@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import sys
 import threading
 import time
 from collections.abc import Generator
@@ -224,3 +226,98 @@ def test_the_asyncio_front_does_not_wait_on_a_blocking_parse(tmp_path: Path) -> 
         stepping.join()
     assert list(steps) == [False, False]  # two words, a pause after each step taken
     assert watched.get() == ["a", "b"]
+
+
+# --- a signal handler's lookup, in the middle of the thread's own ------------------------------
+
+# A Python signal handler runs between two bytecodes of the code it interrupts: glibc's lookup is
+# one C call (the handler waits for it), netdb's is Python (the handler comes in).  Here the
+# interrupted lookup is stood for by its locks held in the thread that then looks up again.
+REENTRY = """
+import sys
+import netdb
+from netdb._io import ifaddrs
+from netdb._io.watch import WATCH
+
+res = netdb.Resolver(files=netdb.SystemFiles.under(sys.argv[1]), check_interval=0)
+held = [res._files.watched()["hosts"]._lock, res.cache._lock, WATCH._lock, ifaddrs._nets_lock]
+for lock in held:
+    lock.acquire()
+print(res.gethostbyname("reentry.test"), res.getaddrinfo("reentry.test", 80)[0][4])
+"""
+
+
+def test_a_lookup_made_while_the_thread_holds_netdbs_locks(tmp_path: Path) -> None:
+    """(It waited for good on the thread's own non-re-entrant lock.)"""
+    import subprocess
+
+    (tmp_path / "hosts").write_text("192.0.2.7 reentry.test\n")
+    (tmp_path / "nsswitch.conf").write_text("hosts: files\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", REENTRY, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "192.0.2.7 ('192.0.2.7', 80)\n"), proc.stderr
+
+
+def test_the_kernel_watch_while_the_thread_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handler's lookup finds this thread's poll object in use (``concurrent poll()
+    invocation``): the watch reads its socket instead."""
+    from netdb._io.watch import WATCH
+
+    class Busy:
+        def poll(self, timeout: int) -> list[tuple[int, int]]:
+            raise RuntimeError("concurrent poll() invocation")
+
+    before = WATCH.generation()
+    monkeypatch.setattr(WATCH, "_poller", lambda: Busy())
+    assert WATCH.generation() >= before
+
+
+def test_a_probe_made_between_a_probes_connect_and_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The thread's probe socket is out of the table while it probes: a nested probe gets a
+    socket of its own (it re-connected the same one before the outer probe read its name)."""
+    from netdb._io import route
+
+    used: list[int] = []
+    real = route._probe
+
+    def probe(sock: Any, family: int, dst: bytes, scope_id: int) -> bytes | None:
+        used.append(id(sock))
+        if len(used) == 1:
+            assert route.source_address(family, bytes([127, 0, 0, 2])) == bytes([127, 0, 0, 1])
+        return real(sock, family, dst, scope_id)
+
+    monkeypatch.setattr(route, "_probe", probe)
+    assert route.source_address(socket.AF_INET, bytes([127, 0, 0, 1])) == bytes([127, 0, 0, 1])
+    assert len(used) == 2 and used[0] != used[1]
+
+
+def test_the_loops_lookups_leave_the_threads_h_errno(tmp_path: Path, knot: LoopbackServer) -> None:
+    """Under install(), loop.getaddrinfo/getnameinfo and the aiohttp resolver answer in the
+    loop's thread what glibc answers in the loop's executor: the loop thread's h_errno (what a
+    later gethostbyname_ex there reports) stays as it was."""
+    import netdb.aiohttp
+
+    res = LoopbackResolver(tmp_path, knot.address)
+    with netdb.installed(res):
+        res._set_h_errno(1)
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            await loop.getaddrinfo("both", 80)
+            await aoutcome(loop.getaddrinfo("nodata", 80))
+            await loop.getnameinfo(("127.0.0.1", 80))
+            await netdb.aiohttp.Resolver(resolver=res).resolve("both", 80)
+
+        asyncio.run(main())
+        assert res.h_errno == 1
+        # netdb.aio's own calls leave it as the blocking ones do
+        asyncio.run(aoutcome(netdb.aio.getaddrinfo("nodata", 80, resolver=res)))
+        assert res.h_errno == 4

@@ -14,6 +14,7 @@ loader and the kernel queries in ``_io``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import inspect
 import operator
@@ -388,6 +389,13 @@ def _port_of(text: str, digits: str) -> int:
     raise ValueError(f"bad port in name server {text!r}")
 
 
+OFF_THREAD: contextvars.ContextVar[bool] = contextvars.ContextVar("netdb_off_thread", default=False)
+"""Set while netdb answers a call that glibc would make in another thread (asyncio's
+``loop.getaddrinfo``/``getnameinfo`` run it in the loop's executor; install() and the aiohttp
+resolver answer them in the loop's own thread): the calling thread's ``h_errno`` is left as it
+was, as glibc's executor thread leaves it."""
+
+
 class Resolver:
     """One lookup configuration and the socket-compatible functions over it.
 
@@ -454,7 +462,7 @@ class Resolver:
         return value
 
     def _set_h_errno(self, value: int | None) -> None:
-        if value is not None:
+        if value is not None and not OFF_THREAD.get():
             self._tls.h_errno = value
 
     # the DNS configuration ------------------------------------------------------------------------
@@ -681,10 +689,12 @@ class Resolver:
         ``PyUnicode_FromString`` does (``UnicodeDecodeError`` for a hosts file's Latin-1 name,
         which getent prints as it is).  Families and socket types stay plain ints; no memo."""
         args = self._getaddrinfo_args(host, None, family, type, proto, flags)
+        failed: GaiError | None = None
         try:
             return self._run(gai.getaddrinfo(self, *args))
         except GaiError as exc:
-            _gaierror(exc)
+            failed = exc
+        _gaierror(failed)  # out of the except block: no context, as socket's errors have none
 
     def getaddrinfo_steps(
         self,
@@ -894,8 +904,10 @@ class Resolver:
         try:
             h, s = yield from gai.getnameinfo(self, fam, packed, int(sa[1]), sid, fl)
         except GaiError as exc:
-            _gaierror(exc)
-        return _out(h), _out(s)
+            failed = exc
+        else:
+            return _out(h), _out(s)
+        _gaierror(failed)  # out of the except block: no context, as socket's errors have none
 
     def _setipaddr(self, name: str, af: int) -> Generator[Op, Any, tuple[int, bytes]]:
         """CPython's ``setipaddr``: the one address a gethostby* call starts from."""

@@ -434,15 +434,17 @@ def _c_buffer(value: object) -> bytes:
     """The ``"y*"`` converter: the bytes of a C-contiguous buffer."""
     if type(value) is bytes:
         return value
+    refused = ""
     try:
         view = memoryview(value)  # type: ignore[arg-type]
     except TypeError as exc:
         # memoryview() words the buffer protocol's error with a prefix and a longer type name
-        message = str(exc)
-        if not message.startswith(_MEMORYVIEW_REFUSAL):
+        refused = str(exc)
+        if not refused.startswith(_MEMORYVIEW_REFUSAL):
             raise
-        name = message[len(_MEMORYVIEW_REFUSAL) : -1][:100]
-        raise TypeError(f"a bytes-like object is required, not '{name}'") from None
+    if refused:  # raised out here: no memoryview error as its context, as socket's has none
+        name = refused[len(_MEMORYVIEW_REFUSAL) : -1][:100]
+        raise TypeError(f"a bytes-like object is required, not '{name}'")
     if not view.c_contiguous:
         # What a memoryview says when asked for a simple buffer; other exporters may word it
         # differently.

@@ -53,8 +53,26 @@ class _Methods:
         """The addresses of ``host`` for a TCP connection to ``port``, as aiohttp's
         ``ThreadedResolver.resolve`` gives them; ``socket.gaierror`` when there are none."""
         from . import aio
+        from ._api import OFF_THREAD
 
         r, timeout = self.resolver, self.timeout
+        # ThreadedResolver asks loop.getaddrinfo (glibc in the executor): the loop thread's
+        # h_errno stays as it is.
+        token = OFF_THREAD.set(True)
+        try:
+            return await self._resolve(aio, host, port, family, r, timeout)
+        finally:
+            OFF_THREAD.reset(token)
+
+    async def _resolve(
+        self,
+        aio: Any,
+        host: str,
+        port: int,
+        family: socket.AddressFamily,
+        r: Any,
+        timeout: float | None,
+    ) -> list[ResolveResult]:
         infos = await aio.getaddrinfo(
             host, port, family, _SOCK_STREAM, 0, _AI_ADDRCONFIG, timeout=timeout, resolver=r
         )

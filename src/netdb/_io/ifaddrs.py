@@ -319,12 +319,12 @@ _SIOCGIFNETMASK = 0x891B
 _IFREQ = 16 + (24 if struct.calcsize("P") == 8 else 16)
 _IFCONF = struct.Struct("@iP")
 _nets: tuple[tuple[int, int], ...] = ()
-_nets_lock = threading.Lock()
+_nets_lock = threading.RLock()  # re-entrant: a signal handler's lookup may come in
 
 
 def _renew_nets_lock() -> None:
     global _nets_lock
-    _nets_lock = threading.Lock()
+    _nets_lock = threading.RLock()
 
 
 os.register_at_fork(after_in_child=_renew_nets_lock)  # another thread may have held it

@@ -89,16 +89,19 @@ def source_address(family: int, dst: bytes, scope_id: int = 0) -> bytes | None:
     probe = _probes
     if probe.forks != watch.forks():  # a forked child: its copies are the parent's sockets
         probe.reset()
-    sock = probe.socks.get(family)
+    # Taken out while it probes: a probe made meanwhile on this thread (a signal handler's
+    # lookup, between this one's connect and getsockname) makes a socket of its own.
+    sock = probe.socks.pop(family, None)
     if sock is None:
         try:
-            sock = probe.socks[family] = _socket.socket(family, _PROBE_TYPE)
+            sock = _socket.socket(family, _PROBE_TYPE)
         except OSError:
             return None
     found = _probe(sock, family, dst, 0)
-    if dissolve(sock.fileno()) != 0:
-        del probe.socks[family]  # no clean slate for the next probe: it gets a socket of its own
-        sock.close()
+    if dissolve(sock.fileno()) != 0 or family in probe.socks:
+        sock.close()  # no clean slate for the next probe, or one is kept already
+    else:
+        probe.socks[family] = sock
     return found
 
 

@@ -62,7 +62,8 @@ class KernelWatch:
     """A generation counter that moves whenever addresses, links, routes or rules change."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a signal handler's lookup may come in while this thread holds it.
+        self._lock = threading.RLock()
         _fork.renew_in_child(self)
         self._sock: _socket.socket | None = None
         self._forks = -1  # the fork count when the socket was opened here (-1: never)
@@ -74,7 +75,7 @@ class KernelWatch:
 
     def renew_after_fork(self) -> None:
         """In a forked child: a fresh lock (the parent's socket is left by :func:`forks`)."""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _open(self) -> _socket.socket | None:
         try:
@@ -104,8 +105,13 @@ class KernelWatch:
         """The current generation; it changes when something the caches depend on changed."""
         if self._forks == _forks:
             poller = self._poller()
-            if poller is not None and not poller.poll(0):
-                return self._generation  # nothing arrived: no lock, no failing read
+            if poller is not None:
+                try:
+                    ready = poller.poll(0)
+                except RuntimeError:  # this thread polls already: a signal handler's lookup
+                    ready = [(0, 0)]
+                if not ready:
+                    return self._generation  # nothing arrived: no lock, no failing read
         with self._lock:
             if self._forks != _forks:
                 if self._sock is not None:

@@ -130,7 +130,9 @@ class WatchedFile(Generic[T]):
         self._steps = steps
         self._interval = check_interval
         self._clock = clock
-        self._lock = threading.Lock()
+        # Re-entrant: a signal handler's lookup may come in while this thread parses the file
+        # (glibc's C call is never interrupted by Python code; netdb's is).
+        self._lock = threading.RLock()
         self._state: tuple[object, T] | None = None
         self._next_check = float("-inf")
         self._pending: _StepParse | None = None  # a parse in steps under way
@@ -237,7 +239,7 @@ class WatchedFile(Generic[T]):
     def renew_after_fork(self) -> None:
         """In a forked child: a fresh lock, and no parse in steps (the thread that drove it is
         not in the child)."""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._pending = None
 
     def invalidate(self) -> None:

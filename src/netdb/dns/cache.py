@@ -136,7 +136,7 @@ class Cache:
         self.size = size
         self.max_bytes = max_bytes
         self.bytes = 0  # the bytes of the replies kept
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a signal handler's lookup may come in
         _fork.renew_in_child(self)
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         # (expiry, insertion number, key) of every entry put, some since replaced or evicted.
@@ -147,7 +147,7 @@ class Cache:
 
     def renew_after_fork(self) -> None:
         """In a forked child: a fresh lock (another thread may have held this one)."""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self._entries)
