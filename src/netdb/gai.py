@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 from . import trace as _trace
 from ._frozen import fast_init
 from .address import format_ipv4, format_ipv6, parse_ipv6, parse_numeric_host
+from .config._lines import digits_value
 from .config.nsswitch import refused_errno
 from .constants import (
     AF_INET,
@@ -195,7 +196,7 @@ def strtoul_port(text: str) -> int | None:
         i += 1
     if i == start or i != n:
         return None
-    value = int(text[start:i])
+    value = digits_value(text[start:i])
     if value > 0xFFFFFFFFFFFFFFFF:
         value = 0xFFFFFFFFFFFFFFFF
     elif negative:

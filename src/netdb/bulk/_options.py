@@ -22,6 +22,11 @@ DEFAULT_RETRY_ON = frozenset((TIMEOUT, SERVFAIL, MALFORMED))
 MAX_WINDOW_PER_SOCKET = 60000  # below the 65536 IDs of a socket, so an ID is never reused early
 
 
+def _port_digits(text: str) -> bool:
+    """A port's text: ASCII digits, few enough to be a port."""
+    return text.isascii() and text.isdigit() and len(text) <= 5
+
+
 def parse_server(text: str) -> Server:
     """A name server from its text form; ValueError if it is not an address (and port)."""
     from ..address import parse_ipv4_exact, parse_ipv6, parse_scope_id
@@ -31,12 +36,12 @@ def parse_server(text: str) -> Server:
     if host.startswith("["):
         host, _, rest = host[1:].partition("]")
         if rest:
-            if not rest.startswith(":") or not (rest[1:].isascii() and rest[1:].isdigit()):
+            if not rest.startswith(":") or not _port_digits(rest[1:]):
                 raise ValueError(f"bad name server {text!r}")
             port = int(rest[1:])
     elif host.count(":") == 1:
         host, _, p = host.partition(":")
-        if not (p.isascii() and p.isdigit()):
+        if not _port_digits(p):
             raise ValueError(f"bad name server {text!r}")
         port = int(p)
     if not 0 < port < 65536:

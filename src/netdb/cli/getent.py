@@ -41,6 +41,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ..address import inet_ntop, inet_pton
+from ..config._lines import digits_value
 from ..config.nsswitch import Source
 from ..constants import (
     AF_INET,
@@ -146,7 +147,7 @@ def port_key(text: str) -> int | None:
     """The port ``strtol(text, &end, 10)`` gives when getent takes ``text`` as one, else None."""
     if not text or text[0] not in _DIGITS or not _DIGITS.issuperset(text):
         return None
-    port = min(int(text), _LONG_MAX)
+    port = min(digits_value(text), _LONG_MAX)
     return port if port <= 65535 else None
 
 

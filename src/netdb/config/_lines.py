@@ -93,6 +93,19 @@ def _split_c(line: str) -> list[str]:
 _DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
 
 
+_ULONG_DIGITS = {8: 22, 10: 20, 16: 16}  # the most digits an unsigned long has in each base
+
+
+def digits_value(digits: str, base: int = 10) -> int:
+    """The value of a run of ``digits`` in ``base`` (8, 10 or 16), or ``2**64`` (too large for
+    an unsigned long) once it has more digits than one can have: ``int()`` alone refuses
+    decimal text of more than 4,300 digits, where C's ``strtoul`` reads on and saturates."""
+    significant = digits.lstrip("0")
+    if len(significant) > _ULONG_DIGITS[base]:
+        return 1 << 64
+    return int(significant, base) if significant else 0
+
+
 def strtoul(text: str, base: int = 10) -> tuple[int, int]:
     """``strtoul(text, &end, base)`` for base 10 or 0 (C prefixes ``0x`` and ``0``).
 
@@ -122,7 +135,7 @@ def strtoul(text: str, base: int = 10) -> tuple[int, int]:
         i += 1
     if i == start:
         return 0, 0
-    value = int(text[start:i], base)
+    value = digits_value(text[start:i], base)
     if value > 0xFFFFFFFFFFFFFFFF:
         value = 0xFFFFFFFFFFFFFFFF
     elif negative:

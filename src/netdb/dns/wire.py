@@ -74,7 +74,7 @@ def type_from_text(text: str) -> int:
     if upper in _TYPES_BY_NAME:
         return _TYPES_BY_NAME[upper]
     digits = upper[4:] if upper.startswith("TYPE") else upper
-    if digits.isascii() and digits.isdigit() and int(digits) < 65536:
+    if digits.isascii() and digits.isdigit() and len(digits) <= 5 and int(digits) < 65536:
         return int(digits)
     raise ValueError(f"unknown record type {text!r}")
 
