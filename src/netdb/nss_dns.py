@@ -591,19 +591,25 @@ def addrsort(
     """glibc ``addrsort``: IPv4 answers ordered by the first ``sortlist`` entry they match.
 
     An insertion sort over at most 35 (MAX_NR_ADDRS) addresses that starts at the first one out
-    of order, as glibc's, so equal ranks keep their order.
+    of order, as glibc's, so equal ranks keep their order.  An address's rank is the index of
+    the first entry whose network is the address under its mask (the entry count when none
+    is), kept in a C ``short`` as glibc keeps it.  The entries are looked up by mask and
+    network (:func:`_sort_index`), not walked, so a long sortlist costs its distinct masks.
     """
     ap = list(addresses)
     num = min(len(ap), 35)
+    index = _sort_index(sortlist)
+    nsort = len(sortlist)
     aval: list[int] = []
     needsort = 0
     for i in range(num):
-        packed = ap[i].packed
-        j = 0
-        for net, mask in sortlist:
-            if net == bytes(a & b for a, b in zip(packed, mask, strict=True)):
-                break
-            j += 1
+        addr = int.from_bytes(ap[i].packed, "big")
+        j = nsort
+        for mask, first in index:
+            found = first.get(addr & mask, nsort)
+            if found < j:
+                j = found
+        j = ((j + 0x8000) & 0xFFFF) - 0x8000  # short aval[]
         aval.append(j)
         if needsort == 0 and i > 0 and j < aval[i - 1]:
             needsort = i
@@ -622,6 +628,26 @@ def addrsort(
                 break
             j -= 1
     return tuple(ap)
+
+
+_SORT_INDEX: tuple[object, list[tuple[int, dict[int, int]]]] = ((), [])
+
+
+def _sort_index(sortlist: Sequence[tuple[bytes, bytes]]) -> list[tuple[int, dict[int, int]]]:
+    """``sortlist`` by mask: (mask, {network: index of its first entry}), built once per
+    sortlist (the last one asked is kept)."""
+    global _SORT_INDEX
+    kept, index = _SORT_INDEX
+    if kept is sortlist:
+        return index
+    by_mask: dict[int, dict[int, int]] = {}
+    for j, (net, mask) in enumerate(sortlist):
+        by_mask.setdefault(int.from_bytes(mask, "big"), {}).setdefault(
+            int.from_bytes(net, "big"), j
+        )
+    index = list(by_mask.items())
+    _SORT_INDEX = (sortlist, index)
+    return index
 
 
 _MAPPED = bytes(10) + b"\xff\xff"
