@@ -34,7 +34,7 @@ import netdb.aio
 from netdb.config.loader import WatchedFile
 from tests import scripted
 from tests.loopback import LoopbackServer
-from tests.test_aio_loopback import LoopbackResolver, aoutcome
+from tests.test_aio_loopback import LoopbackResolver, aoutcome, outcome
 
 
 @pytest.fixture
@@ -321,3 +321,35 @@ def test_the_loops_lookups_leave_the_threads_h_errno(tmp_path: Path, knot: Loopb
         # netdb.aio's own calls leave it as the blocking ones do
         asyncio.run(aoutcome(netdb.aio.getaddrinfo("nodata", 80, resolver=res)))
         assert res.h_errno == 4
+
+
+def test_a_long_search_walk_from_the_cache_lets_the_loop_run(
+    tmp_path: Path, knot: LoopbackServer
+) -> None:
+    """3,000 search domains, every one NXDOMAIN and cached: the walk makes no I/O, and pauses
+    every 256 domains so that the loop runs meanwhile (it held the loop for the whole walk)."""
+    from tests.test_aio_loopback import Stall
+
+    domains = " ".join(f"d{i}.test" for i in range(3000))
+    res = LoopbackResolver(
+        tmp_path, knot.address, resolv=f"search {domains}\noptions ndots:2\n", cache=True
+    )
+    assert outcome(res.gethostbyname, "nothere") == (
+        "raise",
+        "gaierror",
+        (-2, "Name or service not known"),
+    )
+
+    async def walk() -> tuple[float, float]:
+        stall = Stall()
+        ticker = asyncio.ensure_future(stall.tick())
+        await asyncio.sleep(0.02)
+        started = time.monotonic()
+        await aoutcome(netdb.aio.gethostbyname("nothere", resolver=res))
+        took = time.monotonic() - started
+        await asyncio.sleep(0.01)
+        ticker.cancel()
+        return took, stall.longest
+
+    took, longest = asyncio.run(walk())
+    assert longest < took / 3, (took, longest)

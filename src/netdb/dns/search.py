@@ -34,7 +34,7 @@ from ..config.resolv import ResolvConf
 from ..errors import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN
 from . import wire
 from .cache import Cache
-from .ops import HErrno, Note, Op
+from .ops import PAUSE, HErrno, Note, Op
 from .query import SendOptions, SendResult, SendState, send
 
 A_AND_AAAA = -1  # glibc's T_QUERY_A_AND_AAAA
@@ -447,7 +447,9 @@ def res_search(
         tried_as_is = True
 
     # res_init sets RES_DEFNAMES and RES_DNSRCH: every name without a trailing dot searches.
-    for domain in cfg.search:
+    for walked, domain in enumerate(cfg.search, 1):
+        if not walked % _WALK_STEP:
+            yield PAUSE  # a long list answered from the cache: no I/O to let the loop run
         searched = True
         if domain.startswith("."):
             domain = domain[1:]
@@ -526,6 +528,10 @@ def hostalias(ctx: Context, name: str) -> str | None:
             )
         )
     return alias
+
+
+_WALK_STEP = 256
+"""Search domains asked between two pauses of the walk (glibc has no limit on the list)."""
 
 
 def _with_asked(r: QueryResult, ctx: Context) -> QueryResult:
