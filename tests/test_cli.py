@@ -845,3 +845,31 @@ def test_end_to_end_command_errors(
     rc, out, err = box.run(sys.executable, "-m", "netdb.cli", *argv)
     assert (rc, out) == (glibc_rc, "")
     assert err.startswith("netdb: ")
+
+
+def test_bulk_output_cut_short_keeps_complete_records(tmp_path: Path) -> None:
+    """A write that fails part-way through a record (here the file size limit, as a full disk
+    does) leaves the output ending after its last complete record, as README promises."""
+    import resource
+    import signal
+
+    names = tmp_path / "names"
+    names.write_text("".join(f"bad..name{i}\n" for i in range(500)))  # INVALID: no query
+    out = tmp_path / "out.jsonl"
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (5000, 5000))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "netdb.cli", "bulk", str(names), "-o", str(out), "-q",
+         "-s", "127.0.0.1:9"],
+        capture_output=True, text=True, preexec_fn=limited, check=False,
+        # (no bytecode written under the size limit: a cut .pyc would break later imports)
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 74, proc.stderr
+    data = out.read_bytes()
+    assert 0 < len(data) <= 5000 and data.endswith(b"\n")
+    lines = data.decode().splitlines()
+    assert [json.loads(line)["line"] for line in lines] == list(range(1, len(lines) + 1))

@@ -598,6 +598,8 @@ def _run(ns: argparse.Namespace) -> int:
         )
     finally:
         closing = _close_output(out, bool(ns.output))
+        if ns.output:
+            _cut_partial_record(ns.output)
         if ns.input != "-":
             stream.close()
     if closing is not None:  # the last records did not reach the output
@@ -622,6 +624,28 @@ def _same_file(stream: IO[bytes], path: str) -> bool:
     except (OSError, ValueError, AttributeError):
         return False
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _cut_partial_record(path: str) -> None:
+    """Leave the output file ending after its last complete record: a write cut short (a full
+    disk, an interruption) may have left part of one, where README promises complete lines."""
+    try:
+        with open(path, "rb+") as f:
+            end = f.seek(0, os.SEEK_END)
+            pos = end
+            while pos > 0:
+                step = min(pos, 65536)
+                f.seek(pos - step)
+                block = f.read(step)
+                newline = block.rfind(b"\n")
+                if newline >= 0:
+                    pos = pos - step + newline + 1
+                    break
+                pos -= step
+            if pos != end:
+                f.truncate(pos)
+    except OSError:
+        pass  # (not a regular file, or gone: nothing to cut)
 
 
 def _close_output(out: IO[bytes], owned: bool) -> OSError | None:
