@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 SPACE = " \t\n\v\f\r"
+CHUNK = 2048
+"""Lines a parser in steps reads between two pauses (the asyncio front parses a changed file
+so: a file of a million lines does not hold the event loop)."""
 
 
 def nss_lines(text: str) -> Iterator[tuple[int, str, int, int]]:

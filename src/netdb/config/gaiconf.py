@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..address import parse_ipv4_strict, parse_ipv6
-from ._lines import SPACE, strtoul
+from ..steps import Steps, finish
+from ._lines import CHUNK, SPACE, strtoul
 
 INT_MAX = 2**31 - 1
 
@@ -112,11 +113,18 @@ def _scope(val1: str, val2: str) -> ScopeRule | None:
 
 def parse_gai_conf(text: str | None, origin: str = "/etc/gai.conf") -> GaiConf:
     """Parse gai.conf (None: the file is missing, so the built-in tables)."""
+    return finish(parse_gai_conf_steps(text, origin))
+
+
+def parse_gai_conf_steps(text: str | None, origin: str = "/etc/gai.conf") -> Steps[GaiConf]:
+    """:func:`parse_gai_conf` pausing every :data:`~._lines.CHUNK` lines (the asyncio front)."""
     labels: list[PolicyRule] = []
     precedences: list[PolicyRule] = []
     scopes: list[ScopeRule] = []
     reload = False
-    for line in (text or "").split("\n"):
+    for number, line in enumerate((text or "").split("\n"), 1):
+        if not number % CHUNK:
+            yield
         words = _words(line)
         if len(words) < 2:
             continue

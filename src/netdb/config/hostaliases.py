@@ -20,9 +20,10 @@ kept here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ._lines import SPACE, ascii_lower, fgets_pieces
+from ..steps import Steps, finish
+from ._lines import CHUNK, SPACE, ascii_lower, fgets_pieces
 
 _BUFSIZ = 8192
 _NAME_MAX = 1024  # the NS_MAXDNAME buffer the name is copied into, less its terminating NUL
@@ -37,16 +38,13 @@ class HostAliases:
 
     entries: tuple[tuple[str, str | None], ...] = ()
     origin: str = ""
+    #: each alias as compared (canonical form) -> what its first line gives
+    first: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def lookup(self, name: str) -> str | None:
         """The name ``name`` stands for, or None (``name`` is asked as it is, searched)."""
         want = _canonical(name)
-        if want is None:
-            return None
-        for alias, target in self.entries:
-            if _canonical(alias) == want:
-                return target
-        return None
+        return None if want is None else self.first.get(want)
 
 
 def _canonical(name: str) -> str | None:
@@ -64,8 +62,15 @@ def _canonical(name: str) -> str | None:
 
 def parse_host_aliases(text: str | None, origin: str = "") -> HostAliases:
     """The aliases of a HOSTALIASES file's ``text`` (None: no file, no aliases)."""
+    return finish(parse_host_aliases_steps(text, origin))
+
+
+def parse_host_aliases_steps(text: str | None, origin: str = "") -> Steps[HostAliases]:
+    """:func:`parse_host_aliases` pausing every :data:`~._lines.CHUNK` pieces."""
     entries: list[tuple[str, str | None]] = []
-    for piece in fgets_pieces(text or "", _BUFSIZ):
+    for number, piece in enumerate(fgets_pieces(text or "", _BUFSIZ), 1):
+        if not number % CHUNK:
+            yield
         end = 0
         while end < len(piece) and piece[end] not in SPACE:
             end += 1
@@ -81,4 +86,11 @@ def parse_host_aliases(text: str | None, origin: str = "") -> HostAliases:
         while stop < len(piece) and piece[stop] not in SPACE:
             stop += 1
         entries.append((piece[:end], piece[start:stop][:_NAME_MAX]))
-    return HostAliases(tuple(entries), origin)
+    first: dict[str, str | None] = {}
+    for number, (alias, target) in enumerate(entries, 1):
+        if not number % CHUNK:
+            yield
+        key = _canonical(alias)
+        if key is not None:
+            first.setdefault(key, target)
+    return HostAliases(tuple(entries), origin, first)

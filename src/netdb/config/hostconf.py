@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ._lines import SPACE, ascii_lower, fgets_pieces
+from ..steps import Steps, finish
+from ._lines import CHUNK, SPACE, ascii_lower, fgets_pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +90,18 @@ def trim_domains(args: str, trims: list[str]) -> None:
 def parse_host_conf(
     text: str | None, env: Mapping[str, str] | None = None, origin: str = "/etc/host.conf"
 ) -> HostConf:
+    return finish(parse_host_conf_steps(text, env, origin))
+
+
+def parse_host_conf_steps(
+    text: str | None, env: Mapping[str, str] | None = None, origin: str = "/etc/host.conf"
+) -> Steps[HostConf]:
+    """:func:`parse_host_conf` pausing every :data:`~._lines.CHUNK` lines (the asyncio front)."""
     flags = {"multi": False, "reorder": False}
     trim: list[str] = []
-    for line in _c_lines(text or ""):
+    for number, line in enumerate(_c_lines(text or ""), 1):
+        if not number % CHUNK:
+            yield
         start = _skip(line, 0, SPACE, False)
         if start == len(line) or line[start] == "#":
             continue

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from ..address import parse_ipv4_strict, parse_ipv6
 from ..constants import AF_INET, AF_INET6
-from ._lines import ascii_lower, fields, nss_lines
+from ._lines import CHUNK, ascii_lower, fields, nss_lines
 
 LONG_LINE = 512
 """Lines at least this long (bytes, newline included) are listed in ``HostsFile.long_lines``:
@@ -72,7 +72,6 @@ class HostsFile:
         return (found,) if type(found) is HostEntry else found  # type: ignore[return-value]
 
 
-CHUNK = 2048
 """Lines :func:`parse_hosts_steps` reads between two pauses (a few milliseconds of work)."""
 
 

@@ -24,15 +24,16 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from .. import _fork
+from ..steps import Steps, finish
 from . import registry
-from .gaiconf import GaiConf, parse_gai_conf
-from .hostaliases import HostAliases, parse_host_aliases
-from .hostconf import HostConf, parse_host_conf
-from .hosts import HostsFile, parse_hosts, parse_hosts_steps
-from .nsswitch import NsswitchConf, parse_nsswitch
-from .protocols import ProtocolsFile, parse_protocols
-from .resolv import ResolvConf, parse_resolv_conf
-from .services import ServicesFile, parse_services
+from .gaiconf import GaiConf, parse_gai_conf_steps
+from .hostaliases import HostAliases, parse_host_aliases_steps
+from .hostconf import HostConf, parse_host_conf_steps
+from .hosts import HostsFile, parse_hosts_steps
+from .nsswitch import NsswitchConf, parse_nsswitch_steps
+from .protocols import ProtocolsFile, parse_protocols_steps
+from .resolv import ResolvConf, parse_resolv_conf_steps
+from .services import ServicesFile, parse_services_steps
 
 T = TypeVar("T")
 
@@ -305,51 +306,50 @@ class FileSet:
 
         def watch(
             path: str,
-            parser: Callable[[str | None], T],
-            steps: Callable[[str | None], Generator[None, None, T]] | None = None,
+            steps: Callable[[str | None], Steps[T]],
+            locate: Callable[[], str] | None = None,
         ) -> WatchedFile[T]:
+            """``path`` read by its stepped parser (in one go for :meth:`WatchedFile.get`, in
+            steps for :meth:`refresh_steps`)."""
             return WatchedFile(
-                path, parser, check_interval=check_interval, clock=clock, steps=steps
+                path,
+                lambda t: finish(steps(t)),
+                check_interval=check_interval,
+                clock=clock,
+                steps=steps,
+                locate=locate,
             )
 
-        def services(text: str | None) -> ServicesFile:
+        def services(text: str | None) -> Steps[ServicesFile]:
             if text is None and bundled:
-                return parse_services(registry.services_text(), registry.BUNDLED_SERVICES)
-            return parse_services(text, files.services)
+                return parse_services_steps(registry.services_text(), registry.BUNDLED_SERVICES)
+            return parse_services_steps(text, files.services)
 
-        def protocols(text: str | None) -> ProtocolsFile:
+        def protocols(text: str | None) -> Steps[ProtocolsFile]:
             if text is None and bundled:
-                return parse_protocols(registry.protocols_text(), registry.BUNDLED_PROTOCOLS)
-            return parse_protocols(text, files.protocols)
+                return parse_protocols_steps(registry.protocols_text(), registry.BUNDLED_PROTOCOLS)
+            return parse_protocols_steps(text, files.protocols)
 
-        self._hosts = watch(
-            files.hosts,
-            lambda t: parse_hosts(t, files.hosts),
-            lambda t: parse_hosts_steps(t, files.hosts),
-        )
+        def resolv(text: str | None) -> Steps[ResolvConf]:
+            return parse_resolv_conf_steps(text, env=env_map, hostname=os.uname().nodename)
+
+        self._hosts = watch(files.hosts, lambda t: parse_hosts_steps(t, files.hosts))
         self._services = watch(files.services, services)
         self._protocols = watch(files.protocols, protocols)
-        self._nsswitch = watch(files.nsswitch, lambda t: parse_nsswitch(t, files.nsswitch))
-        self._gai = watch(files.gai, lambda t: parse_gai_conf(t, files.gai))
+        self._nsswitch = watch(files.nsswitch, lambda t: parse_nsswitch_steps(t, files.nsswitch))
+        self._gai = watch(files.gai, lambda t: parse_gai_conf_steps(t, files.gai))
         # res_hconf.c reads the file RESOLV_HOST_CONF names instead of host.conf, and
         # res_search the HOSTALIASES file: both named by the environment when the file is read.
-        self._host_conf: WatchedFile[HostConf] = WatchedFile(
+        self._host_conf: WatchedFile[HostConf] = watch(
             files.host_conf,
-            lambda t: parse_host_conf(t, env_map, self._host_conf.path),
-            check_interval=check_interval,
-            clock=clock,
+            lambda t: parse_host_conf_steps(t, env_map, self._host_conf.path),
             locate=lambda: env_map.get("RESOLV_HOST_CONF", files.host_conf),
         )
-        self._host_aliases: WatchedFile[HostAliases] = WatchedFile(
+        self._resolv = watch(files.resolv, resolv)
+        self._host_aliases: WatchedFile[HostAliases] = watch(
             "",
-            lambda t: parse_host_aliases(t, self._host_aliases.path),
-            check_interval=check_interval,
-            clock=clock,
+            lambda t: parse_host_aliases_steps(t, self._host_aliases.path),
             locate=lambda: env_map.get("HOSTALIASES", ""),
-        )
-        self._resolv = watch(
-            files.resolv,
-            lambda t: parse_resolv_conf(t, env=env_map, hostname=os.uname().nodename),
         )
         self._all: tuple[WatchedFile[Any], ...] = (
             self._hosts,

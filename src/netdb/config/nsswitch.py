@@ -17,6 +17,9 @@ import errno
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..steps import Steps, finish
+from ._lines import CHUNK
+
 STATUSES = ("success", "notfound", "unavail", "tryagain")
 ACTIONS = ("return", "continue", "merge")
 _DEFAULT = {
@@ -161,6 +164,13 @@ def _parse_sources(spec: str) -> tuple[Source, ...] | None:
 
 
 def parse_nsswitch(text: str | None, origin: str = "/etc/nsswitch.conf") -> NsswitchConf:
+    """:func:`parse_nsswitch_steps` run through."""
+    return finish(parse_nsswitch_steps(text, origin))
+
+
+def parse_nsswitch_steps(
+    text: str | None, origin: str = "/etc/nsswitch.conf"
+) -> Steps[NsswitchConf]:
     """Parse the text of nsswitch.conf (None: the file is missing) as glibc 2.36 does
     (``nss/nss_database.c``).
 
@@ -180,7 +190,9 @@ def parse_nsswitch(text: str | None, origin: str = "/etc/nsswitch.conf") -> Nssw
         # It opened but could not be read (a directory: EISDIR): glibc's reload fails.
         return NsswitchConf({db: refused(unreadable) for db in DATABASES}, origin, broken=True)
     lines = (text or "").split("\n")[:-1]  # the text after the last newline is never read
-    for line in lines:
+    for number, line in enumerate(lines, 1):
+        if not number % CHUNK:
+            yield
         nul = line.find("\x00")
         if nul >= 0:
             line = line[:nul]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._lines import fields, nss_lines, strtoul
+from ..steps import Steps, finish
+from ._lines import CHUNK, fields, nss_lines, strtoul
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +44,17 @@ class ProtocolsFile:
 
 def parse_protocols(text: str | None, origin: str = "/etc/protocols") -> ProtocolsFile:
     """Parse the text of a protocols file (None: missing, so no lines)."""
+    return finish(parse_protocols_steps(text, origin))
+
+
+def parse_protocols_steps(text: str | None, origin: str = "/etc/protocols") -> Steps[ProtocolsFile]:
+    """:func:`parse_protocols` pausing every :data:`~._lines.CHUNK` lines (the asyncio front)."""
     entries: list[ProtocolEntry] = []
     by_name: dict[str, ProtocolEntry] = {}
     by_number: dict[int, ProtocolEntry] = {}
     for lineno, line, _, _ in nss_lines(text or ""):
+        if not lineno % CHUNK:
+            yield
         parts = fields(line)
         if len(parts) < 2:
             continue

@@ -42,6 +42,9 @@ from netdb.address import (
     parse_scope_id,
 )
 
+from ..steps import Steps, finish
+from ._lines import CHUNK
+
 __all__ = [
     "DEFAULT_ATTEMPTS",
     "DEFAULT_NDOTS",
@@ -315,6 +318,17 @@ def parse_resolv_conf(
     hostname: str,
     upstream: bool = False,
 ) -> ResolvConf:
+    """:func:`parse_resolv_conf_steps` run through."""
+    return finish(parse_resolv_conf_steps(text, env=env, hostname=hostname, upstream=upstream))
+
+
+def parse_resolv_conf_steps(
+    text: str | None,
+    *,
+    env: Mapping[str, str],
+    hostname: str,
+    upstream: bool = False,
+) -> Steps[ResolvConf]:
     """The configuration glibc 2.36 builds from resolv.conf ``text`` (None: the file is missing),
     the LOCALDOMAIN and RES_OPTIONS variables in ``env`` and ``gethostname()``'s ``hostname``.
     ``text`` has one character per byte (latin-1); ``env`` and ``hostname`` are Python's views
@@ -329,7 +343,9 @@ def parse_resolv_conf(
         localdomain = _c_text(localdomain)
         state.search = _words(localdomain.partition("\n")[0])
     if text:
-        for raw in text.split("\n"):
+        for number, raw in enumerate(text.split("\n"), 1):
+            if not number % CHUNK:
+                yield
             line = raw.partition("\0")[0] if "\0" in raw else raw
             if len(line) < 7:
                 continue

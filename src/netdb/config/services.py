@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._lines import SPACE, fields, nss_lines, strtoul
+from ..steps import Steps, finish
+from ._lines import CHUNK, SPACE, fields, nss_lines, strtoul
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,17 @@ def _parse_line(line: str) -> tuple[str, int, str, list[str]] | None:
 
 def parse_services(text: str | None, origin: str = "/etc/services") -> ServicesFile:
     """Parse the text of a services file (None: missing, so no lines)."""
+    return finish(parse_services_steps(text, origin))
+
+
+def parse_services_steps(text: str | None, origin: str = "/etc/services") -> Steps[ServicesFile]:
+    """:func:`parse_services` pausing every :data:`~._lines.CHUNK` lines (the asyncio front)."""
     entries: list[ServiceEntry] = []
     by_name: dict[tuple[str, str | None], ServiceEntry] = {}
     by_port: dict[tuple[int, str | None], ServiceEntry] = {}
     for number, line, _, _ in nss_lines(text or ""):
+        if not number % CHUNK:
+            yield
         parsed = _parse_line(line)
         if parsed is None:
             continue
