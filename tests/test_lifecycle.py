@@ -156,16 +156,13 @@ def _stepped(tmp_path: Path, now: list[float]) -> tuple[Path, WatchedFile[list[s
     """A file read in steps (one step a word), checked once a second of ``now[0]``."""
     path = tmp_path / "f"
 
-    def parse(text: str | None) -> list[str]:
-        return (text or "").split()
-
     def steps(text: str | None) -> Generator[None, None, list[str]]:
         words = (text or "").split()
         for _ in words:
             yield
         return words
 
-    return path, WatchedFile(str(path), parse, clock=lambda: now[0], steps=steps)
+    return path, WatchedFile(str(path), steps, clock=lambda: now[0])
 
 
 def _rewrite(path: Path, text: str) -> None:

@@ -875,8 +875,8 @@ _BUSY_WAIT = 0.002
 
 
 async def _files_ready(r: Resolver) -> None:
-    """``r``'s files brought up to date with the loop free between steps: a changed hosts file
-    is parsed a chunk at a time (a few milliseconds each), not in one go under the loop, and
+    """``r``'s files brought up to date with the loop free between steps: a changed file is
+    parsed a chunk of lines at a time (a few milliseconds each), not in one go under the loop, and
     calls at once share the one parse.  Called when the files are due a look (at most once a
     second with the default ``check_interval``), before the lookup reads them."""
     for busy in r._files.refresh_steps():

@@ -2,7 +2,8 @@
 
 A *stepped* computation is a generator that yields ``None`` between slices of its work and
 returns its result: the RFC 6724 order of a long answer (``sort.order_steps``,
-``route.order_steps``: thousands of addresses from a 64 KB reply or a hosts file) is one.  The
+``route.order_steps``: thousands of addresses from a 64 KB reply or a hosts file) is one, and
+so is every system file's parser (``config``'s ``parse_X_steps``, run by ``WatchedFile``).  The
 getaddrinfo core turns each step into a :class:`~netdb.dns.ops.Pause` request, where the asyncio
 driver lets the loop run other tasks and the blocking driver goes straight on; a caller outside
 the core runs a stepped computation through with :func:`finish`.  A short input (at most

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from ..address import parse_ipv4_strict, parse_ipv6
 from ..constants import AF_INET, AF_INET6
+from ..steps import finish
 from ._lines import CHUNK, ascii_lower, fields, nss_lines
 
 LONG_LINE = 512
@@ -72,18 +73,10 @@ class HostsFile:
         return (found,) if type(found) is HostEntry else found  # type: ignore[return-value]
 
 
-"""Lines :func:`parse_hosts_steps` reads between two pauses (a few milliseconds of work)."""
-
-
 def parse_hosts(text: str | None, origin: str = "/etc/hosts") -> HostsFile:
     """Parse the text of a hosts file (None: the file is missing, so no lines; a text with an
     ``errno`` attribute, ``loader.Unreadable``: it could not be read)."""
-    steps = parse_hosts_steps(text, origin)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+    return finish(parse_hosts_steps(text, origin))
 
 
 def parse_hosts_steps(

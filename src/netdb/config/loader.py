@@ -109,25 +109,23 @@ class _StepParse:
 class WatchedFile(Generic[T]):
     """One file and its parsed value, re-read when the file changes.
 
-    ``steps``: the parser in steps (a generator that pauses between chunks of work and returns
-    the value), for files that can be large; :meth:`refresh_steps` uses it.  ``locate``: where
-    the file is, asked again at each check (a path the environment names, which a program can
-    change as it runs); ``path`` is then the one last asked.
+    ``steps``: the parser, in steps (a generator that pauses between chunks of work and returns
+    the value): :meth:`get` runs it through, :meth:`refresh_steps` pauses where it does.
+    ``locate``: where the file is, asked again at each check (a path the environment names,
+    which a program can change as it runs); ``path`` is then the one last asked.
     """
 
     def __init__(
         self,
         path: str,
-        parser: Callable[[str | None], T],
+        steps: Callable[[str | None], Steps[T]],
         *,
         check_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
-        steps: Callable[[str | None], Generator[None, None, T]] | None = None,
         locate: Callable[[], str] | None = None,
     ) -> None:
         self.path = path if locate is None else locate()
         self._locate = locate
-        self._parser = parser
         self._steps = steps
         self._interval = check_interval
         self._clock = clock
@@ -177,7 +175,7 @@ class WatchedFile(Generic[T]):
             return state[1]
         with self._lock:
             started = time.perf_counter()
-            value = self._parser(None if ident is None else read_text(self.path))
+            value = finish(self._steps(None if ident is None else read_text(self.path)))
             self._install(ident, value, time.perf_counter() - started)
             self._pending = None  # a parse in steps left under way is older: not to be installed
         return value
@@ -195,9 +193,6 @@ class WatchedFile(Generic[T]):
         value; the others see it installed and return.  A parse left under way by callers that
         all went away is taken up again only while the file is still the one it reads.
         """
-        if self._steps is None:
-            self.get()
-            return
         pending = self._pending
         seen = -1  # the parse's step count at this caller's last turn (-1: it drives)
         if pending is not None and pending.ident != self._identity():
@@ -309,15 +304,8 @@ class FileSet:
             steps: Callable[[str | None], Steps[T]],
             locate: Callable[[], str] | None = None,
         ) -> WatchedFile[T]:
-            """``path`` read by its stepped parser (in one go for :meth:`WatchedFile.get`, in
-            steps for :meth:`refresh_steps`)."""
             return WatchedFile(
-                path,
-                lambda t: finish(steps(t)),
-                check_interval=check_interval,
-                clock=clock,
-                steps=steps,
-                locate=locate,
+                path, steps, check_interval=check_interval, clock=clock, locate=locate
             )
 
         def services(text: str | None) -> Steps[ServicesFile]:
@@ -381,7 +369,7 @@ class FileSet:
         return self._snapshot is None or self._interval <= 0 or self._clock() >= self._snap_until
 
     def refresh_steps(self) -> Generator[bool, None, None]:
-        """Bring every file up to date, a large hosts file in steps (see
+        """Bring every file up to date, each parsed in steps (see
         :meth:`WatchedFile.refresh_steps`): what the asyncio front runs, pausing for the event
         loop at each step, before a lookup whose :meth:`snapshot` is :meth:`due`."""
         for watched in self._all:
