@@ -25,7 +25,7 @@ import struct
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, Literal, NoReturn, TypeAlias, TypeVar, cast
 
 from . import express, gai
@@ -394,6 +394,16 @@ OFF_THREAD: contextvars.ContextVar[bool] = contextvars.ContextVar("netdb_off_thr
 ``loop.getaddrinfo``/``getnameinfo`` run it in the loop's executor; install() and the aiohttp
 resolver answer them in the loop's own thread): the calling thread's ``h_errno`` is left as it
 was, as glibc's executor thread leaves it."""
+
+
+@contextlib.contextmanager
+def off_thread() -> Iterator[None]:
+    """:data:`OFF_THREAD` for the block (the calling task's context only)."""
+    token = OFF_THREAD.set(True)
+    try:
+        yield
+    finally:
+        OFF_THREAD.reset(token)
 
 
 class Resolver:

@@ -62,7 +62,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
-from ._api import OFF_THREAD, AddrInfoList, HostEnt, Resolver, SockAddr
+from ._api import AddrInfoList, HostEnt, Resolver, SockAddr, off_thread
 
 __all__ = ["install", "installed", "uninstall"]
 
@@ -229,11 +229,8 @@ async def _loop_getaddrinfo(
 
     # Deadline: the resolver's lifetime (aio's default when timeout is None).  glibc would run
     # in the loop's executor: this thread's h_errno stays as it is.
-    token = OFF_THREAD.set(True)
-    try:
+    with off_thread():
         return await aio.getaddrinfo(host, port, family, type, proto, flags, resolver=r)
-    finally:
-        OFF_THREAD.reset(token)
 
 
 async def _loop_getnameinfo(self: Any, sockaddr: SockAddr, flags: int = 0) -> tuple[str, str]:
@@ -243,11 +240,8 @@ async def _loop_getnameinfo(self: Any, sockaddr: SockAddr, flags: int = 0) -> tu
             return await original(self, sockaddr, flags)  # type: ignore[no-any-return]
     from . import aio
 
-    token = OFF_THREAD.set(True)
-    try:
+    with off_thread():
         return await aio.getnameinfo(sockaddr, flags, resolver=r)
-    finally:
-        OFF_THREAD.reset(token)
 
 
 _loop_getaddrinfo.__name__ = _loop_getaddrinfo.__qualname__ = "getaddrinfo"

@@ -53,54 +53,40 @@ class _Methods:
         """The addresses of ``host`` for a TCP connection to ``port``, as aiohttp's
         ``ThreadedResolver.resolve`` gives them; ``socket.gaierror`` when there are none."""
         from . import aio
-        from ._api import OFF_THREAD
+        from ._api import off_thread
 
         r, timeout = self.resolver, self.timeout
-        # ThreadedResolver asks loop.getaddrinfo (glibc in the executor): the loop thread's
-        # h_errno stays as it is.
-        token = OFF_THREAD.set(True)
-        try:
-            return await self._resolve(aio, host, port, family, r, timeout)
-        finally:
-            OFF_THREAD.reset(token)
-
-    async def _resolve(
-        self,
-        aio: Any,
-        host: str,
-        port: int,
-        family: socket.AddressFamily,
-        r: Any,
-        timeout: float | None,
-    ) -> list[ResolveResult]:
-        infos = await aio.getaddrinfo(
-            host, port, family, _SOCK_STREAM, 0, _AI_ADDRCONFIG, timeout=timeout, resolver=r
-        )
-        hosts: list[ResolveResult] = []
-        for fam, _, proto, _, address in infos:
-            if fam == _AF_INET6:
-                if len(address) < 3:  # a Python without IPv6 (as aiohttp skips these)
-                    continue
-                if address[3]:  # a scope id (link-local): the address with its %zone
-                    name, service = await aio.getnameinfo(
-                        address, _NI_NUMERIC, timeout=timeout, resolver=r
-                    )
-                    resolved, port = name, int(service)
+        # ThreadedResolver asks loop.getaddrinfo and getnameinfo (glibc in the executor): the
+        # loop thread's h_errno stays as it is.
+        with off_thread():
+            infos = await aio.getaddrinfo(
+                host, port, family, _SOCK_STREAM, 0, _AI_ADDRCONFIG, timeout=timeout, resolver=r
+            )
+            hosts: list[ResolveResult] = []
+            for fam, _, proto, _, address in infos:
+                if fam == _AF_INET6:
+                    if len(address) < 3:  # a Python without IPv6 (as aiohttp skips these)
+                        continue
+                    if address[3]:  # a scope id (link-local): the address with its %zone
+                        name, service = await aio.getnameinfo(
+                            address, _NI_NUMERIC, timeout=timeout, resolver=r
+                        )
+                        resolved, port = name, int(service)
+                    else:
+                        resolved, port = str(address[0]), int(address[1])
                 else:
                     resolved, port = str(address[0]), int(address[1])
-            else:
-                resolved, port = str(address[0]), int(address[1])
-            hosts.append(
-                {
-                    "hostname": host,
-                    "host": resolved,
-                    "port": port,
-                    "family": fam,
-                    "proto": proto,
-                    "flags": _AI_NUMERIC,
-                }
-            )
-        return hosts
+                hosts.append(
+                    {
+                        "hostname": host,
+                        "host": resolved,
+                        "port": port,
+                        "family": fam,
+                        "proto": proto,
+                        "flags": _AI_NUMERIC,
+                    }
+                )
+            return hosts
 
     async def close(self) -> None:
         """Nothing to release: lookups hold sockets only while they run."""
