@@ -50,6 +50,7 @@ from ._output import (
     say,
     silence_closed_stderr,
     text_bytes,
+    write_failed,
 )
 
 PROG = "netdb"
@@ -430,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(problem, None, EXIT_USAGE)
         return _run_program.main(args[index + 1 :], etc=ns.etc)
     report = _Report()
+    unwritten: BaseException | None = None  # what could not be written (help text, results)
     try:
         status = _main(args, report)
     except KeyboardInterrupt:
@@ -444,24 +446,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help / --version
         status = exc.code if isinstance(exc.code, int) else EXIT_OK
     except _WriteError as exc:
-        if isinstance(exc.args[0], BrokenPipeError):
-            drop_stdout()
-            return EXIT_SIGPIPE
-        drop_stdout()
-        failure: Any = exc.args[0]
-        return _fail(
-            f"write error: {getattr(failure, 'strerror', None) or failure}", None, EXIT_IOERR
-        )
+        unwritten = exc.args[0]
     try:
         report.out.flush()
-    except BrokenPipeError:
-        drop_stdout()
-        return EXIT_SIGPIPE
     except OSError as exc:
-        drop_stdout()
-        return _fail(f"write error: {exc.strerror or exc}", None, EXIT_IOERR)
+        unwritten = unwritten or exc
     except KeyboardInterrupt:
         return EXIT_INTERRUPT
+    if isinstance(unwritten, BrokenPipeError):
+        drop_stdout()
+        return EXIT_SIGPIPE
+    if unwritten is not None:
+        write_failed(PROG, unwritten)
+        return EXIT_IOERR
     return status
 
 

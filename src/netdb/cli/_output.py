@@ -92,6 +92,13 @@ def say(text: str) -> None:
         drop_stderr()
 
 
+def write_failed(prog: str, exc: BaseException) -> None:
+    """The command's output could not be written: say so in one line, and drop stdout so that
+    nothing fails again at exit on what it still holds."""
+    drop_stdout()
+    say(f"{prog}: write error: {getattr(exc, 'strerror', None) or exc}\n")
+
+
 def drop_stdout() -> None:
     """Point fd 1 at /dev/null, so that the exit-time flush of what stdout still holds for a
     reader that went away (or a full disk) is quiet."""

@@ -34,7 +34,7 @@ import sys
 import types
 from collections.abc import Callable, Sequence
 
-from ._output import drop_stdout, say
+from ._output import say, write_failed
 
 USAGE = "usage: netdb run [-h] SCRIPT [ARGS...] | netdb run [-h] -m MODULE [ARGS...]\n"
 HELP = (
@@ -72,9 +72,7 @@ def _help() -> int:
         sys.stdout.write(HELP)
         sys.stdout.flush()
     except (OSError, ValueError) as exc:
-        drop_stdout()
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        say(f"{_PROG}: write error: {reason}\n")
+        write_failed(_PROG, exc)
         return EXIT_IOERR
     return 0
 
